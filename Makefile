@@ -1,0 +1,51 @@
+# Talon Desk. The two commands of the README:
+#   make run    the console and the sandbox (Talon.One emulator) with demo data on 127.0.0.1
+#   make test   the whole test suite
+# Both create .venv on first use, and reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SANDBOX_PORT ?= 9100
+
+.PHONY: run test bench venv permissions clean
+
+venv: $(STAMP)
+
+# Debian's python3 lacks the venv module until python3-venv is installed; as root we install it.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Talon Desk needs Python 3.11 or newer (PYTHON=$(PYTHON))"; exit 1; }
+	@if [ ! -x $(BIN)/python ]; then \
+		$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+			rm -rf $(VENV); \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+				echo "installing python3-venv with apt-get"; \
+				apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+				&& $(PYTHON) -m venv $(VENV); \
+			else \
+				echo "cannot create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; \
+			fi; }; \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,scale,bench]'
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/python scripts/run_demo.py --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks never run in `make test`.
+bench: $(STAMP)
+	@if [ -f bench/__main__.py ]; then $(BIN)/python -m bench; else $(BIN)/pytest bench -p no:cacheprovider; fi
+
+# The permission table for the README, printed from app/permissions.py.
+permissions: $(STAMP)
+	@$(BIN)/python -m app.permissions
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,96 @@
+"""Forms of /admin/users and /account/password. The account rules themselves (username shape,
+password strength in production, store only for managers) live in app.auth.accounts, which the
+CLI shares; these forms catch malformed input first and put each message next to its field."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+
+from ..auth.accounts import USERNAME_PATTERN
+from ..models import ROLES
+from ..profiles.identifiers import SafeText
+
+STORE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+PASSWORD_MAX = 200
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+class _StoreRule:
+    """A store (storeIntegrationId) is only for managers."""
+
+    def validate_store(self, field) -> None:
+        if field.data and self.role.data != "manager":
+            raise ValidationError("Only managers are tied to a store; leave it empty for this role.")
+
+
+class CreateUserForm(_StoreRule, FlaskForm):
+    username = StringField(
+        "Username", filters=[_strip, _lower],
+        validators=[DataRequired("Enter a username."), Length(max=80),
+                    SafeText(80),
+                    Regexp(USERNAME_PATTERN, message="2-80 characters: lowercase letters, digits, "
+                           "dot, dash and underscore, starting with a letter or digit.")],
+        render_kw={"autocomplete": "off"})
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="agent")
+    store = StringField(
+        "Store (managers only)", filters=[_strip],
+        validators=[Optional(), Length(max=100), SafeText(100),
+                    Regexp(STORE_PATTERN, message="A storeIntegrationId such as store-berlin: "
+                           "letters, digits, dot, dash and underscore.")],
+        description="The storeIntegrationId a manager may return and reopen sessions for; "
+                    "empty means every store.")
+    password = PasswordField(
+        "Initial password", validators=[Optional(), Length(max=PASSWORD_MAX)],
+        description="Leave empty to generate a one-time password, shown once.",
+        render_kw={"autocomplete": "new-password"})
+    must_change = BooleanField("Require a new password at first login", default=True)
+
+
+class RoleForm(_StoreRule, FlaskForm):
+    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    store = StringField(
+        "Store (managers only)", filters=[_strip],
+        validators=[Optional(), Length(max=100), SafeText(100),
+                    Regexp(STORE_PATTERN, message="A storeIntegrationId such as store-berlin: "
+                           "letters, digits, dot, dash and underscore.")])
+
+
+class ResetPasswordForm(FlaskForm):
+    mode = RadioField(
+        "New password", default="generate",
+        choices=[("generate", "Generate a one-time password (shown once; the user must choose "
+                              "a new one when logging in)"),
+                 ("set", "Set a temporary password I give the user")])
+    password = PasswordField("Temporary password", validators=[Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "new-password"})
+    must_change = BooleanField("Require a new password at the next login", default=True)
+
+    def validate_password(self, field) -> None:
+        if self.mode.data == "set" and not field.data:
+            raise ValidationError("Enter the temporary password, or choose to generate one.")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ChangeOwnPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired("Choose a new password."), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "new-password", "autofocus": True})
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the new password."),
+                    EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"})

@@ -1,0 +1,213 @@
+"""/admin/users: staff accounts (admins only), and /account/password where a user whose
+password was reset chooses a new one. Every change goes through app.auth.accounts, the same
+functions as `flask users ...`, which also audits it.
+
+One-time passwords are rendered straight into the answer of the POST that made them (not
+redirected, flashed or stored), so they are shown exactly once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..audit.log import record
+from ..auth import accounts
+from ..permissions import require
+from ..profiles.upstream import navigate
+from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+
+# Where a user with a pending password change may still go.
+OPEN_DURING_PASSWORD_CHANGE = frozenset({"admin.change_password", "auth.logout", "auth.login",
+                                         "static", "main.healthz"})
+
+
+@bp.before_app_request
+def insist_on_new_password():
+    """After a reset with "must change", every page leads to /account/password first."""
+    endpoint = request.endpoint or ""
+    if (not current_user.is_authenticated or endpoint in OPEN_DURING_PASSWORD_CHANGE
+            or endpoint.endswith(".static")):
+        return None
+    if not accounts.must_change_password(current_user):
+        return None
+    return navigate(url_for("admin.change_password"))
+
+
+def _user_or_404(username: str):
+    user = accounts.get_user(username)
+    if user is None:
+        abort(404, description=f"There is no staff account named {username!r}.")
+    return user
+
+
+def _users_page(create_form: CreateUserForm, *, created=None, one_time_password=None, status=200):
+    return render_template(
+        "admin/users.html", users=accounts.list_users(), form=create_form,
+        logins=accounts.open_login_counts(), pending=accounts.users_needing_password_change(),
+        created=created, one_time_password=one_time_password), status
+
+
+@bp.get("/admin/users")
+@require("staff_accounts")
+def users():
+    return _users_page(CreateUserForm())
+
+
+@bp.post("/admin/users")
+@require("staff_accounts")
+def create_user():
+    form = CreateUserForm()
+    if not form.validate_on_submit():
+        return _users_page(form, status=422)
+    try:
+        user, generated = accounts.create_user_with_password(
+            form.username.data, form.role.data, form.store.data or None,
+            password=form.password.data or None, must_change=form.must_change.data)
+    except accounts.AccountError as exc:
+        _field_for(form, str(exc)).errors.append(_sentence(exc))
+        return _users_page(form, status=422)
+    if generated:
+        return _users_page(CreateUserForm(formdata=None), created=user,
+                           one_time_password=generated, status=201)
+    flash(f"Account {user.username} ({user.role}) created.", "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+def _field_for(form, message: str):
+    """The field an AccountError is about (its message names it)."""
+    for name in ("password", "store", "role", "username"):
+        if name in message and hasattr(form, name):
+            return getattr(form, name)
+    return form.username
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _user_page(user, *, role_form=None, reset_form=None, one_time_password=None, status=200):
+    role_form = role_form or RoleForm(formdata=None, role=user.role, store=user.store or "")
+    return render_template(
+        "admin/user.html", user=user, role_form=role_form,
+        reset_form=reset_form or ResetPasswordForm(formdata=None), confirm_form=ConfirmForm(),
+        logins=accounts.open_login_counts().get(user.id, 0),
+        must_change=accounts.must_change_password(user),
+        one_time_password=one_time_password), status
+
+
+@bp.get("/admin/users/<username>")
+@require("staff_accounts")
+def user(username: str):
+    return _user_page(_user_or_404(username))
+
+
+def _refuse_own_account(user, what: str):
+    """Admins cannot lock themselves out: no disabling, demoting or ending their own logins."""
+    if user.id != current_user.id:
+        return None
+    record(f"user.{what}", "user", user.username, outcome="refused",
+           summary={"reason": "own account"})
+    flash(f"You cannot {what.replace('_', ' ')} your own account here; ask another admin.", "error")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/role")
+@require("staff_accounts")
+def set_role(username: str):
+    user = _user_or_404(username)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _user_page(user, role_form=form, status=422)
+    if form.role.data != user.role and (refused := _refuse_own_account(user, "change_role")):
+        return refused
+    try:
+        accounts.set_role(user.username, form.role.data, form.store.data or None)
+    except accounts.AccountError as exc:
+        _field_for(form, str(exc)).errors.append(_sentence(exc))
+        return _user_page(user, role_form=form, status=422)
+    flash(f"{user.username} is now {user.role}"
+          + (f" at {user.store}" if user.store else "") + ". It applies from their next click.",
+          "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/disable")
+@require("staff_accounts")
+def disable(username: str):
+    user = _user_or_404(username)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if refused := _refuse_own_account(user, "disable"):
+        return refused
+    accounts.disable_user(user.username)
+    flash(f"{user.username} is disabled and logged out everywhere.", "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/enable")
+@require("staff_accounts")
+def enable(username: str):
+    user = _user_or_404(username)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accounts.enable_user(user.username)
+    flash(f"{user.username} is enabled again.", "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/end-sessions")
+@require("staff_accounts")
+def end_sessions(username: str):
+    user = _user_or_404(username)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if refused := _refuse_own_account(user, "end_sessions"):
+        return refused
+    ended = accounts.end_sessions(user.username)
+    flash(f"Ended {ended} open login{'s' if ended != 1 else ''} of {user.username}.", "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/password")
+@require("staff_accounts")
+def reset_password(username: str):
+    user = _user_or_404(username)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return _user_page(user, reset_form=form, status=422)
+    if refused := _refuse_own_account(user, "reset_password"):
+        return refused
+    try:
+        user, generated = accounts.reset_password(
+            user.username, password=form.password.data if form.mode.data == "set" else None,
+            must_change=form.must_change.data)
+    except accounts.AccountError as exc:
+        form.password.errors.append(_sentence(exc))
+        return _user_page(user, reset_form=form, status=422)
+    if generated:
+        return _user_page(user, one_time_password=generated)
+    flash(f"Password of {user.username} reset; their open logins ended"
+          + (", and they must choose a new one at the next login." if form.must_change.data else "."),
+          "success")
+    return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Any logged-in user: required after a reset, allowed any time."""
+    form = ChangeOwnPasswordForm()
+    required = accounts.must_change_password(current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, form.password.data,
+                                         keep_login=current_user.login_token)
+        except accounts.AccountError as exc:
+            form.password.errors.append(_sentence(exc))
+        else:
+            flash("Your new password is set.", "success")
+            return redirect(url_for("main.home"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/change_password.html", form=form, required=required), status

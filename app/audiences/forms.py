@@ -1,0 +1,124 @@
+"""Forms of the audience pages, validated on the server; errors show next to their field."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..bulk import ProfileIdsInput
+
+NAME_MAX = 200
+DESCRIPTION_MAX = 1000
+ATTRIBUTE_VALUE_MAX = 1000
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_text(form, field) -> None:
+    """Names and descriptions are shown in many places: no markup, no control characters."""
+    value = field.data or ""
+    if "<" in value or ">" in value:
+        raise ValidationError("Use plain text: < and > are not allowed.")
+    if _CONTROL.search(value.replace("\n", "").replace("\r", "")):
+        raise ValidationError("Control characters are not allowed.")
+
+
+def stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AudienceForm(FlaskForm):
+    name = StringField("Name", filters=[stripped],
+                       validators=[DataRequired("Give the audience a name."), Length(max=NAME_MAX),
+                                   plain_text])
+    description = TextAreaField("Description", filters=[stripped],
+                                validators=[Optional(), Length(max=DESCRIPTION_MAX), plain_text],
+                                render_kw={"rows": 2})
+    # One token per rendered form: a double submit creates the audience once.
+    submission = HiddenField()
+
+
+class RenameForm(FlaskForm):
+    name = StringField("New name", filters=[stripped],
+                       validators=[DataRequired("Give the audience a name."), Length(max=NAME_MAX),
+                                   plain_text])
+
+
+class DeleteForm(FlaskForm):
+    confirm_name = StringField("Type the audience's name to confirm",
+                               validators=[DataRequired("Type the name to confirm.")],
+                               render_kw={"autocomplete": "off"})
+
+    def check_name(self, name: str) -> bool:
+        if (self.confirm_name.data or "").strip() != name:
+            self.confirm_name.errors = list(self.confirm_name.errors) + [
+                "That is not the audience's name; nothing was deleted."]
+            return False
+        return True
+
+
+class ClearForm(FlaskForm):
+    confirm = BooleanField("Yes, remove every member from this audience",
+                           validators=[DataRequired("Tick the box to confirm.")])
+
+
+class MembersForm(ProfileIdsInput, FlaskForm):
+    action = RadioField("Change", choices=[SelectChoice("add", "Add to the audience"),
+                                           SelectChoice("remove", "Remove from the audience")],
+                        default="add", validators=[InputRequired()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self.validate_sources() and valid
+
+
+ATTRIBUTE_TYPES = [SelectChoice("string", "Text"), SelectChoice("number", "Number"),
+                   SelectChoice("boolean", "True / false")]
+
+
+class AttributeForm(FlaskForm):
+    """Set one profile attribute on every member. Talon.One has no dry run for this, so the
+    preview step states how many members change and the confirmation repeats that count."""
+
+    attribute = StringField("Profile attribute", filters=[stripped],
+                            validators=[DataRequired("Name the attribute."), Length(max=64)],
+                            render_kw={"placeholder": "Tier", "autocomplete": "off"})
+    kind = RadioField("Type", choices=ATTRIBUTE_TYPES, default="string")
+    value = StringField("Value", validators=[Length(max=ATTRIBUTE_VALUE_MAX), plain_text],
+                        render_kw={"autocomplete": "off"})
+    # Set by the preview; the change is refused if the audience has changed size since.
+    expected_members = IntegerField(validators=[Optional()])
+    confirm = BooleanField("I understand this changes the attribute of every member")
+
+    def validate_attribute(self, field) -> None:
+        if not ATTRIBUTE_NAME.match(field.data or ""):
+            raise ValidationError("An attribute name starts with a letter and holds only letters, "
+                                  "digits and _ (at most 64).")
+
+    def validate_value(self, field) -> None:
+        self.typed_value()  # raises ValidationError for a value that does not fit the type
+
+    def typed_value(self):
+        text = (self.value.data or "").strip()
+        if self.kind.data == "number":
+            try:
+                number = json.loads(text)
+            except ValueError:
+                number = None
+            if (isinstance(number, bool) or not isinstance(number, (int, float))
+                    or not math.isfinite(number)):
+                raise ValidationError("Not a number (use a dot for decimals, e.g. 12.5).")
+            return number
+        if self.kind.data == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise ValidationError("Enter true or false.")
+            return text.lower() == "true"
+        if not text:
+            raise ValidationError("Enter a value.")
+        return text

@@ -1,0 +1,86 @@
+"""The pages of a bulk job, mounted by each area that runs jobs under its own URL and permission:
+the job page, the next-chunk step (POSTed by the progress partial itself, chaining until the job
+is done), resume, and the paged list of rows. Templates: bulk/job.html and its partials."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from flask import abort, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..permissions import require
+from ..templating import render_section, wants_partial
+from .jobs import DONE, PAUSED, BulkJob, resume, row_page, step
+
+# kind -> (blueprint name, URL argument of the target, endpoint of the target's page)
+_MOUNTS: dict[str, tuple[str, str, str]] = {}
+
+
+def job_urls(job: BulkJob) -> dict[str, str]:
+    """The job's page, step, resume and rows URLs, and the page of its target (back)."""
+    blueprint, target_arg, back_endpoint = _MOUNTS[job.kind]
+    args = {target_arg: job.target_id, "job_id": job.id}
+    urls = {name: url_for(f"{blueprint}.job_{name}", **args)
+            for name in ("show", "step", "resume", "rows")}
+    urls["back"] = url_for(back_endpoint, **{target_arg: job.target_id})
+    return urls
+
+
+def progress_context(job: BulkJob) -> dict:
+    """What bulk/_progress.html needs."""
+    return {"job": job, "urls": job_urls(job),
+            "problems": row_page(job, problems_only=True, page=1)}
+
+
+def add_job_routes(bp, *, prefix: str, target_arg: str, permission: str, kinds: Sequence[str],
+                   back_endpoint: str) -> None:
+    """Mount a job's page, its next-chunk step, resume and row list on an area blueprint:
+    ``{prefix}/<job_id>`` etc., where prefix holds ``<target_arg>`` (the audience ID, the coupon
+    code)."""
+
+    for kind in kinds:
+        _MOUNTS[kind] = (bp.name, target_arg, back_endpoint)
+
+    def load(target: str, job_id: int) -> BulkJob:
+        job = db.session.get(BulkJob, job_id)
+        if job is None or job.kind not in kinds or job.target_id != str(target):
+            abort(404, description="There is no such bulk job for this page.")
+        return job
+
+    def progress(job: BulkJob):
+        if not wants_partial():
+            return redirect(job_urls(job)["show"], 303)
+        headers = {"HX-Trigger": "bulk-job-done"} if job.status == DONE else {}
+        return render_template("bulk/_progress.html", **progress_context(job)), 200, headers
+
+    @bp.get(f"{prefix}/<int:job_id>", endpoint="job_show")
+    @require(permission)
+    def job_show(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        return render_section("bulk/job.html", "bulk/_progress.html", **progress_context(job))
+
+    @bp.post(f"{prefix}/<int:job_id>/step", endpoint="job_step")
+    @require(permission)
+    def job_step(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        step(job)
+        return progress(job)
+
+    @bp.post(f"{prefix}/<int:job_id>/resume", endpoint="job_resume")
+    @require(permission)
+    def job_resume(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        if job.status == PAUSED:
+            resume(job, resend_unknown=request.form.get("resend_unknown") == "yes")
+        return progress(job)
+
+    @bp.get(f"{prefix}/<int:job_id>/rows", endpoint="job_rows")
+    @require(permission)
+    def job_rows(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        problems_only = request.args.get("all") != "1"
+        page = request.args.get("page", 1, type=int)
+        return render_template("bulk/_rows.html", job=job, urls=job_urls(job),
+                               problems_only=problems_only,
+                               rows=row_page(job, problems_only=problems_only, page=page))

@@ -1,0 +1,296 @@
+"""Bulk jobs: applying a list of profile IDs to Talon.One in chunks, with per-row outcomes.
+
+Used by audiences (add or remove members) and coupons (reserve, remove reservations); each
+registers an Operation. A job stages its rows in the app database, then sends them one chunk per
+HTTP request of the console: the progress partial asks for the next chunk when the last one is
+done (htmx chaining), so no background thread is needed and a job survives a closed tab (it
+resumes when its page is opened again). Rows are claimed before they are sent, so two tabs
+never send a row twice. A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
+split until the refused rows are found; an unanswered chunk is marked "unknown" (it may have
+happened) and the job pauses for a person to decide. Every chunk is audited, and the finished
+job once more with its totals.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, Sequence
+
+import sqlalchemy as sa
+
+from ..audit.log import record
+from ..bulk import BulkInputError, IdRow
+from ..extensions import db
+from ..models import utcnow
+from .models import (CLAIMED, DONE, FAILED, INVALID, OK, PAUSED, PENDING, RUNNING, UNKNOWN,
+                     BulkJob, BulkRow)
+
+
+STAGING_BATCH = 1000
+# A claimed row whose request never reported back (the console process stopped mid-chunk).
+STALE_CLAIM = timedelta(minutes=5)
+# Requests one step may spend finding the refused rows of a chunk; beyond it the job pauses
+# (a whole chunk refused row by row means something else is wrong, such as a deleted audience).
+SPLIT_BUDGET = 40
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a kind of job does: ``send(target_id, ids)`` makes one Talon.One call for a chunk
+    and raises a TalonError when it is refused."""
+
+    kind: str
+    title: str  # "Add members", for the job's heading
+    audit_action: str
+    target_type: str
+    done_word: str  # "added", "reserved"... for "497 added"
+    send: Callable[[str, Sequence[str]], None]
+    chunk_size: int = 500
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def register(operation: Operation) -> Operation:
+    OPERATIONS[operation.kind] = operation
+    return operation
+
+
+def stage(kind: str, target_id: str, target_label: str, source: str, actor: str | None,
+          rows: Iterable[IdRow]) -> BulkJob:
+    """Create the job and its rows in one transaction. A BulkInputError from the reader rolls
+    it all back, so an unusable file leaves nothing behind. Raises BulkInputError when no
+    row was read at all."""
+    job = BulkJob(kind=kind, target_id=str(target_id), target_label=target_label[:255],
+                  source=source[:255], actor=actor)
+    try:
+        db.session.add(job)
+        db.session.flush()
+        batch: list[dict] = []
+        for row in rows:
+            job.rows_read += 1
+            if row.usable:
+                batch.append({"job_id": job.id, "line": row.line, "value": row.value,
+                              "status": PENDING})
+            else:
+                job.rows_refused += 1
+                batch.append({"job_id": job.id, "line": row.line, "value": row.value,
+                              "status": INVALID, "message": row.problem})
+            if len(batch) >= STAGING_BATCH:
+                db.session.execute(sa.insert(BulkRow), batch)
+                batch = []
+        if batch:
+            db.session.execute(sa.insert(BulkRow), batch)
+        if job.rows_read == 0:
+            raise BulkInputError("There are no profile IDs in it (it is empty or has only "
+                                 "blank lines and a header).")
+        if job.to_send == 0:
+            job.status = DONE
+            job.finished_at = utcnow()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return job
+
+
+def _claim(job: BulkJob, size: int) -> list[BulkRow]:
+    """Mark the next pending rows as ours in one statement, so a second tab stepping the same
+    job gets other rows (or none)."""
+    token = uuid.uuid4().hex
+    next_ids = (sa.select(BulkRow.id)
+                .where(BulkRow.job_id == job.id, BulkRow.status == PENDING)
+                .order_by(BulkRow.id).limit(size))
+    db.session.execute(
+        sa.update(BulkRow).where(BulkRow.id.in_(next_ids.scalar_subquery()),
+                                 BulkRow.status == PENDING)
+        .values(status=CLAIMED, claim=token, claimed_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return list(db.session.scalars(
+        sa.select(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == CLAIMED,
+                                 BulkRow.claim == token).order_by(BulkRow.id)))
+
+
+def _expire_stale_claims(job: BulkJob) -> None:
+    """Rows claimed long ago by a request that never finished may or may not have been sent."""
+    expired = db.session.execute(
+        sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == CLAIMED,
+                                 BulkRow.claimed_at < utcnow() - STALE_CLAIM)
+        .values(status=UNKNOWN, claim=None,
+                message="The console stopped while sending this row: it may have happened. "
+                        "Re-check before sending it again.")
+        .execution_options(synchronize_session=False)).rowcount
+    if expired:
+        job.unknown += expired
+        db.session.commit()
+
+
+def _refused_index(error) -> int | None:
+    """The row a 400/404 names by JSON pointer (/data/3/profileIntegrationId), if any."""
+    for field in getattr(error, "field_errors", ()):
+        match = re.match(r"^/(?:data|integrationIDs)/(\d+)", field.pointer or "")
+        if match:
+            return int(match.group(1))
+    return None
+
+
+@dataclass
+class StepReport:
+    rows: int = 0
+    ok: int = 0
+    failed: int = 0
+    unknown: int = 0
+    requests: int = 0
+    upstream_status: int | None = None
+    pause: str | None = None
+
+
+def _deliver(job: BulkJob, rows: list[BulkRow]) -> StepReport:
+    """Send the claimed rows; find the refused ones of an all-or-nothing refusal by the pointer
+    Talon.One gives, else by splitting the chunk in halves."""
+    from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
+
+    operation = job.operation
+    report = StepReport(rows=len(rows))
+    queue: list[list[BulkRow]] = [rows]
+    while queue:
+        batch = queue.pop(0)
+        if report.requests >= SPLIT_BUDGET:
+            _release(batch + [r for b in queue for r in b])
+            report.pause = ("Talon.One refused many rows one by one; the job is paused. Check "
+                            f"that the {operation.target_type} still exists, then resume.")
+            break
+        report.requests += 1
+        try:
+            operation.send(job.target_id, [r.value for r in batch])
+        except (TalonNotFound, TalonBadRequest) as exc:
+            report.upstream_status = exc.status
+            index = _refused_index(exc)
+            if len(batch) == 1 or (index is not None and index < len(batch)):
+                refused = batch[0] if len(batch) == 1 else batch[index]
+                _settle([refused], FAILED, _error_text(exc))
+                report.failed += 1
+                rest = [r for r in batch if r is not refused]
+                if rest:
+                    queue.insert(0, rest)
+            else:
+                half = len(batch) // 2
+                queue[0:0] = [batch[:half], batch[half:]]
+            continue
+        except TalonOutcomeUnknown as exc:
+            report.upstream_status = exc.status
+            _settle(batch, UNKNOWN, "No answer from Talon.One: this may have happened. "
+                                    "Re-check before sending it again.")
+            report.unknown += len(batch)
+            _release([r for b in queue for r in b])
+            report.pause = f"{exc.message} The job is paused."
+            break
+        except TalonError as exc:  # 429, 5xx, 401, 409, circuit open: nothing was applied
+            report.upstream_status = exc.status
+            _release(batch + [r for b in queue for r in b])
+            wait = f" Wait {exc.retry_after:.0f} s, then resume." if exc.retry_after else ""
+            report.pause = f"{exc.headline}: {exc.message}.{wait} Nothing of this chunk was applied."
+            break
+        report.upstream_status = 200
+        _settle(batch, OK, None)
+        report.ok += len(batch)
+    return report
+
+
+def _error_text(error) -> str:
+    details = "; ".join(str(f) for f in getattr(error, "field_errors", ()) if f.details)
+    text = error.message if not details or details in error.message else f"{error.message} ({details})"
+    status = f" (HTTP {error.status})" if error.status else ""
+    return (text + status)[:500]
+
+
+def _settle(rows: list[BulkRow], status: str, message: str | None) -> None:
+    for row in rows:
+        row.status, row.message, row.claim = status, message, None
+
+
+def _release(rows: list[BulkRow]) -> None:
+    for row in rows:
+        row.status, row.claim = PENDING, None
+
+
+def step(job: BulkJob) -> StepReport | None:
+    """Send the next chunk of a running job and audit it; None when nothing was left to send
+    (the job is then finished, and its summary audited once)."""
+    if job.status != RUNNING:
+        return None
+    _expire_stale_claims(job)
+    rows = _claim(job, job.operation.chunk_size)
+    if not rows:
+        _finish(job)
+        return None
+    report = _deliver(job, rows)
+    job.succeeded += report.ok
+    job.failed += report.failed
+    job.unknown += report.unknown
+    job.requests += report.requests
+    job.last_upstream_status = report.upstream_status
+    if report.pause:
+        job.status, job.pause_reason = PAUSED, report.pause[:500]
+    db.session.commit()
+    failed = bool(report.pause) or (report.failed > 0 and report.ok == 0)
+    outcome = "unknown" if report.unknown else ("failure" if failed else "success")
+    record(f"{job.operation.audit_action}.chunk", job.operation.target_type, job.target_id,
+           summary={"job": job.id, "rows": report.rows, job.operation.done_word: report.ok,
+                    "failed": report.failed, "unknown": report.unknown,
+                    "requests": report.requests, "paused": report.pause},
+           outcome=outcome, upstream_status=report.upstream_status)
+    if job.status == RUNNING and not _has_pending(job):
+        _finish(job)
+    return report
+
+
+def _has_pending(job: BulkJob) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.status.in_((PENDING, CLAIMED)))) > 0
+
+
+def _finish(job: BulkJob) -> None:
+    """Mark the job done and audit its totals, once even if two tabs finish it together."""
+    finished = db.session.execute(
+        sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status == RUNNING)
+        .values(status=DONE, finished_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(job)
+    if finished.rowcount != 1:
+        return
+    outcome = "unknown" if job.unknown else ("failure" if job.failed and not job.succeeded
+                                             else "success")
+    record(job.operation.audit_action, job.operation.target_type, job.target_id,
+           summary=summary(job), outcome=outcome, upstream_status=job.last_upstream_status)
+
+
+def summary(job: BulkJob) -> dict:
+    return {"job": job.id, "source": job.source, "rows": job.rows_read,
+            "refused_before_sending": job.rows_refused, job.operation.done_word: job.succeeded,
+            "failed": job.failed, "unknown": job.unknown, "requests": job.requests}
+
+
+def resume(job: BulkJob, *, resend_unknown: bool = False) -> None:
+    """Continue a paused job; with resend_unknown the rows whose outcome is unknown go again
+    (safe for these operations: adding a member or a reservation twice changes nothing)."""
+    if resend_unknown:
+        job.unknown -= db.session.execute(
+            sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == UNKNOWN)
+            .values(status=PENDING, message=None)
+            .execution_options(synchronize_session=False)).rowcount
+    job.status, job.pause_reason = RUNNING, None
+    db.session.commit()
+
+
+def row_page(job: BulkJob, *, problems_only: bool, page: int, per_page: int = 50):
+    """A page of the job's rows, problems (refused, failed, unknown) first by line."""
+    query = sa.select(BulkRow).where(BulkRow.job_id == job.id)
+    if problems_only:
+        query = query.where(BulkRow.status.in_((INVALID, FAILED, UNKNOWN)))
+    return db.paginate(query.order_by(BulkRow.line, BulkRow.id), page=page, per_page=per_page,
+                       error_out=False)

@@ -1,0 +1,76 @@
+"""The app-database tables of the audiences area: bulk jobs and their rows (coupons' bulk
+reservations use them too; see jobs.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..bulk import MAX_ID_LENGTH
+from ..extensions import db
+from ..models import utcnow
+
+# Row states
+PENDING, CLAIMED, OK, FAILED, UNKNOWN = "pending", "claimed", "ok", "failed", "unknown"
+INVALID = "invalid"  # refused by the reader (bad ID or duplicate); never sent
+# Job states
+RUNNING, PAUSED, DONE = "running", "paused", "done"
+
+
+class BulkJob(db.Model):
+    """One bulk change (add members, reserve a coupon...) and its running counts."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    target_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    target_label: Mapped[str] = mapped_column(sa.String(255))
+    source: Mapped[str] = mapped_column(sa.String(255))
+    actor: Mapped[str | None] = mapped_column(sa.String(80))
+    status: Mapped[str] = mapped_column(sa.String(20), default=RUNNING)
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_refused: Mapped[int] = mapped_column(default=0)
+    succeeded: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    unknown: Mapped[int] = mapped_column(default=0)
+    requests: Mapped[int] = mapped_column(default=0)
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    last_upstream_status: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def to_send(self) -> int:
+        return self.rows_read - self.rows_refused
+
+    @property
+    def processed(self) -> int:
+        return self.succeeded + self.failed + self.unknown
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.to_send else round(100 * self.processed / self.to_send)
+
+    @property
+    def operation(self):
+        from .jobs import OPERATIONS  # operations are registered by the areas that run jobs
+
+        return OPERATIONS[self.kind]
+
+
+class BulkRow(db.Model):
+    __tablename__ = "bulk_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    line: Mapped[int]
+    value: Mapped[str] = mapped_column(sa.String(MAX_ID_LENGTH))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    message: Mapped[str | None] = mapped_column(sa.String(500))
+    claim: Mapped[str | None] = mapped_column(sa.String(32))
+    claimed_at: Mapped[datetime | None]
+
+    __table_args__ = (sa.Index("ix_bulk_rows_job_status", "job_id", "status", "id"),)

@@ -1,0 +1,297 @@
+"""Audiences: /audiences (list with member counts, create) and /audiences/<id> (rename, delete,
+clear, members one by one or in bulk, an attribute for every member, the paged member list).
+
+Everyone may look; changing needs the `audiences` permission. Every change is audited through
+app.profiles.upstream.send_change (outcome and Talon.One's status); bulk member changes run as
+jobs (jobs.py), audited per chunk and once more with their totals.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..bulk import BulkInputError
+from ..permissions import require
+from ..profiles.upstream import (
+    claim_submission,
+    navigate,
+    new_submission_key,
+    send_change,
+    settle_submission,
+)
+from ..talon import talon
+from ..talon.errors import TalonError
+from ..templating import render_section, wants_partial
+from . import service
+from .forms import AttributeForm, AudienceForm, ClearForm, DeleteForm, MembersForm, RenameForm
+from .job_routes import add_job_routes, progress_context
+from .jobs import DONE, stage, step
+
+bp = Blueprint("audiences", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets/audiences")
+
+add_job_routes(bp, prefix="/audiences/<int:audience_id>/jobs", target_arg="audience_id",
+               permission="audiences", kinds=("audience.add", "audience.remove"),
+               back_endpoint="audiences.show")
+
+
+def _audience_or_404(audience_id: int):
+    audience = service.find_audience(audience_id)
+    if audience is None:
+        abort(404, description=f"There is no audience with ID {audience_id}.")
+    return audience
+
+
+# -- the list ---------------------------------------------------------------------------------
+
+@bp.get("/audiences")
+@require("lookup")
+def index():
+    form = AudienceForm(submission=new_submission_key())
+    return _index_page(form)
+
+
+def _index_page(form: AudienceForm, status: int = 200):
+    try:
+        audiences, error = service.all_audiences(), None
+    except TalonError as exc:
+        audiences, error = [], exc
+    return render_template("audiences/index.html", audiences=audiences, error=error,
+                           form=form), status
+
+
+@bp.get("/audiences/<int:audience_id>/count")
+@require("lookup")
+def member_count(audience_id: int):
+    """The member count of one row of the list, loaded after the page (counting pages through
+    the members, which can take a moment for a large audience)."""
+    try:
+        count, error = service.member_count(audience_id), None
+    except TalonError as exc:
+        count, error = None, exc
+    return render_template("audiences/_count.html", audience_id=audience_id, count=count,
+                           error=error)
+
+
+@bp.post("/audiences")
+@require("audiences")
+def create():
+    form = AudienceForm()
+    if not form.validate():
+        return _index_page(form, 422)
+    payload = {"name": form.name.data, "description": form.description.data or None}
+    key = form.submission.data or new_submission_key()
+    claimed = claim_submission("audience.create", key, payload)
+    if claimed.state == "done":
+        return navigate(url_for("audiences.show", audience_id=claimed.answer["id"]))
+    if claimed.state in ("pending", "mismatch"):
+        form.name.errors.append(
+            "This form was already sent and Talon.One's answer is not known: the audience may "
+            "exist. Check the list below before creating it again." if claimed.state == "pending"
+            else "This form was already used for another audience. Reload the page.")
+        return _index_page(form, 409)
+    sent = send_change("audience.create", "audience", None,
+                       lambda: talon.integration.create_audience(
+                           payload["name"], description=payload["description"]),
+                       summary=payload, success_status=201)
+    settle_submission("audience.create", key, sent,
+                      {"id": sent.value.id} if sent.ok else None)
+    if not sent.ok:
+        form.name.errors.append(sent.message)
+        return _index_page(form, 502)
+    flash(f"Audience “{sent.value.name}” created.", "success")
+    return navigate(url_for("audiences.show", audience_id=sent.value.id))
+
+
+# -- one audience -----------------------------------------------------------------------------
+
+@bp.get("/audiences/<int:audience_id>")
+@require("lookup")
+def show(audience_id: int):
+    return _render(_audience_or_404(audience_id), None)
+
+
+def _render(audience, partial: str | None, status: int = 200, headers: dict | None = None,
+            **overrides):
+    """The audience page, or one of its sections alone for an htmx request. The page needs
+    every section's form; a section's POST passes its own (with errors) as an override."""
+    context = {
+        "audience": audience,
+        "rename_form": RenameForm(formdata=None, prefix="rename", name=audience.name),
+        "members_form": MembersForm(formdata=None, prefix="members"),
+        "attribute_form": AttributeForm(formdata=None, prefix="attribute"),
+        "clear_form": ClearForm(formdata=None, prefix="clear"),
+        "delete_form": DeleteForm(formdata=None, prefix="delete"),
+        **overrides,
+    }
+    if partial is None or not wants_partial():
+        context.update(_members_context(audience.id))
+        return render_template("audiences/show.html", **context), status, headers or {}
+    return render_section("audiences/show.html", partial, **context), status, headers or {}
+
+
+def _members_context(audience_id: int) -> dict:
+    page = max(1, request.args.get("page", 1, type=int))
+    try:
+        members, error = service.member_page(audience_id, page), None
+    except TalonError as exc:
+        members, error = None, exc
+    return {"members": members, "members_error": error, "page": page, "audience_id": audience_id}
+
+
+@bp.get("/audiences/<int:audience_id>/members")
+@require("lookup")
+def members(audience_id: int):
+    if not wants_partial():
+        return redirect(url_for("audiences.show", audience_id=audience_id,
+                                page=request.args.get("page", 1, type=int)), 303)
+    return render_template("audiences/_members.html", **_members_context(audience_id))
+
+
+@bp.post("/audiences/<int:audience_id>/rename")
+@require("audiences")
+def rename(audience_id: int):
+    audience = _audience_or_404(audience_id)
+    form = RenameForm(prefix="rename")
+    status = 422
+    if form.validate():
+        sent = send_change("audience.rename", "audience", audience_id,
+                           lambda: talon.integration.update_audience(audience_id, form.name.data),
+                           summary={"from": audience.name, "to": form.name.data})
+        if sent.ok:
+            audience, status = sent.value, 200
+            flash(f"Renamed to “{audience.name}”.", "success")
+        else:
+            form.name.errors.append(sent.message)
+            status = 502
+    return _render(audience, "audiences/_heading.html", status, rename_form=form)
+
+
+@bp.post("/audiences/<int:audience_id>/delete")
+@require("audiences")
+def delete(audience_id: int):
+    audience = _audience_or_404(audience_id)
+    form = DeleteForm(prefix="delete")
+    if not (form.validate() and form.check_name(audience.name)):
+        return _render(audience, "audiences/_danger.html", 422, delete_form=form)
+    sent = send_change("audience.delete", "audience", audience_id,
+                       lambda: talon.integration.delete_audience(audience_id),
+                       summary={"name": audience.name}, success_status=204)
+    if not sent.ok:
+        form.confirm_name.errors.append(
+            ("Talon.One refused to delete this audience (a campaign may still use it). "
+             if sent.error.status in (400, 409) else "") + sent.message)
+        return _render(audience, "audiences/_danger.html", 502, delete_form=form)
+    flash(f"Audience “{audience.name}” deleted.", "success")
+    return navigate(url_for("audiences.index"))
+
+
+@bp.post("/audiences/<int:audience_id>/clear")
+@require("audiences")
+def clear(audience_id: int):
+    audience = _audience_or_404(audience_id)
+    form = ClearForm(prefix="clear")
+    if not form.validate():
+        return _render(audience, "audiences/_danger.html", 422, clear_form=form)
+    try:
+        before = str(service.member_count(audience_id))
+    except TalonError:
+        before = "unknown"
+    sent = send_change("audience.members.clear", "audience", audience_id,
+                       lambda: talon.integration.delete_audience_memberships(audience_id),
+                       summary={"name": audience.name, "members_before": before},
+                       success_status=204)
+    if not sent.ok:
+        form.confirm.errors.append(sent.message)
+        return _render(audience, "audiences/_danger.html", 502, clear_form=form)
+    flash(f"All {before} members were removed from “{audience.name}”.", "success")
+    return _render(audience, "audiences/_danger.html", headers={"HX-Trigger": "bulk-job-done"})
+
+
+# -- members ----------------------------------------------------------------------------------
+
+@bp.post("/audiences/<int:audience_id>/members/change")
+@require("audiences")
+def change_members(audience_id: int):
+    """Add or remove one profile, a pasted list or a CSV file. One ID is sent at once; a list
+    becomes a job whose progress partial sends it chunk by chunk."""
+    audience = _audience_or_404(audience_id)
+    form = MembersForm(prefix="members")
+    if not form.validate():
+        return _render(audience, "audiences/_bulk.html", 422, members_form=form)
+    operation = service.ADD_MEMBERS if form.action.data == "add" else service.REMOVE_MEMBERS
+    try:
+        job = stage(operation.kind, str(audience_id), audience.name, form.source_label(),
+                    current_user.username, form.id_rows())
+    except BulkInputError as exc:
+        form.source_field().errors = list(form.source_field().errors) + [str(exc)]
+        return _render(audience, "audiences/_bulk.html", 422, members_form=form)
+    if form.source_field() is form.profile_id:
+        step(job)
+    headers = {"HX-Trigger": "bulk-job-done"} if job.status == DONE else {}
+    return _render(audience, "audiences/_bulk.html", headers=headers, **progress_context(job))
+
+
+# -- an attribute for every member -------------------------------------------------------------
+
+@bp.post("/audiences/<int:audience_id>/attributes/preview")
+@require("audiences")
+def preview_attribute(audience_id: int):
+    """Talon.One cannot dry-run this change, so the preview counts the members and shows what
+    the first page of them has now; the change itself needs that count confirmed."""
+    audience = _audience_or_404(audience_id)
+    form = AttributeForm(prefix="attribute")
+    if not form.validate():
+        return _render(audience, "audiences/_attribute.html", 422, attribute_form=form)
+    try:
+        count = service.member_count(audience_id)
+    except TalonError as exc:
+        form.attribute.errors.append(f"Could not count the members: {exc.message}")
+        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
+    form.expected_members.data = count.count
+    return _render(audience, "audiences/_attribute.html", attribute_form=form, count=count,
+                   sample=_sample(audience_id))
+
+
+@bp.post("/audiences/<int:audience_id>/attributes")
+@require("audiences")
+def update_attribute(audience_id: int):
+    audience = _audience_or_404(audience_id)
+    form = AttributeForm(prefix="attribute")
+    if not form.validate():
+        return _render(audience, "audiences/_attribute.html", 422, attribute_form=form)
+    try:
+        count = service.member_count(audience_id)
+    except TalonError as exc:
+        form.attribute.errors.append(f"Could not count the members: {exc.message}")
+        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
+    if not form.confirm.data or form.expected_members.data != count.count:
+        if form.confirm.data:
+            form.confirm.errors.append(
+                f"The audience now has {count} members, not {form.expected_members.data}; "
+                "confirm again.")
+        else:
+            form.confirm.errors.append(f"Tick the box to change {count} members.")
+        form.expected_members.data = count.count
+        return _render(audience, "audiences/_attribute.html", 422, attribute_form=form,
+                       count=count, sample=_sample(audience_id))
+    attributes = {form.attribute.data: form.typed_value()}
+    sent = send_change("audience.members.attribute", "audience", audience_id,
+                       lambda: talon.integration.update_audience_customers_attributes(
+                           audience_id, attributes),
+                       summary={"attributes": attributes, "members": str(count)},
+                       success_status=204)
+    if not sent.ok:
+        form.confirm.errors.append(sent.message)
+        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form,
+                       count=count)
+    return _render(audience, "audiences/_attribute.html",
+                   done={"attributes": attributes, "count": count})
+
+
+def _sample(audience_id: int):
+    try:
+        return service.member_page(audience_id, 1)
+    except TalonError:
+        return None

@@ -1,0 +1,77 @@
+"""What the audience pages ask of Talon.One: reads that the service layer composes (an audience
+by ID, a member count), and the two bulk operations (add, remove members).
+
+Audiences are read from the Management API (lists) and changed through the Integration API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..talon import talon
+from ..talon.models import Audience, BulkResult, Page
+from .jobs import Operation, register
+
+# Counting members pages through them (the service layer has no getAudiencesAnalytics yet), so a
+# count stops here and says "at least".
+COUNT_CAP = 20_000
+COUNT_PAGE = 1000
+MEMBERS_PER_PAGE = 50
+
+
+def find_audience(audience_id: int) -> Audience | None:
+    """The audience with this ID (the Management API lists audiences but reads none by ID)."""
+    for audience in talon.management.iterate(talon.management.list_audiences, limit=10_000):
+        if audience.id == audience_id:
+            return audience
+    return None
+
+
+def all_audiences() -> list[Audience]:
+    return list(talon.management.iterate(talon.management.list_audiences, limit=10_000))
+
+
+@dataclass(frozen=True)
+class MemberCount:
+    count: int
+    capped: bool  # True: there are at least `count` members
+
+    def __str__(self) -> str:
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+
+
+def member_count(audience_id: int) -> MemberCount:
+    counted = 0
+    for _ in talon.management.iterate(talon.management.list_audience_members, page_size=COUNT_PAGE,
+                                      limit=COUNT_CAP + 1, audience_id=audience_id):
+        counted += 1
+    return MemberCount(min(counted, COUNT_CAP), counted > COUNT_CAP)
+
+
+def member_page(audience_id: int, page: int) -> Page:
+    return talon.management.list_audience_members(
+        audience_id, skip=(page - 1) * MEMBERS_PER_PAGE, page_size=MEMBERS_PER_PAGE)
+
+
+def _raise_refusal(result: BulkResult) -> None:
+    """update_customer_profile_audiences reports a refused chunk as failed outcomes; the job
+    runner wants the error itself, to find the refused rows."""
+    for outcome in result.failed:
+        raise outcome.error
+
+
+def _change_members(action: str):
+    def send(audience_id: str, profile_ids: Sequence[str]) -> None:
+        _raise_refusal(talon.integration.update_customer_profile_audiences(
+            (profile_id, int(audience_id), action) for profile_id in profile_ids))
+
+    return send
+
+
+ADD_MEMBERS = register(Operation(
+    kind="audience.add", title="Add members", audit_action="audience.members.add",
+    target_type="audience", done_word="added", send=_change_members("add"), chunk_size=500))
+REMOVE_MEMBERS = register(Operation(
+    kind="audience.remove", title="Remove members", audit_action="audience.members.remove",
+    target_type="audience", done_word="removed", send=_change_members("delete"), chunk_size=500))

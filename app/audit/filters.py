@@ -1,0 +1,71 @@
+"""The /audit filter form and the query it builds (shared by the page and the CSV export)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from ..extensions import db
+from ..models import OUTCOMES, AuditEntry
+
+
+class AuditFilterForm(FlaskForm):
+    """Read from the query string; GET needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Actor", validators=[Optional(), Length(max=80)])
+    action = StringField("Action", validators=[Optional(), Length(max=80)],
+                         description="Exact name, or a prefix ending in a dot (session.)")
+    target_type = SelectField("Target type", validators=[Optional()], choices=[])
+    target_id = StringField("Target ID", validators=[Optional(), Length(max=255)])
+    outcome = SelectField("Outcome", validators=[Optional()],
+                          choices=[SelectChoice("", "any")] + [SelectChoice(o) for o in OUTCOMES])
+    date_from = DateField("From (UTC)", validators=[Optional()])
+    date_to = DateField("To (UTC)", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        known = db.session.scalars(
+            sa.select(AuditEntry.target_type).where(AuditEntry.target_type.is_not(None))
+            .distinct().order_by(AuditEntry.target_type)
+        ).all()
+        self.target_type.choices = [SelectChoice("", "any")] + [SelectChoice(t) for t in known]
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Must not be before the start date.")
+
+
+def filtered_entries(form: AuditFilterForm) -> sa.Select:
+    """Newest first. Call form.validate() first: fields with errors are ignored (the page
+    shows the errors next to them)."""
+    query = sa.select(AuditEntry)
+
+    def value(field):
+        return None if field.errors else field.data
+
+    if actor := (value(form.actor) or "").strip():
+        query = query.where(AuditEntry.actor == actor)
+    if action := (value(form.action) or "").strip():
+        if action.endswith("."):
+            query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+        else:
+            query = query.where(AuditEntry.action == action)
+    if target_type := value(form.target_type):
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id := (value(form.target_id) or "").strip():
+        query = query.where(AuditEntry.target_id == target_id)
+    if outcome := value(form.outcome):
+        query = query.where(AuditEntry.outcome == outcome)
+    if date_from := value(form.date_from):
+        query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min))
+    if date_to := value(form.date_to):
+        # inclusive: everything before the next midnight
+        query = query.where(AuditEntry.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+    return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())

@@ -1,0 +1,331 @@
+"""Staff accounts and their logins: the one implementation behind the CLI, the login page, the
+later /admin/users page and the tests. Every change to an account is audited here, so no caller
+can forget it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import lru_cache
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit.log import record
+from ..config import DEMO_PASSWORD, DEMO_USERNAMES
+from ..extensions import db
+from ..models import ROLES, LoginSession, User, utcnow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+MIN_PRODUCTION_PASSWORD = 12
+DEMO_STORE = "store-berlin"
+
+
+class AccountError(ValueError):
+    """A request the account rules refuse (unknown user, bad role, weak password...)."""
+
+
+def _clean_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError(
+            "username must be 2-80 characters: lowercase letters, digits, dot, dash, underscore")
+    return name
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    return role
+
+
+def _check_password(username: str, password: str) -> None:
+    if not password:
+        raise AccountError("password must not be empty")
+    # Demo and test databases use the password 'demo'; production insists on real ones.
+    if current_app.config["TALON_DESK_MODE"] == "production":
+        if len(password) < MIN_PRODUCTION_PASSWORD:
+            raise AccountError(f"password must have at least {MIN_PRODUCTION_PASSWORD} characters")
+        if password.lower() == username.lower():
+            raise AccountError("password must differ from the username")
+
+
+def _hash(password: str) -> str:
+    """scrypt (werkzeug's default). Tests may ask for a cheaper method through
+    PASSWORD_HASH_METHOD to save time; production ignores that setting."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    if not method or current_app.config["TALON_DESK_MODE"] == "production":
+        method = "scrypt"
+    return generate_password_hash(password, method=method)
+
+
+def _store_for(role: str, store: str | None) -> str | None:
+    store = (store or "").strip() or None
+    if store and role != "manager":
+        raise AccountError("only managers can be tied to a store")
+    return store
+
+
+def _audit(action: str, user: User, actor: str | None, summary: dict | None = None) -> None:
+    """Record an account change and commit it. `actor` names a non-web caller (the CLI);
+    in a request the logged-in user is the actor."""
+    record(action, "user", user.username, summary=summary, actor=actor,
+           actor_role="system" if actor else None)
+
+
+def get_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == (username or "").strip().lower()))
+
+
+def require_user(username: str) -> User:
+    user = get_user(username)
+    if user is None:
+        raise AccountError(f"no user named {username!r}")
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.username)))
+
+
+def create_user(username: str, password: str, role: str, store: str | None = None, *,
+                actor: str | None = None) -> User:
+    name = _clean_username(username)
+    _check_role(role)
+    _check_password(name, password)
+    if get_user(name) is not None:
+        raise AccountError(f"user {name!r} already exists")
+    user = User(username=name, password_hash=_hash(password), role=role,
+                store=_store_for(role, store), active=True)
+    db.session.add(user)
+    db.session.flush()
+    _audit("user.create", user, actor, {"role": role, "store": user.store})
+    return user
+
+
+def revoke_logins(user: User) -> int:
+    """End every login of the user at once (their next request is anonymous)."""
+    result = db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+    return result.rowcount or 0
+
+
+def disable_user(username: str, *, actor: str | None = None) -> User:
+    user = require_user(username)
+    user.active = False
+    ended = revoke_logins(user)
+    _audit("user.disable", user, actor, {"logins_ended": ended})
+    return user
+
+
+def enable_user(username: str, *, actor: str | None = None) -> User:
+    user = require_user(username)
+    user.active = True
+    _audit("user.enable", user, actor)
+    return user
+
+
+def set_role(username: str, role: str, store: str | None = None, *, actor: str | None = None) -> User:
+    """Change the role (and the store, which only managers may have). Takes effect on the
+    user's next request, since the user is loaded from the database every time."""
+    user = require_user(username)
+    before = {"role": user.role, "store": user.store}
+    user.role = _check_role(role)
+    user.store = _store_for(role, store)
+    _audit("user.set_role", user, actor,
+           {"before": before, "after": {"role": user.role, "store": user.store}})
+    return user
+
+
+def set_password(username: str, password: str, *, actor: str | None = None) -> User:
+    user = require_user(username)
+    _check_password(user.username, password)
+    user.password_hash = _hash(password)
+    ended = revoke_logins(user)
+    _audit("user.set_password", user, actor, {"logins_ended": ended})
+    return user
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Unknown names cost as much time as
+    wrong passwords, so response times do not reveal which usernames exist."""
+    user = get_user(username)
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def start_login(user: User) -> str:
+    """A fresh login token for the user (a new one at every login, so a token seen before the
+    login is worthless after it). Also drops the user's expired logins."""
+    cutoff = utcnow() - _max_age()
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.created_at < cutoff))
+    login = LoginSession(user_id=user.id)
+    db.session.add(login)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    user.login_token = login.token
+    return login.token
+
+
+def end_login(token: str | None) -> None:
+    if token:
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.token == token))
+        db.session.commit()
+
+
+def user_for_login(token: str) -> User | None:
+    """Flask-Login's user loader: the active user of a live, unexpired login."""
+    row = db.session.execute(
+        sa.select(User, LoginSession.created_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token == token)
+    ).first()
+    if row is None:
+        return None
+    user, created_at = row
+    if not user.active or created_at < utcnow() - _max_age():
+        return None
+    user.login_token = token
+    return user
+
+
+def _max_age() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_MAX_AGE_HOURS"])
+
+
+def ensure_demo_accounts() -> list[str]:
+    """Demo mode: the four accounts with password 'demo' (the manager tied to store-berlin),
+    created if missing. Returns the names created."""
+    created = []
+    for role in DEMO_USERNAMES:
+        if get_user(role) is None:
+            create_user(role, DEMO_PASSWORD, role, store=DEMO_STORE if role == "manager" else None,
+                        actor="demo-setup")
+            created.append(role)
+    db.session.commit()
+    return created
+
+
+def demo_accounts_present() -> list[str]:
+    """Names of demo accounts that still have the password 'demo' (production refuses them).
+    Returns [] when the users table does not exist yet (before the first migration)."""
+    if not sa.inspect(db.engine).has_table(User.__tablename__):
+        return []
+    users = db.session.scalars(sa.select(User).where(User.username.in_(DEMO_USERNAMES)))
+    return [u.username for u in users if check_password_hash(u.password_hash, DEMO_PASSWORD)]
+
+
+# -- added for /admin/users (issue 7); the CLI uses the same functions ----------------------
+
+ONE_TIME_PASSWORD_BYTES = 12  # 16 URL-safe characters, above the production minimum
+
+
+def _pending_change_model():
+    # Imported here: the table lives in the admin area, which imports this module's package.
+    from ..admin.models import PasswordChangeRequired
+
+    return PasswordChangeRequired
+
+
+def generate_one_time_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
+
+
+def must_change_password(user: User) -> bool:
+    """Whether the user has to choose a new password before using the console."""
+    model = _pending_change_model()
+    return db.session.get(model, user.id) is not None
+
+
+def _require_password_change(user: User, required: bool) -> None:
+    model = _pending_change_model()
+    row = db.session.get(model, user.id)
+    if required and row is None:
+        db.session.add(model(user_id=user.id))
+    elif not required and row is not None:
+        db.session.delete(row)
+
+
+def create_user_with_password(username: str, role: str, store: str | None = None, *,
+                              password: str | None = None, must_change: bool = True,
+                              actor: str | None = None) -> tuple[User, str | None]:
+    """create_user, with a generated one-time password when none is given (returned once, to
+    be shown once and never stored), and optionally a new password required at first login."""
+    generated = None
+    if not password:
+        password = generated = generate_one_time_password()
+        must_change = True
+    user = create_user(username, password, role, store, actor=actor)
+    _require_password_change(user, must_change)
+    db.session.commit()
+    return user, generated
+
+
+def reset_password(username: str, *, password: str | None = None, must_change: bool = True,
+                   actor: str | None = None) -> tuple[User, str | None]:
+    """Replace the password and end the account's logins. Without `password` a one-time
+    password is generated and returned (the caller shows it once); `must_change` makes the user
+    choose their own at the next login."""
+    generated = None
+    if not password:
+        password = generated = generate_one_time_password()
+        must_change = True
+    user = require_user(username)
+    _check_password(user.username, password)
+    user.password_hash = generate_password_hash(password)
+    ended = revoke_logins(user)
+    _require_password_change(user, must_change)
+    _audit("user.reset_password", user, actor,
+           {"logins_ended": ended, "one_time_password": generated is not None,
+            "must_change": must_change})
+    return user, generated
+
+
+def change_own_password(user: User, password: str, *, keep_login: str | None = None) -> None:
+    """The user chose a new password (first login after a reset, or any time): it replaces the
+    old one, the pending change is cleared, and every other login of the account ends."""
+    _check_password(user.username, password)
+    if check_password_hash(user.password_hash, password):
+        raise AccountError("choose a password different from the current one")
+    user.password_hash = generate_password_hash(password)
+    others = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_login:
+        others = others.where(LoginSession.token != keep_login)
+    ended = db.session.execute(others).rowcount or 0
+    _require_password_change(user, False)
+    _audit("user.change_own_password", user, None, {"other_logins_ended": ended})
+
+
+def end_sessions(username: str, *, actor: str | None = None) -> int:
+    """End every login of the account now (it stays enabled; its next request must log in)."""
+    user = require_user(username)
+    ended = revoke_logins(user)
+    _audit("user.end_sessions", user, actor, {"logins_ended": ended})
+    return ended
+
+
+def open_login_counts() -> dict[int, int]:
+    """{user id: logins not yet expired} for the accounts page."""
+    cutoff = utcnow() - _max_age()
+    rows = db.session.execute(
+        sa.select(LoginSession.user_id, sa.func.count())
+        .where(LoginSession.created_at >= cutoff)
+        .group_by(LoginSession.user_id))
+    return {user_id: count for user_id, count in rows}
+
+
+def users_needing_password_change() -> set[int]:
+    model = _pending_change_model()
+    return set(db.session.scalars(sa.select(model.user_id)))

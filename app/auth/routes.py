@@ -1,0 +1,67 @@
+"""/login and /logout."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..audit.log import record
+from ..extensions import limiter
+from .accounts import authenticate, end_login, start_login
+from .forms import LoginForm
+from .session import safe_next
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+
+def _login_failed(response) -> bool:
+    # Only rejected attempts count towards LOGIN_RATE_LIMIT; successful logins never do.
+    return g.get("login_failed", False)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+               deduct_when=_login_failed)
+def login():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            return _log_in(user)
+    if request.method == "POST":
+        g.login_failed = True
+        attempted = (form.username.data or "").strip()[:80]
+        log.warning("failed login for %r from %s", attempted, request.remote_addr)
+        record("auth.login", "user", attempted or None, outcome="failure")
+        form.password.errors = ["Wrong username or password, or the account is disabled."]
+    return render_template("auth/login.html", form=form)
+
+
+def _log_in(user):
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        end_login(current_user.login_token)
+    # A fresh session: nothing from before the login survives (session fixation), and the
+    # CSRF token changes with it.
+    session.clear()
+    start_login(user)
+    login_user(user)
+    session.permanent = True
+    record("auth.login", "user", user.username)
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        record("auth.logout", "user", current_user.username)
+        end_login(current_user.login_token)
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,198 @@
+"""Settings from the environment, the three run modes, and the production safety checks.
+
+Modes (TALON_DESK_MODE):
+  demo        `make run`: generated SECRET_KEY if none is set, demo accounts created at start,
+              cookies without the Secure flag (plain http on 127.0.0.1).
+  testing     the test suite: like demo, but no accounts are created (the fixtures make them).
+  production  the default when TALON_DESK_MODE is unset (and TESTING is not set, which implies
+              testing): Secure cookies, HSTS, and create_app
+              refuses to start on unsafe settings (see production_problems).
+
+Nothing here touches current_app: create_app passes the app in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+MODES = ("demo", "testing", "production")
+
+# Keys read from the environment (the README lists them). Values are strings there; a test's
+# dict override may pass real types.
+ENVIRONMENT_KEYS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "TALON_BASE_URL",
+    "TALON_INTEGRATION_KEY",
+    "TALON_MANAGEMENT_KEY",
+    "TALON_APPLICATION_ID",
+    "CURRENCY",
+    "RATELIMIT_STORAGE_URI",
+    "TALON_DESK_MODE",
+    "LOGIN_RATE_LIMIT",
+    "SESSION_MAX_AGE_HOURS",
+    "TRUSTED_PROXY_COUNT",
+)
+
+# The sandbox's default keys (CONTRIBUTING.md, "Sandbox"): seeing one in production means the
+# console is wired to the emulator, wherever it runs.
+SANDBOX_KEYS = frozenset({"sandbox-integration-key", "sandbox-management-key"})
+
+# Secrets that appear in tutorials, .env examples and our own docs.
+KNOWN_WEAK_SECRETS = frozenset(
+    {
+        "dev", "development", "secret", "secret-key", "secret_key", "changeme", "change-me",
+        "test", "testing", "default", "password", "flask", "talon", "talon-desk", "demo",
+        "your-secret-key", "replace-me", "please-change-me",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+DEMO_USERNAMES = ("agent", "marketer", "manager", "admin")
+DEMO_PASSWORD = "demo"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Production mode found settings it will not run with; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            "Talon Desk refuses to start in production mode:\n"
+            f"{lines}\n"
+            "Fix the settings above, or set TALON_DESK_MODE=demo for a local demo."
+        )
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings before the environment and the test override are applied."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "talon_desk.sqlite"),
+        "TALON_BASE_URL": "",
+        "TALON_INTEGRATION_KEY": "",
+        "TALON_MANAGEMENT_KEY": "",
+        "TALON_APPLICATION_ID": 1,
+        "CURRENCY": "EUR",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Failed logins per client address per window (Flask-Limiter syntax). Successful logins
+        # are not counted: a shared office address must not lock out staff who type correctly.
+        "LOGIN_RATE_LIMIT": "5 per minute",
+        # A login is valid this long at most (server-side, see models.LoginSession).
+        "SESSION_MAX_AGE_HOURS": 12,
+        # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
+        "TRUSTED_PROXY_COUNT": 0,
+        "AUDIT_PAGE_SIZE": 50,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "talon_desk_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # CSRF tokens live as long as the login (bounded by SESSION_MAX_AGE_HOURS); the default
+        # one-hour limit would break htmx actions on a page left open over lunch.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Flask-Limiter sends Retry-After with a 429; if a shared store (redis://) is down it
+        # keeps throttling with per-process memory instead of failing every login.
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment sets (empty values count as unset)."""
+    found = {key: environ[key] for key in ENVIRONMENT_KEYS if environ.get(key)}
+    if "DATABASE_URL" in found:
+        found["SQLALCHEMY_DATABASE_URI"] = found.pop("DATABASE_URL")
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosting platforms hand out postgres:// URLs; SQLAlchemy 2 wants a dialect+driver name,
+    and the driver we ship (the `scale` extra) is psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def finalise(config: dict[str, Any]) -> None:
+    """Fill in what depends on the mode and coerce environment strings to their types."""
+    mode = str(config.get("TALON_DESK_MODE") or ("testing" if config.get("TESTING") else "production")).lower()
+    if mode not in MODES:
+        raise UnsafeConfiguration([f"TALON_DESK_MODE={mode!r} is not one of {', '.join(MODES)}"])
+    config["TALON_DESK_MODE"] = mode
+    if mode == "testing":
+        config["TESTING"] = True
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
+    config["TALON_APPLICATION_ID"] = int(config["TALON_APPLICATION_ID"])
+    config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
+    config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])
+    # Production is served over https only; demo and tests run on plain http at 127.0.0.1.
+    secure = mode == "production"
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    config["SEND_HSTS"] = secure
+    if not config.get("SECRET_KEY") and mode != "production":
+        # Demo and tests only: a fresh key per process (logins do not survive a restart).
+        config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        config["SECRET_KEY_GENERATED"] = True
+
+
+def secret_key_problem(secret: Any) -> str | None:
+    if not secret:
+        return "SECRET_KEY is not set (use e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+    text = str(secret)
+    if text.strip().lower() in KNOWN_WEAK_SECRETS:
+        return "SECRET_KEY is a well-known default value"
+    if len(text) < MIN_SECRET_LENGTH:
+        return f"SECRET_KEY is too short ({len(text)} characters; at least {MIN_SECRET_LENGTH})"
+    if len(set(text)) < 8:
+        return "SECRET_KEY has too few distinct characters to be random"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def backend_problem(config: Mapping[str, Any]) -> str | None:
+    """Production must talk to a real Talon.One deployment, never the sandbox.
+
+    The sandbox is recognised by its address (a loopback or unspecified host, where `make run`
+    and the tests put it) or by its default API keys, wherever it runs.
+    """
+    base_url = str(config.get("TALON_BASE_URL") or "")
+    if not base_url:
+        return "TALON_BASE_URL is not set (the URL of your Talon.One deployment)"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"TALON_BASE_URL {base_url!r} is not an http(s) URL"
+    if is_loopback_host(parts.hostname):
+        return f"TALON_BASE_URL points at {parts.hostname}, which is the sandbox, not Talon.One"
+    if parts.scheme != "https":
+        return "TALON_BASE_URL must use https in production (API keys travel in its headers)"
+    keys = {str(config.get("TALON_INTEGRATION_KEY") or ""), str(config.get("TALON_MANAGEMENT_KEY") or "")}
+    if keys & SANDBOX_KEYS:
+        return "TALON_INTEGRATION_KEY/TALON_MANAGEMENT_KEY are the sandbox's default keys"
+    if "" in keys:
+        return "TALON_INTEGRATION_KEY and TALON_MANAGEMENT_KEY must both be set"
+    return None
+
+
+def production_problems(config: Mapping[str, Any]) -> list[str]:
+    """Everything wrong with the configuration itself (the database check is separate:
+    auth.accounts.demo_accounts_present)."""
+    problems = [secret_key_problem(config.get("SECRET_KEY")), backend_problem(config)]
+    return [p for p in problems if p]

@@ -1,0 +1,184 @@
+"""Coupons: /coupons (find by code), /coupons/<code> (campaign, limits, usage, state, hard or
+soft reservation, who reserved it; reserve or remove for one profile, a pasted list or a CSV),
+and the customer page's goodwill widget (/customers/<id>/goodwill-coupon).
+
+Everyone may look; reserving needs the `reservations` permission. Single reservations are sent
+at once and audited through send_change; lists run as bulk jobs (app.audiences.jobs).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..audiences.job_routes import add_job_routes, progress_context
+from ..audiences.jobs import DONE, stage, step
+from ..bulk import BulkInputError
+from ..permissions import can, require
+from ..profiles.identifiers import profile_id_problem
+from ..profiles.upstream import send_change
+from ..talon import talon
+from ..talon.errors import TalonError
+from ..templating import render_section, wants_partial
+from . import service
+from .forms import FindCouponForm, GoodwillForm, ReservationsForm, coupon_code_problem
+
+bp = Blueprint("coupons", __name__, template_folder="templates")
+
+add_job_routes(bp, prefix="/coupons/<code>/jobs", target_arg="code", permission="reservations",
+               kinds=("coupon.reserve", "coupon.unreserve"), back_endpoint="coupons.show")
+
+RESERVED_PER_PAGE = 50
+# The goodwill widget's GET is for everyone and its POST needs `reservations`: this runs the
+# same audited 403 as @require for the POST half of the one endpoint.
+ensure_may_reserve = require("reservations")(lambda: None)
+
+
+@bp.get("/coupons")
+@require("lookup")
+def index():
+    form = FindCouponForm(formdata=request.args if "code" in request.args else None)
+    if "code" in request.args:
+        if form.validate():
+            return redirect(url_for("coupons.show", code=form.code.data), 303)
+        return render_template("coupons/find.html", form=form), 422
+    return render_template("coupons/find.html", form=form)
+
+
+def _not_found(code: str, problem: str, status: int):
+    form = FindCouponForm(formdata=MultiDict({"code": code[:300]}))
+    form.code.errors = [problem]
+    return render_template("coupons/find.html", form=form), status
+
+
+def _load_or_error(code: str):
+    """(CouponView, None) or (None, the find page with the reason next to the field)."""
+    problem = coupon_code_problem(code)
+    if problem:
+        return None, _not_found(code, problem, 400)
+    try:
+        view = service.load(code)
+    except TalonError as exc:
+        return None, _not_found(code, f"Talon.One could not be asked: {exc.message}", 502)
+    if view is None:
+        return None, _not_found(code, f"No coupon has the code “{code}”. Codes are matched "
+                                      "exactly; check the spelling.", 404)
+    return view, None
+
+
+@bp.get("/coupons/<code>")
+@require("lookup")
+def show(code: str):
+    view, error_page = _load_or_error(code)
+    if error_page:
+        return error_page
+    return _render(view, None)
+
+
+def _render(view, partial: str | None, status: int = 200, headers: dict | None = None,
+            **overrides):
+    context = {"view": view, "coupon": view.coupon,
+               "form": ReservationsForm(formdata=None, prefix="reservations"),
+               "page": max(1, request.args.get("page", 1, type=int)), **overrides}
+    context.update(per_page=RESERVED_PER_PAGE, campaign_state=service.campaign_state)
+    if partial is None or not wants_partial():
+        return render_template("coupons/show.html", **context), status, headers or {}
+    return render_section("coupons/show.html", partial, **context), status, headers or {}
+
+
+@bp.get("/coupons/<code>/reservations")
+@require("lookup")
+def reservations(code: str):
+    """The reserved customers section, reloaded when a job finishes."""
+    if not wants_partial():
+        return redirect(url_for("coupons.show", code=code), 303)
+    view, error_page = _load_or_error(code)
+    if error_page:
+        return error_page
+    return _render(view, "coupons/_reserved.html")
+
+
+@bp.post("/coupons/<code>/reservations")
+@require("reservations")
+def change_reservations(code: str):
+    view, error_page = _load_or_error(code)
+    if error_page:
+        return error_page
+    form = ReservationsForm(prefix="reservations")
+    if not form.validate():
+        return _render(view, "coupons/_bulk.html", 422, form=form)
+    operation = service.RESERVE if form.action.data == "reserve" else service.UNRESERVE
+    try:
+        job = stage(operation.kind, view.coupon.value, view.coupon.value, form.source_label(),
+                    current_user.username, form.id_rows())
+    except BulkInputError as exc:
+        form.source_field().errors = list(form.source_field().errors) + [str(exc)]
+        return _render(view, "coupons/_bulk.html", 422, form=form)
+    if form.source_field() is form.profile_id:
+        step(job)
+    headers = {"HX-Trigger": "bulk-job-done"} if job.status == DONE else {}
+    return _render(view, "coupons/_bulk.html", headers=headers, **progress_context(job))
+
+
+# -- the customer page's goodwill widget -----------------------------------------------------
+
+@bp.route("/customers/<integration_id>/goodwill-coupon", methods=["GET", "POST"])
+@require("lookup")
+def goodwill(integration_id: str):
+    """A self-replacing widget: reserve a goodwill coupon for this customer."""
+    problem = profile_id_problem(integration_id)
+    if problem:
+        abort(400, description=problem)
+    may_reserve = can(current_user, "reservations")
+    form = GoodwillForm(prefix="goodwill")
+    reserved = None
+    status = 200
+    if request.method == "POST":
+        ensure_may_reserve()
+        if form.validate():
+            reserved, status = _reserve_goodwill(form, integration_id)
+        else:
+            status = 422
+        if reserved is not None:
+            form = GoodwillForm(formdata=None, prefix="goodwill")
+    try:
+        free, lookup_error = (service.next_free_goodwill() if may_reserve else None), None
+    except TalonError as exc:
+        free, lookup_error = None, exc
+    return render_template("coupons/_goodwill.html", form=form, integration_id=integration_id,
+                           free=free, lookup_error=lookup_error, reserved=reserved,
+                           may_reserve=may_reserve, prefix=service.goodwill_prefix()), status
+
+
+def _reserve_goodwill(form: GoodwillForm, integration_id: str):
+    """(the reserved coupon, 200) or (None, status) with the reason on the form."""
+    try:
+        if form.choice.data == "next":
+            coupon = service.next_free_goodwill()
+            if coupon is None:
+                form.choice.errors = [f"No free {service.goodwill_prefix()}* code is left; type "
+                                      "a code instead."]
+                return None, 409
+        else:
+            coupon = talon.management.find_coupon(form.code.data)
+            if coupon is None:
+                form.code.errors = [f"No coupon has the code “{form.code.data}”."]
+                return None, 404
+    except TalonError as exc:
+        form.choice.errors = [f"Talon.One could not be asked: {exc.message}"]
+        return None, 502
+    if coupon.uses_left == 0:
+        form.code.errors = [f"{coupon.value} is used up ({coupon.usage_counter} of "
+                            f"{coupon.usage_limit} uses)."]
+        return None, 409
+    sent = send_change(
+        "coupon.reserve", "coupon", coupon.value,
+        lambda: talon.integration.create_coupon_reservation(coupon.value, [integration_id]),
+        summary={"profiles": [integration_id], "via": "goodwill widget",
+                 "mandatory": bool(coupon.is_reservation_mandatory)},
+        success_status=201)
+    if not sent.ok:
+        form.choice.errors = [sent.message]
+        return None, 502
+    return coupon, 200

@@ -1,0 +1,62 @@
+"""/customers/<integration_id>: everything a support agent needs about one customer.
+
+    GET /customers/<id>                    the page (all sections fetched in parallel)
+    GET /customers/<id>/sections/<name>    one section (htmx: retry, sessions paging/filter);
+                                           without htmx it sends the browser to the page
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..permissions import require
+from ..search.recent import remember
+from ..templating import wants_partial
+from . import sections
+from .forms import SessionFilterForm, integration_id_problem
+
+bp = Blueprint("customers", __name__, template_folder="templates")
+
+
+@bp.get("/customers/<integration_id>")
+@require("lookup")
+def show(integration_id: str):
+    problem = integration_id_problem(integration_id)
+    if problem:
+        return _not_found(integration_id, problem)
+    form = SessionFilterForm(request.args)
+    results = _load(integration_id, form)
+    if sections.is_unknown_customer(results):
+        return _not_found(integration_id)
+    profile = results["profile"]
+    if not isinstance(profile, Exception):
+        remember(current_user, "customer", integration_id, profile.display_name)
+    return render_template(
+        "customers/show.html", integration_id=integration_id, form=form, profile=profile,
+        sections={name: sections.section_context(name, results) for name in sections.SECTIONS},
+    )
+
+
+@bp.get("/customers/<integration_id>/sections/<name>")
+@require("lookup")
+def section(integration_id: str, name: str):
+    if name not in sections.SECTIONS or integration_id_problem(integration_id):
+        abort(404)
+    if not wants_partial():
+        return redirect(url_for("customers.show", integration_id=integration_id, **request.args), 303)
+    form = SessionFilterForm(request.args)
+    results = _load(integration_id, form, only=name)
+    return render_template(f"customers/_{name}.html", integration_id=integration_id, form=form,
+                           ctx=sections.section_context(name, results))
+
+
+def _load(integration_id: str, form: SessionFilterForm, only: str | None = None) -> dict:
+    """Fetch the page (or one section). An invalid sessions filter is not sent: the sessions
+    section shows the form's errors instead."""
+    return sections.load(integration_id, form.filters() if form.validate() else None, only=only)
+
+
+def _not_found(integration_id: str, problem: str | None = None):
+    return render_template("search/not_found.html", kind="customer", identifier=integration_id,
+                           problem=problem), 404

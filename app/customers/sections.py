@@ -1,0 +1,113 @@
+"""What each section of the customer page needs from Talon.One, and how it is fetched.
+
+The first render fetches everything at once with talon.fan_out: three calls (the profile, one
+page of sessions, and the inventory that holds coupons, referrals, loyalty, giveaways and
+achievements), so the page is complete after one upstream round trip. A failed call fails only
+the sections built on it; each of those shows its own error with a retry that fetches just that
+section (for an inventory section, the inventory with only that part asked for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..talon import talon
+from ..talon.errors import TalonError, TalonNotFound
+
+SESSIONS_PER_PAGE = 10
+SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    state: str | None = None
+    store: str | None = None
+    page: int = 1
+
+    @property
+    def skip(self) -> int:
+        return (self.page - 1) * SESSIONS_PER_PAGE
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    #: which upstream call the section is built from
+    source: str
+    #: for inventory sections, the getCustomerInventory flag that asks for it
+    inventory_flag: str | None = None
+
+
+SECTIONS: dict[str, Section] = {s.name: s for s in (
+    Section("profile", "Profile", "profile"),
+    Section("audiences", "Audiences", "profile"),
+    Section("sessions", "Sessions", "sessions"),
+    Section("coupons", "Coupons", "inventory", "coupons"),
+    Section("loyalty", "Loyalty", "inventory", "loyalty"),
+    Section("referrals", "Referrals", "inventory", "referrals"),
+    Section("giveaways", "Giveaways", "inventory", "giveaways"),
+    Section("achievements", "Achievements", "inventory", "achievements"),
+)}
+INVENTORY_FLAGS = ("referrals", "coupons", "loyalty", "giveaways", "achievements")
+
+
+def _profile(integration_id: str):
+    profile = talon.management.find_customer(integration_id)
+    if profile is None:
+        raise TalonNotFound(f"No customer profile {integration_id!r}", status=404)
+    return profile
+
+
+def _sessions(integration_id: str, filters: SessionFilter):
+    return talon.management.list_sessions(
+        profile=integration_id, state=filters.state, store_integration_id=filters.store,
+        sort="-created", page_size=SESSIONS_PER_PAGE, skip=filters.skip,
+    )
+
+
+def _inventory(integration_id: str, only: str | None = None):
+    flags = {flag: only is None or flag == only for flag in INVENTORY_FLAGS}
+    return talon.integration.get_customer_inventory(integration_id, profile=False, **flags)
+
+
+def _calls(integration_id: str, filters: SessionFilter, sources: set[str],
+           only_flag: str | None) -> dict[str, Callable[[], Any]]:
+    calls = {
+        "profile": lambda: _profile(integration_id),
+        "sessions": lambda: _sessions(integration_id, filters),
+        "inventory": lambda: _inventory(integration_id, only_flag),
+    }
+    return {name: call for name, call in calls.items() if name in sources}
+
+
+def load(integration_id: str, filters: SessionFilter | None, only: str | None = None) -> dict[str, Any]:
+    """``{source: result or TalonError}`` for the whole page, or for one section (``only``).
+    Without ``filters`` (the agent's filter was invalid) the sessions are not asked for and
+    read as None."""
+    if only is None:
+        sources, flag = {"profile", "sessions", "inventory"}, None
+    else:
+        section = SECTIONS[only]
+        sources, flag = {section.source}, section.inventory_flag
+    skip_sessions = filters is None and "sessions" in sources
+    if skip_sessions:
+        sources.discard("sessions")
+    results = talon.fan_out(_calls(integration_id, filters or SessionFilter(), sources, flag))
+    if skip_sessions:
+        results["sessions"] = None
+    return results
+
+
+def is_unknown_customer(results: dict[str, Any]) -> bool:
+    return isinstance(results.get("profile"), TalonNotFound)
+
+
+def section_context(name: str, results: dict[str, Any]) -> dict[str, Any]:
+    """The template variables of one section: its data, or the error that stopped it."""
+    section = SECTIONS[name]
+    result = results.get(section.source)
+    if isinstance(result, TalonError):
+        return {"error": result, "section": section}
+    return {"data": result, "section": section}

@@ -1,0 +1,107 @@
+"""Forms of the loyalty pages: card search, link (look up, then confirm), unlink, generate, and
+the filters of the points and transaction lists (read from the query string, no CSRF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
+
+from ..profiles.identifiers import CardIdentifier, ProfileId, SessionId
+from ..profiles.upstream import new_submission_key
+
+TRANSACTION_TYPES = [("", "any"), ("session", "session"), ("manual", "manual"), ("import", "import")]
+POINT_STATUSES = [("active", "active"), ("pending", "pending"), ("expired", "expired")]
+MAX_PAGE = 10_000
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CardSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search
+
+    program = SelectField("Program", coerce=int, choices=[], validate_choice=True)
+    identifier = StringField(
+        "Card identifier", filters=[strip],
+        validators=[DataRequired("Enter a card identifier, such as 4000-0002."),
+                    CardIdentifier()],
+        render_kw={"placeholder": "4000-0002", "autocomplete": "off"})
+
+
+class ProfileProgramForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    program = SelectField("Program", coerce=int, choices=[], validate_choice=True)
+    profile_id = StringField(
+        "Customer profile ID", filters=[strip],
+        validators=[DataRequired("Enter a customer profile ID, such as cust-0001."),
+                    ProfileId()],
+        render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
+
+
+class LinkForm(FlaskForm):
+    """Step "lookup" shows the profile; step "confirm" links it."""
+
+    profile_id = StringField(
+        "Customer profile ID", filters=[strip],
+        validators=[DataRequired("Enter the customer profile ID to link."),
+                    ProfileId()],
+        render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
+    step = HiddenField(default="lookup", validators=[Regexp(r"^(lookup|confirm)$")])
+
+
+class UnlinkForm(FlaskForm):
+    profile_id = HiddenField(validators=[DataRequired(), ProfileId()])
+
+
+class GenerateCardForm(FlaskForm):
+    identifier = StringField(
+        "Card identifier (optional)", filters=[strip],
+        validators=[Optional(), CardIdentifier()],
+        description="Leave empty to let Talon.One generate one.",
+        render_kw={"autocomplete": "off"})
+    status = SelectField("Status", choices=[("active", "active"), ("inactive", "inactive")])
+    profile_id = StringField(
+        "Link to customer profile (optional)", filters=[strip],
+        validators=[Optional(), ProfileId()],
+        render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
+    replaces = StringField(
+        "Replaces card (optional)", filters=[strip],
+        validators=[Optional(), CardIdentifier()],
+        description="A lost or broken card of this program that the new one replaces.",
+        render_kw={"autocomplete": "off"})
+    submission = HiddenField(default=new_submission_key,
+                             validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def validate_replaces(self, field) -> None:
+        if field.data and field.data == self.identifier.data:
+            raise ValidationError("A card cannot replace itself.")
+
+
+class PointsFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=POINT_STATUSES, default="active")
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
+
+
+class TransactionFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    type = SelectField("Type", choices=TRANSACTION_TYPES, default="")
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+    session = StringField("Session ID", filters=[strip],
+                          validators=[Optional(), SessionId()],
+                          render_kw={"placeholder": "sess-00001"})
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("Must not be before the start date.")

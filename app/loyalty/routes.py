@@ -1,0 +1,267 @@
+"""Loyalty programs and cards (DESIGN.md section 3):
+
+    /loyalty/                                  programs, card search, profile-program look-up
+    /loyalty/<program>/cards/<identifier>      a card: status, links, balances, chart, points, transactions
+    /loyalty/<program>/customers/<id>          a profile in a profile-based program, the same sections
+    /loyalty/<program>/cards/<identifier>/link, /unlink, /loyalty/<program>/cards/new  (changes)
+
+Lookups are for everyone; link, unlink and generate need `loyalty_cards`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..permissions import can, require
+from ..profiles.identifiers import card_id_problem, profile_id_problem
+from ..profiles.lookups import customer_url, find_profile, profile_or_404
+from ..profiles.upstream import claim_submission, navigate, send_change, settle_submission
+from ..talon import talon
+from ..talon.errors import TalonError, TalonNotFound
+from ..templating import render_section
+from . import cards, sections
+from .forms import CardSearchForm, GenerateCardForm, LinkForm, ProfileProgramForm, UnlinkForm
+from .ledger import LedgerAccount
+
+bp = Blueprint("loyalty", __name__, url_prefix="/loyalty", template_folder="templates")
+
+
+# -- programs and search --------------------------------------------------------------------
+
+
+@bp.get("/")
+@require("lookup")
+def programs():
+    listed = cards.programs_or_error()
+    search = CardSearchForm(formdata=None)
+    lookup = ProfileProgramForm(formdata=None)
+    cards.offer_programs(search, lookup, listed)
+    return render_template("loyalty/programs.html", programs=listed, search=search, lookup=lookup)
+
+
+@bp.get("/cards")
+@require("lookup")
+def search():
+    listed = cards.programs_or_error()
+    search = CardSearchForm(formdata=request.args)
+    lookup = ProfileProgramForm(formdata=None)
+    cards.offer_programs(search, lookup, listed)
+    if not search.validate():
+        return render_template("loyalty/programs.html", programs=listed, search=search,
+                               lookup=lookup), 422
+    identifier, program_id = search.identifier.data, search.program.data
+    try:
+        matches = cards.find_cards(identifier, program_id)
+    except TalonError as error:
+        return render_template("loyalty/programs.html", programs=listed, search=search,
+                               lookup=lookup, search_error=error), 502
+    exact = [c for c in matches if c.identifier == identifier]
+    if len(exact) == 1:
+        return redirect(url_for("loyalty.card", program_id=exact[0].program_id, identifier=identifier))
+    if not matches:
+        search.identifier.errors = [f"No loyalty card {identifier} in "
+                                    f"{cards.program_name(listed, program_id)}."]
+        return render_template("loyalty/programs.html", programs=listed, search=search,
+                               lookup=lookup), 404
+    return render_template("loyalty/programs.html", programs=listed, search=search, lookup=lookup,
+                           matches=matches)
+
+
+@bp.get("/customers")
+@require("lookup")
+def profile_lookup():
+    listed = cards.programs_or_error()
+    search = CardSearchForm(formdata=None)
+    lookup = ProfileProgramForm(formdata=request.args)
+    cards.offer_programs(search, lookup, listed)
+    if not lookup.validate():
+        return render_template("loyalty/programs.html", programs=listed, search=search,
+                               lookup=lookup), 422
+    return redirect(url_for("loyalty.profile_balances", program_id=lookup.program.data,
+                            integration_id=lookup.profile_id.data))
+
+
+# -- a card ---------------------------------------------------------------------------------
+
+
+def _card_or_404(program_id: int, identifier: str):
+    problem = card_id_problem(identifier)
+    if problem:
+        abort(404, description=problem)
+    try:
+        return talon.management.get_loyalty_card(program_id, identifier)
+    except TalonNotFound:
+        abort(404, description=f"Program {program_id} has no loyalty card {identifier}.")
+
+
+@bp.get("/<int:program_id>/cards/<identifier>")
+@require("lookup")
+def card(program_id: int, identifier: str):
+    problem = card_id_problem(identifier)
+    if problem:
+        abort(404, description=problem)
+    account = LedgerAccount.card(program_id, identifier)
+    parts, extra = sections.read_all(account, {
+        "card": lambda: talon.management.get_loyalty_card(program_id, identifier)})
+    found = extra["card"]
+    if isinstance(found, TalonNotFound):
+        abort(404, description=f"Program {program_id} has no loyalty card {identifier}.")
+    if isinstance(found, TalonError):
+        raise found
+    return render_template("loyalty/card.html", card=found, account=account,
+                           sections=sections.render_all(parts),
+                           link_form=LinkForm(formdata=None),
+                           may_change=can(current_user, "loyalty_cards"))
+
+
+@bp.get("/<int:program_id>/<any(cards, customers):kind>/<key>/<any(balances, chart, points, transactions):section>")
+@require("lookup")
+def section(program_id: int, kind: str, key: str, section: str):
+    """One section alone: paging, filters and "Try again" (a page of its own without htmx)."""
+    problem = card_id_problem(key) if kind == "cards" else profile_id_problem(key)
+    if problem:
+        abort(404, description=problem)
+    account = LedgerAccount(program_id, kind, key)
+    context = sections.read_one(account, section, request.args)
+    error = context.get("error")
+    status = 200 if error is None else 404 if isinstance(error, TalonNotFound) else 502
+    return render_section("loyalty/section.html", f"loyalty/_{section}.html",
+                          section=section, **context), status
+
+
+# -- link and unlink ------------------------------------------------------------------------
+
+
+def _link_section(card, form, status=200, **more):
+    return render_section("loyalty/link.html", "loyalty/_link.html", card=card, link_form=form,
+                          **more), status
+
+
+@bp.get("/<int:program_id>/cards/<identifier>/link")
+@require("loyalty_cards")
+def link_form(program_id: int, identifier: str):
+    return _link_section(_card_or_404(program_id, identifier), LinkForm(formdata=None))
+
+
+@bp.post("/<int:program_id>/cards/<identifier>/link")
+@require("loyalty_cards")
+def link(program_id: int, identifier: str):
+    """Step 1 (lookup): show the profile and the card's user limit. Step 2 (confirm): link."""
+    card = _card_or_404(program_id, identifier)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        return _link_section(card, form, 422)
+    profile_id = form.profile_id.data
+    profile = find_profile(profile_id)
+    if profile is None:
+        form.profile_id.errors.append(f"Talon.One has no customer profile {profile_id}.")
+        return _link_section(card, form, 422)
+    refusal = cards.link_refusal(card, profile_id)
+    if refusal:
+        cards.audit_link_refusal(card, profile_id, refusal)
+        return _link_section(card, form, 409, refusal=refusal)
+    if profile_id in card.linked_profile_ids:
+        return _link_section(card, form, notice=f"{profile_id} is already linked to this card.")
+    if form.step.data != "confirm":
+        return _link_section(card, form, candidate=profile)
+
+    sent = send_change(
+        "loyalty_card.link", "loyalty_card", cards.audit_id(card),
+        lambda: talon.integration.link_loyalty_card_to_profile(program_id, identifier, profile_id),
+        summary={"profile": profile_id})
+    if sent.ok:
+        flash(f"Card {identifier} is now linked to {profile_id}.", "success")
+        return navigate(url_for("loyalty.card", program_id=program_id, identifier=identifier))
+    fresh = cards.reread(card)
+    return _link_section(fresh, form, 200 if sent.may_have_happened else 409,
+                         refusal=cards.upstream_refusal(fresh, profile_id, sent),
+                         unknown=sent.may_have_happened)
+
+
+@bp.route("/<int:program_id>/cards/<identifier>/unlink", methods=["GET", "POST"])
+@require("loyalty_cards")
+def unlink(program_id: int, identifier: str):
+    """GET asks for confirmation (?profile_id=...), POST unlinks."""
+    card = _card_or_404(program_id, identifier)
+    form = UnlinkForm(formdata=None, profile_id=request.args.get("profile_id", "")) \
+        if request.method == "GET" else UnlinkForm()
+    profile_id = form.profile_id.data or ""
+    if request.method == "POST" and not form.validate_on_submit() or profile_id_problem(profile_id):
+        abort(400, description="Choose a linked profile to unlink, from the card page.")
+    context = {"card": card, "form": form, "profile_id": profile_id,
+               "card_url": url_for("loyalty.card", program_id=program_id, identifier=identifier)}
+    if profile_id not in card.linked_profile_ids:
+        return render_template("loyalty/unlink.html", **context,
+                               problem=f"{profile_id} is not linked to card {identifier}."), 409
+    if request.method == "GET":
+        return render_template("loyalty/unlink.html", **context)
+    sent = send_change(
+        "loyalty_card.unlink", "loyalty_card", cards.audit_id(card),
+        lambda: talon.integration.unlink_loyalty_card_from_profile(program_id, identifier, profile_id),
+        summary={"profile": profile_id})
+    if sent.ok:
+        flash(f"{profile_id} is no longer linked to card {identifier}.", "success")
+        return navigate(context["card_url"])
+    return render_template("loyalty/unlink.html", **context, problem=sent.message,
+                           unknown=sent.may_have_happened), 200 if sent.may_have_happened else 502
+
+
+# -- generate -------------------------------------------------------------------------------
+
+
+@bp.route("/<int:program_id>/cards/new", methods=["GET", "POST"])
+@require("loyalty_cards")
+def generate(program_id: int):
+    program = cards.card_program_or_404(program_id)
+    form = GenerateCardForm(formdata=None, **cards.generate_defaults(request.args)) \
+        if request.method == "GET" else GenerateCardForm()
+
+    def page(status=200, **more):
+        return render_template("loyalty/generate.html", program=program, form=form, **more), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit() or not cards.check_generate(form, program_id):
+        return page(422)
+    body = cards.generate_request(form)
+    scope = f"generate_card:{program_id}"
+    claim = claim_submission(scope, form.submission.data, body)
+    if claim.state == "done":
+        flash(f"Card {claim.answer.get('identifier')} was already generated by this form.", "info")
+        return navigate(url_for("loyalty.card", program_id=program_id,
+                                identifier=claim.answer.get("identifier")))
+    if claim.state != "new":
+        return page(409, problem=claim.message, unknown=claim.state == "pending")
+    sent = send_change(
+        "loyalty_card.generate", "loyalty_program", program_id,
+        lambda: talon.integration.generate_loyalty_card(program_id, **body),
+        summary={"identifier": body.get("card_identifier"), "status": body["status"],
+                 "profile": form.profile_id.data or None, "replaces": form.replaces.data or None},
+        target_of_result=lambda card: ("loyalty_card", cards.audit_id(card)))
+    settle_submission(scope, form.submission.data, sent,
+                      {"identifier": sent.value.identifier} if sent.ok else None)
+    if not sent.ok:
+        return page(200 if sent.may_have_happened else 502, problem=sent.message,
+                    unknown=sent.may_have_happened)
+    new = sent.value
+    flash(cards.generated_message(new, form), "success")
+    return navigate(url_for("loyalty.card", program_id=program_id, identifier=new.identifier))
+
+
+# -- a profile in a profile-based program ---------------------------------------------------
+
+
+@bp.get("/<int:program_id>/customers/<integration_id>")
+@require("lookup")
+def profile_balances(program_id: int, integration_id: str):
+    program = cards.program_or_404(program_id)
+    if program.card_based:
+        abort(404, description=f"{program.title or program.name} is card-based: open one of the "
+                               f"customer's cards instead.")
+    profile = profile_or_404(integration_id)
+    account = LedgerAccount.profile(program_id, integration_id)
+    parts, _ = sections.read_all(account)
+    return render_template("loyalty/profile.html", program=program, profile=profile,
+                           account=account, sections=sections.render_all(parts),
+                           customer_url=customer_url(integration_id))

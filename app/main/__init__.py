@@ -1,0 +1,1 @@
+"""The search home page and /healthz."""

@@ -1,0 +1,65 @@
+"""`/`: the search home. `/healthz`: liveness and readiness of the app, its database and
+Talon.One, for load balancers and operators (public, so it reports states, not details)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+
+from ..extensions import db
+from ..permissions import require
+
+bp = Blueprint("main", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+
+# What /healthz passes on from talon.health(): enough to see the state, nothing about where
+# the backend is or what it said.
+PUBLIC_TALON_FIELDS = ("status", "reachable", "http_status", "latency_ms")
+
+
+@bp.get("/")
+@require("lookup")
+def home():
+    return render_template("main/home.html")
+
+
+def database_health() -> dict:
+    started = time.perf_counter()
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        db.session.rollback()
+        log.error("healthz: database check failed: %s", exc)
+        return {"status": "down"}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def talon_health() -> dict:
+    try:
+        from ..talon import talon  # guarded: the service layer may be missing in a broken install
+
+        report = talon.health()
+    except Exception:
+        log.exception("healthz: talon.health() raised")
+        return {"status": "down"}
+    return {key: report[key] for key in PUBLIC_TALON_FIELDS if key in report}
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 while the app can serve (its database answers), even when Talon.One is down: the
+    console still shows the outage to staff, and restarting it would not help. 503 when the
+    database is down. `status` sums it up: ok, degraded (Talon.One not ok) or down."""
+    database = database_health()
+    talon = talon_health()
+    if database["status"] != "ok":
+        overall = "down"
+    elif talon.get("status") != "ok":
+        overall = "degraded"
+    else:
+        overall = "ok"
+    body = {"status": overall, "app": {"status": "ok"}, "database": database, "talon": talon}
+    return jsonify(body), 503 if overall == "down" else 200

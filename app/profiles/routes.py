@@ -1,0 +1,266 @@
+"""Changes to one customer profile, linked from the customer page (/customers/<id>):
+
+    /customers/<id>/profile         attributes, with a dry-run preview of runRuleEngine's effects
+    /customers/<id>/audiences       audience memberships (a self-refreshing widget)
+    /customers/<id>/referrals/new   a referral code with the customer as advocate
+    /customers/<id>/delete          erase the customer's personal data (admins, typed ID)
+    /history/<type>/<id>            the audit entries of one object (the _history.html macro)
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db, htmx
+from ..models import AuditEntry
+from ..permissions import can, require
+from ..talon import talon
+from ..templating import render_section
+from . import attribute_edit, memberships
+from .attributes import attributes_of
+from .erasure import Erasure
+from .forms import (
+    AudienceChangeForm,
+    DeleteDataForm,
+    EditAttributesForm,
+    ReferralForm,
+    referral_request,
+)
+from .lookups import customer_url, find_profile, profile_or_404, referral_campaigns
+from .upstream import claim_submission, navigate, send_change, settle_submission
+
+bp = Blueprint("profiles", __name__, template_folder="templates")
+
+# app.permissions has no entries of their own for these yet (see the issue 7 report); they are
+# customer-data changes like audience memberships, so they follow the `audiences` permission.
+EDIT_PROFILE = "audiences"
+CREATE_REFERRAL = "audiences"
+
+HISTORY_PAGE_SIZE = 10
+TARGET_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
+
+
+@bp.app_template_global("may_see_history")
+def may_see_history() -> bool:
+    """For _history.html: imported macros do not see current_user, globals they do."""
+    return can(current_user, "audit")
+
+
+def _failure_status(sent) -> int:
+    """200 when the change may have happened (the page says so), else the error's kind."""
+    if sent.may_have_happened:
+        return 200
+    return 409 if sent.error.status == 409 else 422 if sent.error.status in (400, 404) else 502
+
+
+# -- attributes -----------------------------------------------------------------------------
+
+
+@bp.route("/customers/<integration_id>/profile", methods=["GET", "POST"])
+@require(EDIT_PROFILE)
+def edit_attributes(integration_id: str):
+    profile = profile_or_404(integration_id)
+    form = EditAttributesForm()
+    attributes = attributes_of(profile.attributes)
+    context = {"profile": profile, "form": form, "attributes": attributes,
+               "customer_url": customer_url(integration_id)}
+
+    def page(status=200, **more):
+        return render_section("profiles/edit.html", "profiles/_edit_form.html",
+                              **context, **more), status
+
+    if request.method == "GET":
+        attribute_edit.fill_rows(form, attributes)
+        return page()
+    valid = form.validate_on_submit()
+    changes, fine = attribute_edit.collect_changes(form, attributes)
+    if not (valid and fine):
+        return page(422)
+    if not changes:
+        return page(422, problem="Nothing changed: edit a value or add an attribute first.")
+    fingerprint = attribute_edit.fingerprint(changes)
+    summary = {"attributes": sorted(changes)}  # names only: values may be personal data
+
+    if form.save.data:
+        if form.previewed.data != fingerprint:
+            return page(422, problem="The values differ from the last preview. Preview them "
+                                     "again, then save.")
+        sent = send_change(
+            "customer.update_attributes", "customer", integration_id,
+            lambda: talon.integration.update_customer_profile(
+                integration_id, attributes=changes, run_rule_engine=True,
+                response_content=["triggeredCampaigns"]),
+            summary=summary)
+        if not sent.ok:
+            return page(_failure_status(sent), problem=sent.message,
+                        unknown=sent.may_have_happened)
+        effects = attribute_edit.effect_lines(sent.value)
+        flash(f"Saved {', '.join(sorted(changes))} for {integration_id}."
+              + (f" Effects: {'; '.join(line.text for line in effects)}." if effects else ""),
+              "success")
+        return navigate(customer_url(integration_id))
+
+    sent = send_change(
+        "customer.update_attributes", "customer", integration_id,
+        lambda: talon.integration.update_customer_profile(
+            integration_id, attributes=changes, dry=True, run_rule_engine=True,
+            response_content=["triggeredCampaigns", "ruleFailureReasons"]),
+        summary=summary, dry_run=True)
+    if not sent.ok:
+        return page(_failure_status(sent), problem=f"The preview failed. {sent.message}")
+    preview = attribute_edit.Preview.of(changes, profile.attributes, sent.value, fingerprint)
+    return page(preview=preview)
+
+
+# -- audiences ------------------------------------------------------------------------------
+
+
+def _audiences_widget(profile, *, form=None, message=None, level="success", status=200):
+    return render_section(
+        "profiles/audiences.html", "profiles/_audiences.html",
+        profile=profile, rows=memberships.memberships(profile, memberships.all_audiences()),
+        form=form or AudienceChangeForm(formdata=None), message=message, level=level,
+        customer_url=customer_url(profile.integration_id),
+        may_change=can(current_user, "audiences")), status
+
+
+@bp.get("/customers/<integration_id>/audiences")
+@require("lookup")
+def audiences(integration_id: str):
+    return _audiences_widget(profile_or_404(integration_id))
+
+
+@bp.post("/customers/<integration_id>/audiences")
+@require("audiences")
+def change_audience(integration_id: str):
+    profile = profile_or_404(integration_id)
+    form = AudienceChangeForm()
+    if not form.validate_on_submit():
+        return _audiences_widget(profile, form=form, status=422,
+                                 message="Choose an audience and an action.", level="error")
+    audience_id, action = form.audience_id.data, form.action.data
+    member = audience_id in profile.audience_ids
+    if (action == "add") == member:
+        return _audiences_widget(
+            profile, level="info",
+            message=f"{integration_id} is {'already' if member else 'not'} a member of audience "
+                    f"{audience_id}; nothing changed.")
+    verb = "add" if action == "add" else "remove"
+    sent = send_change(
+        f"customer.audience_{verb}", "customer", integration_id,
+        lambda: memberships.change_membership(integration_id, audience_id, action),
+        summary={"audience_id": audience_id}, success_status=204)
+    if sent.ok:
+        done = "added to" if action == "add" else "removed from"
+        message, level, status = f"{integration_id} {done} audience {audience_id}.", "success", 200
+    else:
+        message, status = sent.message, _failure_status(sent)
+        level = "warning" if sent.may_have_happened else "error"
+    if not htmx:
+        flash(message, level)
+        return navigate(url_for("profiles.audiences", integration_id=integration_id))
+    fresh = find_profile(integration_id) or profile
+    return _audiences_widget(fresh, message=message, level=level, status=status)
+
+
+# -- referral codes -------------------------------------------------------------------------
+
+
+@bp.route("/customers/<integration_id>/referrals/new", methods=["GET", "POST"])
+@require(CREATE_REFERRAL)
+def create_referral(integration_id: str):
+    profile = profile_or_404(integration_id)
+    campaigns = referral_campaigns()
+    form = ReferralForm()
+    form.campaign_id.choices = [
+        (c.id, f"{c.name} (#{c.id})" + ("" if c.is_enabled else f", {c.state}")) for c in campaigns]
+
+    def page(status=200, **more):
+        return render_template("profiles/referral.html", profile=profile, form=form,
+                               campaigns=campaigns, customer_url=customer_url(integration_id),
+                               **more), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    campaign = next(c for c in campaigns if c.id == form.campaign_id.data)
+    friend = form.friend_id.data
+    if not campaign.is_enabled:
+        form.campaign_id.errors.append(f"{campaign.name} is {campaign.state}; choose an enabled campaign.")
+    elif friend == integration_id:
+        form.friend_id.errors.append("The friend must be someone other than the advocate.")
+    elif friend and find_profile(friend) is None:
+        form.friend_id.errors.append(f"Talon.One has no customer profile {friend}.")
+    if form.campaign_id.errors or form.friend_id.errors:
+        return page(422)
+
+    arguments = referral_request(integration_id, form)
+    scope = f"referral:{integration_id}"
+    claim = claim_submission(scope, form.submission.data, arguments)
+    if claim.state == "done":
+        flash(f"Referral code {claim.answer.get('code')} was already created by this form.", "info")
+        return navigate(customer_url(integration_id))
+    if claim.state != "new":
+        return page(409, problem=claim.message, unknown=claim.state == "pending")
+    sent = send_change(
+        "customer.create_referral", "customer", integration_id,
+        lambda: talon.integration.create_referral(**arguments),
+        summary={"campaign_id": campaign.id, "usage_limit": form.usage_limit.data,
+                 "friend": bool(friend)}, success_status=201)
+    settle_submission(scope, form.submission.data, sent, {"code": sent.value.code} if sent.ok else None)
+    if not sent.ok:
+        return page(_failure_status(sent), problem=sent.message, unknown=sent.may_have_happened)
+    flash(f"Referral code {sent.value.code} created for {integration_id} in {campaign.name}.", "success")
+    return navigate(customer_url(integration_id))
+
+
+# -- deleting personal data -----------------------------------------------------------------
+
+
+@bp.route("/customers/<integration_id>/delete", methods=["GET", "POST"])
+@require("delete_customer_data")
+def delete_data(integration_id: str):
+    profile = profile_or_404(integration_id)
+    form = DeleteDataForm(integration_id)
+    erasure = Erasure.read(profile)
+
+    def page(status=200, **more):
+        return render_template("profiles/delete.html", profile=profile, form=form, erasure=erasure,
+                               customer_url=customer_url(integration_id), **more), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    sent = send_change(
+        "customer.delete_data", "customer", integration_id,
+        lambda: talon.integration.delete_customer_data(integration_id),
+        # Counts only: the entry keeps the fact and size of the erasure, not what was erased.
+        summary={"erased": erasure.counts()}, success_status=204)
+    if not sent.ok:
+        return page(_failure_status(sent), problem=sent.message, unknown=sent.may_have_happened)
+    flash(f"The personal data of {integration_id} is erased in Talon.One.", "success")
+    return navigate(url_for("main.home"))
+
+
+# -- object history -------------------------------------------------------------------------
+
+
+@bp.get("/history/<target_type>/<path:target_id>")
+@require("audit")
+def history(target_type: str, target_id: str):
+    if not TARGET_TYPE.match(target_type) or len(target_id) > 255:
+        abort(404, description="There is no history for this address.")
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.paginate(
+        sa.select(AuditEntry)
+        .where(AuditEntry.target_type == target_type, AuditEntry.target_id == target_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
+        page=page, per_page=HISTORY_PAGE_SIZE, error_out=False)
+    return render_section("profiles/history.html", "profiles/_history.html",
+                          entries=entries, target_type=target_type, target_id=target_id)

@@ -1,0 +1,79 @@
+"""/search: one box for a profile ID, session ID, coupon code or loyalty card identifier.
+
+    GET /search?q=...          one certain match: 303 to its page; several: a short list;
+                               none: a helpful message (and which lookups could not answer)
+    GET /search/suggest?q=...  htmx: suggestions while typing (a listbox the keyboard can use)
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, redirect, render_template, request
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..permissions import require
+from ..talon.effects import points
+from ..templating import render_section
+from . import lookups
+from .forms import SearchForm
+from .links import TEMPLATE_GLOBALS, match_url
+from .recent import recently_viewed
+
+SAFE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,60}$")
+
+bp = Blueprint("search", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets/search")
+
+for _name, _function in TEMPLATE_GLOBALS.items():
+    bp.add_app_template_global(_function, _name)
+# 12 / 12.5 / 1,200 (loyalty points and quantities without a pointless ".0")
+bp.add_app_template_filter(points, "point_count")
+
+
+@bp.app_template_global()
+def my_recent_views(limit: int = 10):
+    """The home page's "recently viewed" list (search/_recent.html)."""
+    return recently_viewed(current_user, limit)
+
+
+@bp.get("/search")
+@require("lookup")
+def search():
+    form = SearchForm(formdata=_query_args())
+    if not form.validate():
+        return render_template("search/results.html", form=form, lookup=None,
+                               kind_labels=lookups.KIND_LABELS), 422
+    lookup = lookups.identify(form.q.data)
+    single = lookup.single
+    if single is not None:
+        url = match_url(single)
+        if url is not None:
+            return redirect(url, 303)
+    status = 200 if lookup.matches or not lookup.failures else 502
+    return render_template("search/results.html", form=form, lookup=lookup,
+                           kind_labels=lookups.KIND_LABELS), status
+
+
+@bp.get("/search/suggest")
+@require("lookup")
+def suggest():
+    form = SearchForm(formdata=_query_args())
+    lookup = lookups.suggest(form.q.data) if form.validate() else None
+    return render_section("search/suggestions.html", "search/_suggestions.html",
+                          form=form, lookup=lookup, minimum=lookups.SUGGESTION_MINIMUM,
+                          listbox_id=_listbox_id())
+
+
+def _listbox_id() -> str:
+    """Option IDs must be unique on the page, and a page can have two search boxes (header and
+    home): prefix them with the ID of the box's suggestion area, which htmx sends as HX-Target."""
+    target = request.headers.get("HX-Target", "")
+    return target if SAFE_ID.match(target) else "suggestions"
+
+
+def _query_args():
+    """Only ?q= is read; a missing q reads as empty, so the form still validates (and says
+    what to type) instead of treating the request as not submitted."""
+    return MultiDict({"q": request.args.get("q", "")})

@@ -1,0 +1,75 @@
+"""Defaults that protect every route, including the ones other areas add later:
+login required unless the endpoint is on a short public list, and security headers on every
+response."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .auth.session import unauthorized
+
+# Everything else needs a logged-in user. Static files have no secrets and the login page must
+# load its CSS; /healthz is for load balancers and reports no data.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "static"})
+
+# Scripts and styles only from our own origin: no inline code, no eval. htmx runs under this
+# because base.html turns off its inline indicator styles, eval and script tags (htmx-config).
+# img-src allows data: for the SVG icons inside Pico CSS.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def is_public(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint in PUBLIC_ENDPOINTS or endpoint.endswith(".static"))
+
+
+def require_login():
+    """Default deny. Unknown URLs also send an anonymous visitor to the login page, so the
+    route map cannot be probed without an account."""
+    if is_public(request.endpoint) or current_user.is_authenticated:
+        return None
+    return unauthorized()
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static" and not (request.endpoint or "").endswith(".static"):
+        # Pages show customer data: keep them out of shared and browser caches, and tell
+        # caches that htmx requests get different (partial) answers.
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+    if current_app.config.get("SEND_HSTS"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_security(app: Flask) -> None:
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(require_login)
+    app.after_request(add_security_headers)

@@ -1,0 +1,1 @@
+"""The session pages: the session itself, the dry-run preview, returns, reopen and cancel."""

@@ -1,0 +1,58 @@
+"""Reading a session for a page or an action, with the checks every action needs: a valid ID,
+the session exists, a store-bound manager's store (403, audited), and the state machine."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request
+from flask_login import current_user
+
+from ..customers.forms import integration_id_problem
+from ..permissions import check_store
+from ..talon import talon
+from ..talon.errors import TalonNotFound
+from ..talon.models import IntegrationState
+from .outcomes import audit
+from .state_machine import ACTIONS, allowed
+
+
+def not_found(session_id: str, problem: str | None = None):
+    return make_response(render_template("search/not_found.html", kind="session",
+                                         identifier=session_id, problem=problem), 404)
+
+
+def check_id(session_id: str) -> None:
+    problem = integration_id_problem(session_id)
+    if problem:
+        abort(not_found(session_id, problem))
+
+
+def read(session_id: str) -> IntegrationState:
+    """The session and its current effects; a missing session ends the request with a 404 page
+    (other Talon.One errors reach the app's error page)."""
+    check_id(session_id)
+    try:
+        return talon.integration.get_customer_session(session_id)
+    except TalonNotFound:
+        abort(not_found(session_id))
+
+
+def for_action(action: str, session_id: str, *, check_state: bool = True) -> IntegrationState:
+    """The session, after the store and state checks of ``action``. A refused POST is audited;
+    a GET just explains why the action is not available."""
+    state = read(session_id)
+    session = state.session
+    if ACTIONS[action].store_bound:
+        check_store(current_user, session.store_integration_id, target_type="session",
+                    target_id=session_id)
+    if check_state and not ACTIONS[action].state_allows(session.state):
+        reason = ACTIONS[action].why_not(session.state)
+        if request.method == "POST":
+            audit(f"session.{action}", session_id, {"refused": reason, "state": session.state},
+                  outcome="refused", upstream_status=None)
+        abort(make_response(render_template(
+            "sessions/not_allowed.html", session=session, action=ACTIONS[action], reason=reason,
+        ), 409))
+    return state
+
+
+__all__ = ["read", "for_action", "not_found", "check_id", "allowed"]

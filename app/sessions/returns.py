@@ -1,0 +1,146 @@
+"""/sessions/<id>/return: return items of a closed or partially returned session.
+
+GET shows the cart with a quantity per line (bounded by what remains) and a reason. "Preview"
+sends a dry-run return (Talon.One's returnCartItems supports dry=true) and shows what rolls
+back. "Confirm" sends the real return with the form's key as Idempotency-Key, through
+changes.apply_once, and redirects (303) to the stored result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..permissions import require
+from ..talon import talon
+from ..talon.errors import TalonError, TalonOutcomeUnknown
+from ..talon.models import CartItem, IntegrationState
+from . import access, changes, once
+from .blueprint import bp
+from .effect_view import EffectRow, amount, describe, effect_wire
+from .forms import IDEMPOTENCY_KEY, ReturnForm
+from .outcomes import audit, failure_message, http_status
+from .session_view import cart_snapshot, wording_for
+
+RESPONSE_CONTENT = ["customerSession", "previousReturns"]
+
+
+@dataclass
+class ReturnPreview:
+    rows: list[EffectRow]
+    items: list[dict[str, Any]]
+    items_value: float
+    discounts_back: float
+    points_back: float
+    state_after: str
+
+    @property
+    def net_value(self) -> float:
+        return round(self.items_value - self.discounts_back, 2)
+
+
+@bp.route("/sessions/<session_id>/return", methods=["GET", "POST"])
+@require("return_reopen")
+def return_items(session_id: str):
+    form = ReturnForm()
+    key = form.form_key.data if request.method == "POST" else None
+    earlier = changes.previous_try("return", session_id, key if key and IDEMPOTENCY_KEY.match(key) else None)
+    if once.status_of(earlier) == once.DONE:
+        return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
+    # After a try that got no answer the return may have used up the quantities, so the
+    # same form is re-sent as it was: Talon.One's idempotency answers it with the first result.
+    retrying = once.status_of(earlier) == once.UNKNOWN
+    current = access.for_action("return", session_id, check_state=not retrying)
+    session = current.session
+    page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
+                retrying=retrying)
+
+    if request.method == "GET":
+        form.fill(session.cart_items)
+        form.ensure_key()
+        return render_template("sessions/return.html", **page)
+
+    valid = form.validate()
+    if valid and not retrying:
+        valid = form.check_against_cart(session.cart_items)
+    if not (valid and form.check_selection()):
+        return render_template("sessions/return.html", **page), 422
+
+    items = sorted(form.requested().items())
+    summary = {"items": _described(items, session.cart_items), "reason": form.reason.data,
+               "idempotency_key": form.form_key.data}
+    if request.form.get("action") == "confirm":
+        return _confirm(session_id, session.cart_items, form, items, summary, page)
+    return _preview(session_id, session.cart_items, items, summary, page)
+
+
+def _preview(session_id, cart, items, summary, page):
+    try:
+        answer = talon.integration.return_cart_items(session_id, items, dry=True,
+                                                     response_content=["customerSession"])
+    except TalonError as error:
+        audit("session.return", session_id, summary, error=error, dry_run=True)
+        page["message"] = failure_message(error, "The preview", preview=True)
+        return render_template("sessions/return.html", **page), http_status(error)
+    preview = _preview_of(answer, cart, items)
+    audit("session.return", session_id, {**summary, "discounts_back": preview.discounts_back,
+                                         "points_back": preview.points_back}, dry_run=True)
+    page["preview"] = preview
+    return render_template("sessions/return.html", **page)
+
+
+def _confirm(session_id, cart, form, items, summary, page):
+    key = form.form_key.data
+
+    def send() -> IntegrationState:
+        return talon.integration.return_cart_items(session_id, items, idempotency_key=key,
+                                                   response_content=RESPONSE_CONTENT)
+
+    def result_of(answer: IntegrationState) -> dict[str, Any]:
+        after_cart = answer.session.cart_items if answer.session else cart
+        return {
+            "session_state": answer.session.state if answer.session else None,
+            "effects": [effect_wire(e) for e in answer.effects],
+            "items": _described(items, cart),
+            "reason": form.reason.data,
+            "cart": cart_snapshot(after_cart),
+            "return": answer.return_,
+            "previous_returns": len(answer.previous_returns),
+            "actor": current_user.username,
+            "audit": {"new_state": answer.session.state if answer.session else None,
+                      "discounts_back": amount(answer.effects, "rollbackDiscount"),
+                      "points_back": amount(answer.effects, "rollbackAddedLoyaltyPoints")},
+        }
+
+    outcome = changes.apply_once("return", session_id, key, {"items": items}, send, result_of, summary)
+    if outcome.record is not None:
+        return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
+    page["message"] = outcome.message
+    page["retrying"] = isinstance(outcome.error, TalonOutcomeUnknown)
+    return render_template("sessions/return.html", **page), outcome.status
+
+
+def _described(items: list[tuple[int, int]], cart: list[CartItem]) -> list[dict[str, Any]]:
+    by_position = {int(i.position) if i.position is not None else n: i for n, i in enumerate(cart)}
+    described = []
+    for position, quantity in items:
+        item = by_position.get(position)
+        described.append({"position": position, "quantity": quantity,
+                          "sku": item.sku if item else None, "name": item.label if item else None,
+                          "price": item.price if item else None})
+    return described
+
+
+def _preview_of(answer: IntegrationState, cart: list[CartItem], items) -> ReturnPreview:
+    described = _described(items, cart)
+    return ReturnPreview(
+        rows=describe(answer.effects, wording_for(cart)),
+        items=described,
+        items_value=round(sum((d["price"] or 0) * d["quantity"] for d in described), 2),
+        discounts_back=amount(answer.effects, "rollbackDiscount"),
+        points_back=amount(answer.effects, "rollbackAddedLoyaltyPoints"),
+        state_after=answer.session.state if answer.session else "partially_returned",
+    )

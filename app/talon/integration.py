@@ -1,0 +1,658 @@
+"""Integration API operations: the 31 of the seeds (reopen included) plus unlink.
+
+Each method takes Python names, sends exactly the wire format of talon-openapi.json and returns
+a typed result from models.py. Dry runs (``dry=True``) change nothing upstream, so they are sent
+as safe calls: retried like GETs, and a timeout is a plain TalonTimeout, not "outcome unknown".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from .client import INTEGRATION, Transport
+from .errors import FieldError, TalonBadRequest
+from .models import (
+    Achievement,
+    Audience,
+    Balances,
+    BulkResult,
+    CartItem,
+    Coupon,
+    CustomerProfile,
+    IntegrationState,
+    Inventory,
+    LoyaltyCard,
+    Page,
+    Referral,
+    Reservation,
+    Transaction,
+    build,
+    builder,
+)
+from .paging import run_in_chunks
+from .wireformat import csv, drop_none, int_list, rfc3339, segment, str_list
+
+# Per-request limits of the bulk endpoints (talon-openapi.json: the endpoint descriptions of
+# customer_audiences and customer_profiles, and maxItems of advocateProfileIntegrationIds and of
+# CouponReservations.integrationIDs).
+AUDIENCE_CHANGES_PER_REQUEST = 1000
+PROFILES_PER_REQUEST = 1000
+ADVOCATES_PER_REQUEST = 1000
+RESERVATIONS_PER_REQUEST = 1000
+
+SESSION_RESPONSE_CONTENT = (
+    "customerSession", "customerProfile", "coupons", "triggeredCampaigns", "referral", "loyalty",
+    "event", "awardedGiveaways", "ruleFailureReasons", "previousReturns",
+)
+
+
+def _cart_item_json(item: CartItem | Mapping[str, Any]) -> dict:
+    return item.to_wire() if isinstance(item, CartItem) else dict(item)
+
+
+class IntegrationApi:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._t.call(INTEGRATION, method, path, **kwargs).data
+
+    # -- customer sessions ----------------------------------------------------------------
+
+    def get_customer_session(self, session_id: str) -> IntegrationState:
+        data = self._call("GET", f"/v2/customer_sessions/{segment(session_id)}")
+        return build(IntegrationState, data)
+
+    def update_customer_session(
+        self,
+        session_id: str,
+        *,
+        profile_id: str | None = None,
+        store_integration_id: str | None = None,
+        state: str | None = None,
+        cart_items: Sequence[CartItem | Mapping[str, Any]] | None = None,
+        coupon_codes: Sequence[str] | None = None,
+        referral_code: str | None = None,
+        loyalty_cards: Sequence[str] | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        additional_costs: Mapping[str, Any] | None = None,
+        identifiers: Sequence[str] | None = None,
+        evaluable_campaign_ids: Sequence[int] | None = None,
+        response_content: Sequence[str] | None = None,
+        dry: bool = False,
+        now: datetime | str | None = None,
+    ) -> IntegrationState:
+        """updateCustomerSessionV2: create or update a session (close, cancel, preview).
+
+        ``evaluable_campaign_ids`` and ``now`` only take effect in dry runs (Talon.One's rule)."""
+        session = drop_none({
+            "profileId": profile_id,
+            "storeIntegrationId": store_integration_id,
+            "state": state,
+            "cartItems": None if cart_items is None else [_cart_item_json(i) for i in cart_items],
+            "couponCodes": str_list(coupon_codes),
+            "referralCode": referral_code,
+            "loyaltyCards": str_list(loyalty_cards),
+            "attributes": dict(attributes) if attributes is not None else None,
+            "additionalCosts": dict(additional_costs) if additional_costs is not None else None,
+            "identifiers": str_list(identifiers),
+            "evaluableCampaignIds": (
+                int_list(evaluable_campaign_ids)
+            ),
+        })
+        body: dict[str, Any] = {"customerSession": session}
+        if response_content:
+            body["responseContent"] = list(response_content)
+        params = {"dry": True if dry else None, "now": rfc3339(now)}
+        data = self._call(
+            "PUT", f"/v2/customer_sessions/{segment(session_id)}", params=params, json=body, safe=dry
+        )
+        return build(IntegrationState, data)
+
+    def return_cart_items(
+        self,
+        session_id: str,
+        items: Iterable[tuple[int, int] | Mapping[str, Any]],
+        *,
+        dry: bool = False,
+        run_rule_engine: bool | None = None,
+        response_content: Sequence[str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> IntegrationState:
+        """returnCartItems: return ``items`` given as (position, quantity) pairs or
+        ReturnedCartItem dicts. With an ``idempotency_key`` (one per return form) the call is
+        retried safely, because Talon.One answers a repeated key with the stored result."""
+        returned = []
+        for item in items:
+            if isinstance(item, Mapping):
+                returned.append(dict(item))
+            else:
+                position, quantity = item
+                returned.append({"position": int(position), "quantity": int(quantity)})
+        body: dict[str, Any] = {"return": {"returnedCartItems": returned}}
+        if response_content:
+            body["responseContent"] = list(response_content)
+        params = {"dry": True if dry else None, "runRuleEngine": run_rule_engine}
+        data = self._call(
+            "POST", f"/v2/customer_sessions/{segment(session_id)}/returns", params=params, json=body,
+            idempotency_key=idempotency_key, safe=dry,
+        )
+        return build(IntegrationState, data)
+
+    def reopen_customer_session(self, session_id: str) -> IntegrationState:
+        """reopenCustomerSession: closed → open; the answer holds the rollback effects."""
+        data = self._call("PUT", f"/v2/customer_sessions/{segment(session_id)}/reopen")
+        return build(IntegrationState, data)
+
+    # -- customer profiles ----------------------------------------------------------------
+
+    def update_customer_profile(
+        self,
+        integration_id: str,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        audiences_add: Sequence[int] | None = None,
+        audiences_delete: Sequence[int] | None = None,
+        evaluable_campaign_ids: Sequence[int] | None = None,
+        response_content: Sequence[str] | None = None,
+        run_rule_engine: bool | None = None,
+        dry: bool = False,
+    ) -> IntegrationState:
+        """updateCustomerProfileV2. ``dry`` needs ``run_rule_engine=True`` upstream."""
+        body: dict[str, Any] = {}
+        if attributes is not None:
+            body["attributes"] = dict(attributes)
+        if audiences_add or audiences_delete:
+            body["audiencesChanges"] = {
+                "adds": [int(i) for i in audiences_add or ()],
+                "deletes": [int(i) for i in audiences_delete or ()],
+            }
+        if evaluable_campaign_ids is not None:
+            body["evaluableCampaignIds"] = [int(i) for i in evaluable_campaign_ids]
+        if response_content:
+            body["responseContent"] = list(response_content)
+        if dry and run_rule_engine is None:
+            run_rule_engine = True  # Talon.One ignores dry unless the rule engine runs
+        params = {"runRuleEngine": run_rule_engine, "dry": True if dry else None}
+        data = self._call(
+            "PUT", f"/v2/customer_profiles/{segment(integration_id)}", params=params, json=body,
+            safe=dry,
+        )
+        return build(IntegrationState, data)
+
+    def update_customer_profiles(
+        self, profiles: Sequence[Mapping[str, Any]], *, silent: bool = True
+    ) -> BulkResult:
+        """updateCustomerProfilesV2 in chunks of 1000: ``profiles`` are
+        ``{"integrationId": ..., "attributes": {...}}``; one outcome per profile."""
+
+        def send(chunk):
+            return self._call(
+                "PUT", "/v2/customer_profiles", params={"silent": "yes" if silent else "no"},
+                json={"customerProfiles": [dict(p) for p in chunk]},
+            )
+
+        def per_profile(chunk, answer):
+            states = (answer or {}).get("integrationStates") if isinstance(answer, dict) else None
+            if not isinstance(states, list) or len(states) != len(chunk):
+                return [None] * len(chunk)
+            return [
+                build(CustomerProfile, s["customerProfile"])
+                if isinstance(s, dict) and isinstance(s.get("customerProfile"), dict) else None
+                for s in states
+            ]
+
+        return run_in_chunks(profiles, PROFILES_PER_REQUEST, send, results_for=per_profile)
+
+    def delete_customer_data(self, integration_id: str) -> None:
+        """deleteCustomerData: erases the profile's personal data. Irreversible."""
+        self._call("DELETE", f"/v1/customer_data/{segment(integration_id)}")
+
+    def get_customer_inventory(
+        self,
+        integration_id: str,
+        *,
+        profile: bool = True,
+        referrals: bool = True,
+        coupons: bool = True,
+        loyalty: bool = True,
+        giveaways: bool = True,
+        achievements: bool = True,
+    ) -> Inventory:
+        params = {
+            "profile": profile, "referrals": referrals, "coupons": coupons,
+            "loyalty": loyalty, "giveaways": giveaways, "achievements": achievements,
+        }
+        data = self._call(
+            "GET", f"/v1/customer_profiles/{segment(integration_id)}/inventory", params=params
+        )
+        return build(Inventory, data)
+
+    def track_event(
+        self,
+        event_type: str,
+        *,
+        profile_id: str | None = None,
+        store_integration_id: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        loyalty_cards: Sequence[str] | None = None,
+        evaluable_campaign_ids: Sequence[int] | None = None,
+        response_content: Sequence[str] | None = None,
+        silent: bool | None = None,
+        dry: bool = False,
+        force_complete_evaluation: bool | None = None,
+    ) -> IntegrationState:
+        """trackEventV2."""
+        body = drop_none({
+            "type": event_type,
+            "profileId": profile_id,
+            "storeIntegrationId": store_integration_id,
+            "attributes": dict(attributes) if attributes is not None else None,
+            "loyaltyCards": str_list(loyalty_cards),
+            "evaluableCampaignIds": (
+                int_list(evaluable_campaign_ids)
+            ),
+            "responseContent": list(response_content) if response_content else None,
+        })
+        params = {
+            "silent": None if silent is None else ("yes" if silent else "no"),
+            "dry": True if dry else None,
+            "forceCompleteEvaluation": force_complete_evaluation,
+        }
+        data = self._call("POST", "/v2/events", params=params, json=body, safe=dry)
+        return build(IntegrationState, data)
+
+    # -- achievements ---------------------------------------------------------------------
+
+    def get_customer_achievements(
+        self,
+        integration_id: str,
+        *,
+        campaign_ids: Sequence[int] | None = None,
+        achievement_ids: Sequence[int] | None = None,
+        achievement_status: Sequence[str] | None = None,
+        current_progress_status: Sequence[str] | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Achievement]:
+        params = {
+            "campaignIds": csv(campaign_ids),
+            "achievementIds": csv(achievement_ids),
+            "achievementStatus": csv(achievement_status),
+            "currentProgressStatus": csv(current_progress_status),
+            "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call(
+            "GET", f"/v1/customer_profiles/{segment(integration_id)}/achievements", params=params
+        )
+        return Page.from_response(data, Achievement.from_definition, skip=skip, page_size=page_size)
+
+    def get_customer_achievement_history(
+        self,
+        integration_id: str,
+        achievement_id: int,
+        *,
+        progress_status: Sequence[str] | None = None,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Achievement]:
+        params = {
+            "progressStatus": csv(progress_status),
+            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
+            "pageSize": page_size, "skip": skip or None,
+        }
+        path = (
+            f"/v1/customer_profiles/{segment(integration_id)}/achievements/{int(achievement_id)}"
+        )
+        data = self._call("GET", path, params=params)
+        return Page.from_response(data, builder(Achievement), skip=skip, page_size=page_size)
+
+    # -- audiences ------------------------------------------------------------------------
+
+    def create_audience(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        integration: str | None = None,
+        integration_id: str | None = None,
+        created_in_third_party: bool | None = None,
+        sandbox: bool | None = None,
+    ) -> Audience:
+        body = drop_none({
+            "name": name, "description": description, "integration": integration,
+            "integrationId": integration_id, "createdIn3rdParty": created_in_third_party,
+            "sandbox": sandbox,
+        })
+        return build(Audience, self._call("POST", "/v2/audiences", json=body))
+
+    def update_audience(self, audience_id: int, name: str) -> Audience:
+        data = self._call("PUT", f"/v2/audiences/{int(audience_id)}", json={"name": name})
+        return build(Audience, data)
+
+    def delete_audience(self, audience_id: int) -> None:
+        self._call("DELETE", f"/v2/audiences/{int(audience_id)}")
+
+    def delete_audience_memberships(self, audience_id: int) -> None:
+        """Remove every member of the audience (the audience itself stays)."""
+        self._call("DELETE", f"/v2/audiences/{int(audience_id)}/memberships")
+
+    def update_audience_customers_attributes(
+        self, audience_id: int, attributes: Mapping[str, Any]
+    ) -> None:
+        """Set these profile attributes on every member of the audience."""
+        self._call(
+            "PUT", f"/v2/audience_customers/{int(audience_id)}/attributes", json=dict(attributes)
+        )
+
+    def update_customer_profile_audiences(
+        self, changes: Iterable[tuple[str, int, str] | Mapping[str, Any]]
+    ) -> BulkResult:
+        """updateCustomerProfileAudiences in chunks of 1000 actions. ``changes`` are
+        (profile integration ID, audience ID, "add" | "delete") or the wire dicts."""
+        actions = []
+        for change in changes:
+            if isinstance(change, Mapping):
+                actions.append(dict(change))
+            else:
+                profile_id, audience_id, action = change
+                actions.append({
+                    "profileIntegrationId": str(profile_id),
+                    "audienceId": int(audience_id),
+                    "action": action,
+                })
+
+        def send(chunk):
+            return self._call("POST", "/v2/customer_audiences", json={"data": list(chunk)})
+
+        return run_in_chunks(actions, AUDIENCE_CHANGES_PER_REQUEST, send)
+
+    # -- coupons and referrals ------------------------------------------------------------
+
+    def create_coupon_reservation(self, coupon_value: str, integration_ids: Sequence[str]) -> Coupon:
+        ids = [str(i) for i in integration_ids]
+        _check_limit(ids, RESERVATIONS_PER_REQUEST, "profiles per reservation call")
+        data = self._call(
+            "POST", f"/v1/coupon_reservations/{segment(coupon_value)}", json={"integrationIDs": ids}
+        )
+        return build(Coupon, data)
+
+    def delete_coupon_reservation(self, coupon_value: str, integration_ids: Sequence[str]) -> None:
+        ids = [str(i) for i in integration_ids]
+        _check_limit(ids, RESERVATIONS_PER_REQUEST, "profiles per reservation call")
+        self._call(
+            "DELETE", f"/v1/coupon_reservations/{segment(coupon_value)}", json={"integrationIDs": ids}
+        )
+
+    def get_reserved_customers(self, coupon_value: str) -> Reservation:
+        data = self._call("GET", f"/v1/coupon_reservations/customerprofiles/{segment(coupon_value)}")
+        rows = data.get("data") if isinstance(data, dict) else None
+        customers = tuple(build(CustomerProfile, row) for row in rows or ())
+        total = data.get("totalResultSize") if isinstance(data, dict) else None
+        return Reservation(coupon_value, customers, total if isinstance(total, int) else len(customers))
+
+    def create_referral(
+        self,
+        campaign_id: int,
+        advocate_profile_integration_id: str,
+        *,
+        friend_profile_integration_id: str | None = None,
+        start_date: datetime | str | None = None,
+        expiry_date: datetime | str | None = None,
+        usage_limit: int | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> Referral:
+        body = drop_none({
+            "campaignId": int(campaign_id),
+            "advocateProfileIntegrationId": advocate_profile_integration_id,
+            "friendProfileIntegrationId": friend_profile_integration_id,
+            "startDate": rfc3339(start_date), "expiryDate": rfc3339(expiry_date),
+            "usageLimit": usage_limit,
+            "attributes": dict(attributes) if attributes is not None else None,
+        })
+        return build(Referral, self._call("POST", "/v1/referrals", json=body))
+
+    def create_referrals_for_multiple_advocates(
+        self,
+        campaign_id: int,
+        advocate_profile_integration_ids: Sequence[str],
+        *,
+        usage_limit: int = 1,
+        start_date: datetime | str | None = None,
+        expiry_date: datetime | str | None = None,
+        referral_pattern: str | None = None,
+        valid_characters: Sequence[str] | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> BulkResult:
+        """One referral code per advocate, 1000 advocates per request; each outcome's result is
+        that advocate's Referral (None if Talon.One returned none for it)."""
+        common = drop_none({
+            "campaignId": int(campaign_id), "usageLimit": int(usage_limit),
+            "startDate": rfc3339(start_date), "expiryDate": rfc3339(expiry_date),
+            "referralPattern": referral_pattern, "validCharacters": str_list(valid_characters),
+            "attributes": dict(attributes) if attributes is not None else None,
+        })
+
+        def send(chunk):
+            return self._call(
+                "POST", "/v1/referrals_for_multiple_advocates", params={"silent": "no"},
+                json={**common, "advocateProfileIntegrationIds": list(chunk)},
+            )
+
+        def per_advocate(chunk, answer):
+            rows = answer.get("data") if isinstance(answer, dict) else None
+            by_advocate = {}
+            for row in rows or ():
+                referral = build(Referral, row)
+                by_advocate.setdefault(referral.advocate_profile_integration_id, referral)
+            return [by_advocate.get(advocate) for advocate in chunk]
+
+        return run_in_chunks(
+            [str(a) for a in advocate_profile_integration_ids], ADVOCATES_PER_REQUEST, send,
+            results_for=per_advocate,
+        )
+
+    # -- loyalty --------------------------------------------------------------------------
+
+    def generate_loyalty_card(
+        self,
+        loyalty_program_id: int,
+        *,
+        status: str = "active",
+        customer_profile_ids: Sequence[str] | None = None,
+        card_identifier: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> LoyaltyCard:
+        body = drop_none({
+            "status": status,
+            "customerProfileIds": str_list(customer_profile_ids),
+            "cardIdentifier": card_identifier,
+            "attributes": dict(attributes) if attributes is not None else None,
+        })
+        data = self._call("POST", f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards", json=body)
+        return build(LoyaltyCard, data)
+
+    def link_loyalty_card_to_profile(
+        self, loyalty_program_id: int, loyalty_card_id: str, integration_id: str
+    ) -> LoyaltyCard:
+        path = (
+            f"/v2/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
+            "/link_profile"
+        )
+        return build(LoyaltyCard, self._call("POST", path, json={"integrationId": integration_id}))
+
+    def unlink_loyalty_card_from_profile(
+        self, loyalty_program_id: int, loyalty_card_id: str, integration_id: str
+    ) -> LoyaltyCard:
+        path = (
+            f"/v2/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
+            "/unlink_profile"
+        )
+        return build(LoyaltyCard, self._call("POST", path, json={"integrationId": integration_id}))
+
+    def get_loyalty_card_balances(
+        self,
+        loyalty_program_id: int,
+        loyalty_card_id: str,
+        *,
+        end_date: datetime | str | None = None,
+        subledger_ids: Sequence[str] | None = None,
+    ) -> Balances:
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
+            "/balances"
+        )
+        params = {"endDate": rfc3339(end_date), "subledgerId": str_list(subledger_ids)}
+        return Balances.from_response(self._call("GET", path, params=params))
+
+    def get_loyalty_balances(
+        self,
+        loyalty_program_id: int,
+        integration_id: str,
+        *,
+        end_date: datetime | str | None = None,
+        subledger_id: str | None = None,
+        include_tiers: bool | None = None,
+        include_projected_tier: bool | None = None,
+    ) -> Balances:
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}"
+            "/balances"
+        )
+        params = {
+            "endDate": rfc3339(end_date), "subledgerId": subledger_id,
+            "includeTiers": include_tiers, "includeProjectedTier": include_projected_tier,
+        }
+        return Balances.from_response(self._call("GET", path, params=params))
+
+    def get_loyalty_card_transactions(
+        self,
+        loyalty_program_id: int,
+        loyalty_card_id: str,
+        *,
+        subledger_ids: Sequence[str] | None = None,
+        transaction_type: str | None = None,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        customer_session_ids: Sequence[str] | None = None,
+        transaction_uuids: Sequence[str] | None = None,
+        awaits_activation: bool | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Transaction]:
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
+            "/transactions"
+        )
+        params = {
+            "subledgerId": str_list(subledger_ids), "loyaltyTransactionType": transaction_type,
+            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
+            "customerSessionIDs": str_list(customer_session_ids),
+            "transactionUUIDs": str_list(transaction_uuids),
+            "awaitsActivation": awaits_activation, "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call("GET", path, params=params)
+        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
+
+    def get_loyalty_program_profile_transactions(
+        self,
+        loyalty_program_id: int,
+        integration_id: str,
+        *,
+        subledger_id: str | None = None,
+        transaction_type: str | None = None,
+        start_date: datetime | str | None = None,
+        end_date: datetime | str | None = None,
+        customer_session_ids: Sequence[str] | None = None,
+        transaction_uuids: Sequence[str] | None = None,
+        awaits_activation: bool | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Transaction]:
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}"
+            "/transactions"
+        )
+        params = {
+            "subledgerId": subledger_id, "loyaltyTransactionType": transaction_type,
+            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
+            "customerSessionIDs": str_list(customer_session_ids),
+            "transactionUUIDs": str_list(transaction_uuids),
+            "awaitsActivation": awaits_activation, "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call("GET", path, params=params)
+        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
+
+    def get_loyalty_card_points(
+        self,
+        loyalty_program_id: int,
+        loyalty_card_id: str,
+        *,
+        status: str | None = None,
+        subledger_ids: Sequence[str] | None = None,
+        customer_session_ids: Sequence[str] | None = None,
+        transaction_uuids: Sequence[str] | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Transaction]:
+        """Unused points of a card by status (active, pending, expired)."""
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}/points"
+        )
+        params = {
+            "status": status, "subledgerId": str_list(subledger_ids),
+            "customerSessionIDs": str_list(customer_session_ids),
+            "transactionUUIDs": str_list(transaction_uuids), "sort": sort,
+            "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call("GET", path, params=params)
+        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
+
+    def get_loyalty_program_profile_points(
+        self,
+        loyalty_program_id: int,
+        integration_id: str,
+        *,
+        status: str | None = None,
+        subledger_id: str | None = None,
+        customer_session_ids: Sequence[str] | None = None,
+        transaction_uuids: Sequence[str] | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Transaction]:
+        path = (
+            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}/points"
+        )
+        params = {
+            "status": status, "subledgerId": subledger_id,
+            "customerSessionIDs": str_list(customer_session_ids),
+            "transactionUUIDs": str_list(transaction_uuids), "sort": sort,
+            "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call("GET", path, params=params)
+        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
+
+    # -- catalogs -------------------------------------------------------------------------
+
+    def sync_catalog(
+        self, catalog_id: int, actions: Sequence[Mapping[str, Any]], *, version: int | None = None
+    ) -> dict:
+        """syncCatalog (1 to 1000 actions); returns the Catalog object as Talon.One sends it."""
+        _check_limit(actions, 1000, "catalog actions per sync")
+        body = drop_none({"actions": [dict(a) for a in actions], "version": version})
+        return self._call("PUT", f"/v1/catalogs/{int(catalog_id)}/sync", json=body)
+
+
+def _check_limit(items: Sequence[Any], limit: int, what: str) -> None:
+    """Refuse locally what Talon.One would refuse (its maxItems), with a clear message."""
+    if len(items) > limit:
+        raise TalonBadRequest(
+            f"At most {limit} {what} (got {len(items)})",
+            status=None,
+            field_errors=[FieldError("Too many items", f"at most {limit}")],
+        )

@@ -1,0 +1,281 @@
+"""Management API reads: the lists the Integration API cannot give (sessions of a profile,
+customers, campaigns, coupons, audiences and members, loyalty programs and cards, events).
+
+List methods return one ``Page``; ``iterate(method, **filters)`` follows the pages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Any, Callable, Iterator, Sequence
+
+from .client import MANAGEMENT, Transport
+from .errors import TalonNotFound
+from .models import (
+    Audience,
+    Campaign,
+    Coupon,
+    CustomerProfile,
+    Event,
+    LoyaltyCard,
+    LoyaltyProgram,
+    Page,
+    Session,
+    build,
+    builder,
+)
+from .paging import iterate_pages
+from .wireformat import rfc3339, segment
+
+MAX_PAGE_SIZE = 1000  # every Management list's pageSize maximum in the spec
+CAMPAIGN_NAMES_TTL = 60.0
+
+
+class ManagementApi:
+    def __init__(self, transport: Transport, application_id: int) -> None:
+        self._t = transport
+        self.application_id = int(application_id)
+        self._app = f"/v1/applications/{self.application_id}"
+        self._names_lock = threading.Lock()
+        self._names: tuple[float, dict[int, str]] | None = None
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._t.call(MANAGEMENT, "GET", path, params=params).data
+
+    def _page(self, path, params, parse, skip, page_size) -> Page:
+        params = {**params, "pageSize": page_size, "skip": skip or None}
+        return Page.from_response(self._get(path, params), parse, skip=skip, page_size=page_size)
+
+    @staticmethod
+    def iterate(
+        list_method: Callable[..., Page], *, page_size: int = MAX_PAGE_SIZE,
+        limit: int | None = None, **filters: Any,
+    ) -> Iterator[Any]:
+        """Every item of a list across pages, e.g.
+        ``management.iterate(management.list_sessions, profile="cust-0001")``."""
+        return iterate_pages(
+            lambda skip, size: list_method(skip=skip, page_size=size, **filters),
+            page_size=page_size, limit=limit,
+        )
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def list_sessions(
+        self,
+        *,
+        profile: str | None = None,
+        state: str | None = None,
+        integration_id: str | None = None,
+        coupon: str | None = None,
+        referral: str | None = None,
+        store_integration_id: str | None = None,
+        created_before: datetime | str | None = None,
+        created_after: datetime | str | None = None,
+        partial_match: bool | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Session]:
+        params = {
+            "profile": profile, "state": state, "integrationId": integration_id,
+            "coupon": coupon, "referral": referral, "storeIntegrationId": store_integration_id,
+            "createdBefore": rfc3339(created_before), "createdAfter": rfc3339(created_after),
+            "partialMatch": partial_match, "sort": sort,
+        }
+        return self._page(f"{self._app}/sessions", params, Session.from_management, skip, page_size)
+
+    def get_session(self, session_id: int) -> Session:
+        """By Talon.One's internal numeric ID (the Integration API reads by integration ID)."""
+        return Session.from_management(self._get(f"{self._app}/sessions/{int(session_id)}"))
+
+    # -- customers ------------------------------------------------------------------------
+
+    def list_customers(
+        self,
+        *,
+        integration_id: str | None = None,
+        with_total_result_size: bool | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[CustomerProfile]:
+        params = {"integrationId": integration_id, "withTotalResultSize": with_total_result_size}
+        return self._page(
+            f"{self._app}/customers", params, builder(CustomerProfile), skip, page_size
+        )
+
+    def get_customer(self, customer_id: int) -> CustomerProfile:
+        """By Talon.One's internal numeric ID; see find_customer for an integration ID."""
+        return build(CustomerProfile, self._get(f"{self._app}/customers/{int(customer_id)}"))
+
+    def find_customer(self, integration_id: str) -> CustomerProfile | None:
+        page = self.list_customers(integration_id=integration_id, page_size=1)
+        return next((c for c in page if c.integration_id == integration_id), None)
+
+    # -- campaigns ------------------------------------------------------------------------
+
+    def list_campaigns(
+        self,
+        *,
+        campaign_state: str | None = None,
+        name: str | None = None,
+        tags: str | None = None,
+        sort: str | None = None,
+        page_size: int = 100,
+        skip: int = 0,
+    ) -> Page[Campaign]:
+        params = {"campaignState": campaign_state, "name": name, "tags": tags, "sort": sort}
+        return self._page(f"{self._app}/campaigns", params, builder(Campaign), skip, page_size)
+
+    def get_campaign(self, campaign_id: int) -> Campaign:
+        return build(Campaign, self._get(f"{self._app}/campaigns/{int(campaign_id)}"))
+
+    def campaign_names(self) -> dict[int, str]:
+        """``{campaign ID: name}`` for wording effects, cached for a minute: effects name their
+        campaign only by ID, and a page may word dozens of them."""
+        cached = self._names
+        if cached is not None and time.monotonic() - cached[0] < CAMPAIGN_NAMES_TTL:
+            return cached[1]
+        with self._names_lock:
+            names = {c.id: c.name for c in self.iterate(self.list_campaigns, limit=5000)}
+            self._names = (time.monotonic(), names)
+        return names
+
+    # -- coupons --------------------------------------------------------------------------
+
+    def list_coupons(
+        self,
+        campaign_id: int,
+        *,
+        value: str | None = None,
+        exact_match: bool | None = None,
+        valid: str | None = None,
+        usable: str | None = None,
+        redeemed: str | None = None,
+        recipient_integration_id: str | None = None,
+        batch_id: str | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Coupon]:
+        """Coupons of one campaign (getCouponsWithoutTotalCount); ``value`` filters by code
+        (a substring unless ``exact_match``)."""
+        params = {
+            "value": value, "exactMatch": exact_match, "valid": valid, "usable": usable,
+            "redeemed": redeemed, "recipientIntegrationId": recipient_integration_id,
+            "batchId": batch_id, "sort": sort,
+        }
+        path = f"{self._app}/campaigns/{int(campaign_id)}/coupons/no_total"
+        return self._page(path, params, builder(Coupon), skip, page_size)
+
+    def search_coupons(
+        self, value: str, *, exact_match: bool = True, page_size: int = 50, skip: int = 0
+    ) -> Page[Coupon]:
+        """Application-wide lookup by code (searchCouponsAdvancedApplicationWideWithoutTotalCount,
+        a POST that only reads, with an empty attribute query)."""
+        params = {"value": value, "exactMatch": exact_match, "pageSize": page_size,
+                  "skip": skip or None}
+        data = self._t.call(
+            MANAGEMENT, "POST", f"{self._app}/coupons_search_advanced/no_total",
+            params=params, json={}, safe=True,
+        ).data
+        return Page.from_response(data, builder(Coupon), skip=skip, page_size=page_size)
+
+    def find_coupon(self, code: str) -> Coupon | None:
+        """The coupon with exactly this code in any campaign of the application, or None.
+
+        Uses the application-wide search; a deployment (or emulator) without that endpoint
+        answers 404, and then each campaign's coupon list is asked instead."""
+        try:
+            page = self.search_coupons(code, exact_match=True, page_size=5)
+            return next((c for c in page if c.value == code), None)
+        except TalonNotFound:
+            pass
+        for campaign in self.iterate(self.list_campaigns, limit=5000):
+            page = self.list_coupons(campaign.id, value=code, exact_match=True, page_size=5)
+            match = next((c for c in page if c.value == code), None)
+            if match is not None:
+                return match
+        return None
+
+    # -- audiences ------------------------------------------------------------------------
+
+    def list_audiences(
+        self,
+        *,
+        sort: str | None = None,
+        with_total_result_size: bool | None = None,
+        page_size: int = 100,
+        skip: int = 0,
+    ) -> Page[Audience]:
+        params = {"sort": sort, "withTotalResultSize": with_total_result_size}
+        return self._page("/v1/audiences", params, builder(Audience), skip, page_size)
+
+    def list_audience_members(
+        self,
+        audience_id: int,
+        *,
+        profile_query: str | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[CustomerProfile]:
+        params = {"profileQuery": profile_query, "sort": sort}
+        path = f"/v1/audiences/{int(audience_id)}/memberships"
+        return self._page(path, params, builder(CustomerProfile), skip, page_size)
+
+    # -- loyalty --------------------------------------------------------------------------
+
+    def list_loyalty_programs(self) -> Page[LoyaltyProgram]:
+        return Page.from_response(self._get("/v1/loyalty_programs"), builder(LoyaltyProgram))
+
+    def get_loyalty_program(self, loyalty_program_id: int) -> LoyaltyProgram:
+        return build(LoyaltyProgram, self._get(f"/v1/loyalty_programs/{int(loyalty_program_id)}"))
+
+    def list_loyalty_cards(
+        self,
+        loyalty_program_id: int,
+        *,
+        identifier: str | None = None,
+        profile_id: int | None = None,
+        batch_id: str | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[LoyaltyCard]:
+        params = {"identifier": identifier, "profileId": profile_id, "batchId": batch_id,
+                  "sort": sort}
+        path = f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards"
+        return self._page(path, params, builder(LoyaltyCard), skip, page_size)
+
+    def get_loyalty_card(self, loyalty_program_id: int, loyalty_card_id: str) -> LoyaltyCard:
+        path = f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
+        return build(LoyaltyCard, self._get(path))
+
+    # -- events ---------------------------------------------------------------------------
+
+    def list_events(
+        self,
+        *,
+        session: str | None = None,
+        profile: str | None = None,
+        type: str | None = None,
+        effect_type: str | None = None,
+        coupon_code: str | None = None,
+        referral_code: str | None = None,
+        created_before: datetime | str | None = None,
+        created_after: datetime | str | None = None,
+        sort: str | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Event]:
+        """Application events (getApplicationEventsWithoutTotalCount), by session integration
+        ID and/or profile integration ID."""
+        params = {
+            "session": session, "profile": profile, "type": type, "effectType": effect_type,
+            "couponCode": coupon_code, "referralCode": referral_code,
+            "createdBefore": rfc3339(created_before), "createdAfter": rfc3339(created_after),
+            "sort": sort,
+        }
+        return self._page(f"{self._app}/events/no_total", params, builder(Event), skip, page_size)

@@ -1,0 +1,112 @@
+"""TalonService: one configured connection to one Talon.One deployment.
+
+Usable without Flask (the benchmark and scripts build one from a dict); the Flask extension in
+``__init__`` keeps one per app.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping
+
+import requests
+
+from .client import MANAGEMENT, Transport
+from .effects import EffectWording
+from .errors import TalonError
+from .fanout import FanOut
+from .integration import IntegrationApi
+from .management import ManagementApi
+from .settings import TalonSettings
+
+
+class TalonService:
+    def __init__(self, settings: TalonSettings, *, http: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.transport = Transport(settings, http=http)
+        self.integration = IntegrationApi(self.transport)
+        self.management = ManagementApi(self.transport, settings.application_id)
+        self._fanout = FanOut(settings.fanout_workers)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "TalonService":
+        return cls(TalonSettings.from_mapping(config))
+
+    @property
+    def http(self) -> requests.Session:
+        return self.transport.http
+
+    @property
+    def circuit(self):
+        return self.transport.circuit
+
+    def fan_out(
+        self,
+        calls: Mapping[str, Callable[[], Any]],
+        *,
+        bind: Callable[[], Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        return self._fanout.run(calls, bind=bind, timeout=timeout)
+
+    def effect_wording(
+        self,
+        *,
+        cart_items=None,
+        campaign_names: Mapping[int, str] | None = None,
+    ) -> EffectWording:
+        """An EffectWording in the configured currency. Campaign names come from the cached
+        Management list; if that read fails, effects name campaigns by ID instead."""
+        if campaign_names is None:
+            try:
+                campaign_names = self.management.campaign_names()
+            except TalonError:
+                campaign_names = {}
+        return EffectWording(
+            self.settings.currency, campaign_names=campaign_names, cart_items=cart_items
+        )
+
+    def health(self) -> dict[str, Any]:
+        """Reachability of Talon.One for /healthz: one cheap Management read with a short
+        timeout, no retries, outside the circuit breaker (so a probe neither waits for nor moves
+        it), plus the breaker's state."""
+        probe_timeout = (
+            min(self.settings.connect_timeout, self.settings.health_timeout),
+            self.settings.health_timeout,
+        )
+        started = time.perf_counter()
+        reachable, http_status, error = False, None, None
+        try:
+            self.transport.call(
+                MANAGEMENT, "GET", f"/v1/applications/{self.settings.application_id}/campaigns",
+                params={"pageSize": 1}, timeout=probe_timeout, use_circuit=False, retries=0,
+            )
+            reachable, http_status = True, 200
+        except TalonError as exc:
+            http_status = exc.status
+            # any HTTP answer below 500 means the host is up (a 401 is a key problem, not an outage)
+            reachable = exc.status is not None and exc.status < 500
+            error = f"{type(exc).__name__}: {exc.message}"
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        circuit = self.transport.circuit.snapshot()
+        ok = reachable and http_status == 200 and circuit.state == "closed"
+        return {
+            "status": "ok" if ok else ("degraded" if reachable else "down"),
+            "reachable": reachable,
+            "http_status": http_status,
+            "latency_ms": latency_ms,
+            "base_url": self.settings.base_url,
+            "application_id": self.settings.application_id,
+            "circuit": circuit.as_dict(),
+            "error": error,
+        }
+
+    def close(self) -> None:
+        self._fanout.shutdown()
+        self.transport.http.close()
+
+    def __enter__(self) -> "TalonService":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

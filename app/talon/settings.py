@@ -1,0 +1,89 @@
+"""Service-layer settings, read once from a Flask config (or any mapping) with defaults.
+
+Keys are kept here and only here; ``__repr__`` masks them so a settings object can be logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "TALON_BASE_URL": "http://127.0.0.1:9100",
+    "TALON_INTEGRATION_KEY": "",
+    "TALON_MANAGEMENT_KEY": "",
+    "TALON_APPLICATION_ID": 1,
+    "TALON_CONNECT_TIMEOUT": 3.05,
+    "TALON_READ_TIMEOUT": 10.0,
+    "TALON_RETRIES": 2,
+    "TALON_BACKOFF": 0.2,
+    "TALON_RETRY_AFTER_MAX": 5.0,
+    "TALON_CIRCUIT_THRESHOLD": 5,
+    "TALON_CIRCUIT_COOLDOWN": 30.0,
+    "TALON_POOL_SIZE": 32,
+    "TALON_FANOUT_WORKERS": 8,
+    "TALON_HEALTH_TIMEOUT": 2.0,
+    "CURRENCY": "EUR",
+}
+
+
+@dataclass(frozen=True)
+class TalonSettings:
+    base_url: str = DEFAULTS["TALON_BASE_URL"]
+    integration_key: str = field(default="", repr=False)
+    management_key: str = field(default="", repr=False)
+    application_id: int = 1
+    connect_timeout: float = DEFAULTS["TALON_CONNECT_TIMEOUT"]
+    read_timeout: float = DEFAULTS["TALON_READ_TIMEOUT"]
+    #: extra attempts for retryable calls (GETs and returns with an Idempotency-Key)
+    retries: int = DEFAULTS["TALON_RETRIES"]
+    #: first backoff in seconds; doubles per attempt
+    backoff: float = DEFAULTS["TALON_BACKOFF"]
+    #: longest Retry-After we wait out; a longer one becomes TalonRateLimited at once
+    retry_after_max: float = DEFAULTS["TALON_RETRY_AFTER_MAX"]
+    circuit_threshold: int = DEFAULTS["TALON_CIRCUIT_THRESHOLD"]
+    circuit_cooldown: float = DEFAULTS["TALON_CIRCUIT_COOLDOWN"]
+    pool_size: int = DEFAULTS["TALON_POOL_SIZE"]
+    fanout_workers: int = DEFAULTS["TALON_FANOUT_WORKERS"]
+    health_timeout: float = DEFAULTS["TALON_HEALTH_TIMEOUT"]
+    currency: str = DEFAULTS["CURRENCY"]
+
+    def __post_init__(self) -> None:
+        # Keys go into a header verbatim (header validation is skipped for speed), so a key
+        # with a line break, which would smuggle in another header, is refused here. The
+        # message names the setting, never the value.
+        for name in ("integration_key", "management_key"):
+            if any(c in getattr(self, name) for c in "\r\n\x00"):
+                raise ValueError(f"TALON_{name.upper()} contains a line break")
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> "TalonSettings":
+        def get(key: str) -> Any:
+            value = config.get(key)
+            return DEFAULTS[key] if value is None or value == "" else value
+
+        return cls(
+            base_url=str(get("TALON_BASE_URL")).rstrip("/"),
+            integration_key=str(config.get("TALON_INTEGRATION_KEY") or ""),
+            management_key=str(config.get("TALON_MANAGEMENT_KEY") or ""),
+            application_id=int(get("TALON_APPLICATION_ID")),
+            connect_timeout=float(get("TALON_CONNECT_TIMEOUT")),
+            read_timeout=float(get("TALON_READ_TIMEOUT")),
+            retries=max(0, int(get("TALON_RETRIES"))),
+            backoff=float(get("TALON_BACKOFF")),
+            retry_after_max=float(get("TALON_RETRY_AFTER_MAX")),
+            circuit_threshold=int(get("TALON_CIRCUIT_THRESHOLD")),
+            circuit_cooldown=float(get("TALON_CIRCUIT_COOLDOWN")),
+            pool_size=max(1, int(get("TALON_POOL_SIZE"))),
+            fanout_workers=max(1, int(get("TALON_FANOUT_WORKERS"))),
+            health_timeout=float(get("TALON_HEALTH_TIMEOUT")),
+            currency=str(get("CURRENCY")),
+        )
+
+    def as_public_dict(self) -> dict[str, Any]:
+        """Everything but the keys (for /healthz or a debug page)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("integration_key", "management_key")
+        }

@@ -1,0 +1,101 @@
+"""Template helpers shared by every area: partial-or-page rendering and Jinja globals/filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, render_template, request, session
+from flask_login import current_user
+
+from .extensions import htmx
+from .navigation import visible_nav
+from .permissions import can, store_allowed
+
+
+def wants_partial() -> bool:
+    """An htmx request that swaps a section (not a boosted navigation or a history restore,
+    which need the whole page)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_section(page_template: str, partial_template: str, **context: Any) -> str:
+    """Contact.app's pattern: the page includes the partial; an htmx request gets the partial
+    alone."""
+    return render_template(partial_template if wants_partial() else page_template, **context)
+
+
+def page_url(page: int) -> str:
+    """The current URL with ?page= replaced (other query arguments kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    args.append(("page", str(page)))
+    return f"{request.path}?{urlencode(args)}"
+
+
+def money(amount: Any) -> str:
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    return f"{value:,.2f} {current_app.config['CURRENCY']}"
+
+
+def utc(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# htmx settings (rendered into <meta name="htmx-config">). The first three keep htmx inside the
+# Content-Security-Policy: no injected <style>, no eval (hx-on, js: values), no <script> from
+# swapped HTML. No history snapshots in localStorage (pages show customer data); going back
+# reloads the page from the server instead, which then must not be treated as a partial request.
+# Error statuses are swapped too, so error fragments (errors.py) show where the request was made.
+HTMX_CONFIG = {
+    "includeIndicatorStyles": False,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "historyCacheSize": 0,
+    "refreshOnHistoryMiss": True,
+    "historyRestoreAsHxRequest": False,
+    "selfRequestsOnly": True,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True},
+        {"code": "...", "swap": False},
+    ],
+}
+
+# Responses that make htmx navigate or reload rather than swap.
+HTMX_NAVIGATION_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
+
+
+def append_flash_oob(response: Response) -> Response:
+    """Flash messages still waiting in the session ride along with an htmx partial as an
+    out-of-band swap of the page's flash area (full pages render them in base.html)."""
+    if (
+        wants_partial()
+        and "_flashes" in session
+        and response.mimetype == "text/html"
+        and not response.is_streamed
+        and not 300 <= response.status_code < 400
+        and not any(h in response.headers for h in HTMX_NAVIGATION_HEADERS)
+    ):
+        oob = render_template("_flash.html", oob=True)
+        response.set_data(response.get_data() + oob.encode("utf-8"))
+    return response
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(can=can, store_allowed=store_allowed, page_url=page_url,
+                                 htmx_config=HTMX_CONFIG)
+    app.jinja_env.filters.update(money=money, utc=utc)
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        if not current_user or not current_user.is_authenticated:
+            return {"nav_items": []}
+        return {"nav_items": visible_nav(current_user)}
+
+    app.after_request(append_flash_oob)

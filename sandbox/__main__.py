@@ -1,0 +1,51 @@
+"""python -m sandbox --host 127.0.0.1 --port 9100 [--db PATH] [--seed demo|empty]
+                     [--latency-ms N] [--control]"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from werkzeug.serving import make_server
+
+from sandbox.app import create_sandbox_app
+from sandbox.seeding import SEEDS
+from sandbox.server import QuietHandler
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="A stateful Talon.One emulator.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--db", default=None, help="SQLite file to keep state in (default: a fresh temp database)")
+    parser.add_argument("--seed", choices=SEEDS, default="demo", help="data for a new database (default: demo)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API call")
+    parser.add_argument("--control", action="store_true",
+                        help="enable POST /sandbox/reset, POST /sandbox/faults and GET /sandbox/requests")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_sandbox_app(db=args.db, seed=args.seed, control=args.control, latency_ms=args.latency_ms)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
+    print(f"Talon.One sandbox on http://{args.host}:{server.server_port}", flush=True)
+    print(f"  integration key: {app.keys.integration}   (Authorization: ApiKey-v1 <key>)", flush=True)
+    print(f"  management key:  {app.keys.management}   (Authorization: ManagementKey-v1 <key>)", flush=True)
+    print(f"  database: {args.db or 'temporary'}   seed: {args.seed}   control: {'on' if args.control else 'off'}",
+          flush=True)
+    # SIGTERM ends the server like Ctrl-C does, so the temporary database is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        app.store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""What every handler receives: the store, and helpers to parse path IDs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sandbox.errors import InvalidRequest, NotFound
+from sandbox.store import APPLICATION_ID, Store
+
+
+@dataclass
+class Context:
+    store: Store
+
+
+def path_int(value: str, name: str) -> int:
+    """An integer path parameter (int64 in the spec): 400 when it is not one."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} must be an integer, not {value!r}", parameter=name) from None
+    if not -(2 ** 63) <= number < 2 ** 63:
+        raise InvalidRequest(f"{name} is out of range", parameter=name)
+    return number
+
+
+def application(value: str) -> int:
+    """The sandbox has one Application, ID 1."""
+    application_id = path_int(value, "applicationId")
+    if application_id != APPLICATION_ID:
+        raise NotFound(f"Application {application_id} does not exist; the sandbox has Application "
+                       f"{APPLICATION_ID}", resource="application")
+    return application_id

@@ -1,0 +1,47 @@
+"""The sandbox's own endpoints: health always; reset, faults and the request log with --control."""
+from __future__ import annotations
+
+import json
+import time
+
+from werkzeug.wrappers import Request
+
+from sandbox.api.routing import CONTROL, OPEN, Routes
+from sandbox.errors import InvalidRequest
+
+routes = Routes()
+
+
+@routes.add("GET", "/sandbox/health", OPEN)
+def health(ctx, request: Request):
+    return 200, {"status": "ok"}
+
+
+@routes.add("POST", "/sandbox/reset", CONTROL)
+def reset(ctx, request: Request):
+    started = time.perf_counter()
+    ctx.reset()
+    return 200, {"reset": True, "ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+@routes.add("POST", "/sandbox/faults", CONTROL)
+def set_faults(ctx, request: Request):
+    raw = request.get_data(cache=True)
+    try:
+        plan = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
+    if not plan:
+        ctx.faults.clear()
+        return 200, ctx.faults.describe()
+    return 200, ctx.faults.configure(plan)
+
+
+@routes.add("GET", "/sandbox/faults", CONTROL)
+def get_faults(ctx, request: Request):
+    return 200, ctx.faults.describe()
+
+
+@routes.add("GET", "/sandbox/requests", CONTROL)
+def requests_since_reset(ctx, request: Request):
+    return 200, {"requests": ctx.request_log.entries()}

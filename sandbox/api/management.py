@@ -1,0 +1,429 @@
+"""Management API reads the console needs, with the spec's paging and filters."""
+from __future__ import annotations
+
+import re
+
+from werkzeug.wrappers import Request
+
+from sandbox.api import bodies
+from sandbox.api.context import Context, application, path_int
+from sandbox.api.params import Query, json_body
+from sandbox.api.routing import MANAGEMENT, Routes
+from sandbox.clock import parse_rfc3339
+from sandbox.db import load
+from sandbox.engine import campaign_frontend_state
+from sandbox.errors import InvalidRequest, NotFound
+from sandbox.models import audiences, campaigns, coupons, events, loyalty, profiles, sessions
+from sandbox.models.common import ts
+
+routes = Routes()
+APP = "/v1/applications/<applicationId>"
+SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
+CAMPAIGN_STATES = ("enabled", "disabled", "archived", "scheduled", "running", "expired", "staged")
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern for a substring, with the wildcards in it escaped."""
+    return "%" + re.sub(r"([%_\\])", r"\\\1", value) + "%"
+
+
+def _sort(query: Query, columns: dict[str, str], default: str = "id") -> str:
+    """ORDER BY for the spec's `sort` (a field name, `-` prefixed for descending)."""
+    wanted = query.text("sort") or default
+    descending = wanted.startswith("-")
+    column = columns.get(wanted.lstrip("-"))
+    if column is None:
+        raise InvalidRequest(f"Cannot sort by {wanted.lstrip('-')!r}; sortable: {', '.join(columns)}",
+                             parameter="sort")
+    return f"{column} {'DESC' if descending else 'ASC'}, id {'DESC' if descending else 'ASC'}"
+
+
+def _window(query: Query, rows: list, *, total: bool = False) -> dict:
+    paging = query.paging()
+    skip, size = paging["skip"], paging["pageSize"]
+    answer = {"hasMore": skip + size < len(rows), "data": rows[skip:skip + size]}
+    if total:
+        answer["totalResultSize"] = len(rows)
+    return answer
+
+
+def _text_filter(where: list[str], args: list, query: Query, name: str, column: str, partial: bool) -> None:
+    value = query.text(name)
+    if value is None:
+        return
+    if partial:
+        if len(value) < 3:
+            raise InvalidRequest(f"partialMatch needs at least 3 characters in {name}", parameter=name)
+        where.append(f"{column} LIKE ? ESCAPE '\\'")
+        args.append(_like(value))
+    else:
+        where.append(f"{column} = ?")
+        args.append(value)
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@routes.add("GET", f"{APP}/sessions", MANAGEMENT)
+def getApplicationSessions(ctx: Context, request: Request, applicationId: str):
+    application(applicationId)
+    query = Query(request)
+    partial = query.flag("partialMatch")
+    where, args = ["1 = 1"], []
+    for name, column in (("profile", "profile_integration_id"), ("integrationId", "integration_id"),
+                         ("storeIntegrationId", "store_integration_id"), ("referral", "referral")):
+        _text_filter(where, args, query, name, column, partial)
+    coupon = query.text("coupon")
+    if coupon is not None:
+        # A session may hold several codes; match any of them.
+        where.append("(',' || coupon || ',') LIKE ? ESCAPE '\\'")
+        args.append(f"%{coupon}%" if partial else f"%,{coupon},%")
+    state = query.text("state", choices=SESSION_STATES)
+    if state:
+        where.append("state = ?")
+        args.append(state)
+    for name, op in (("createdBefore", "<"), ("createdAfter", ">")):
+        moment = query.moment(name)
+        if moment is not None:
+            where.append(f"created {op} ?")
+            args.append(ts(moment))
+    order = _sort(query, {"id": "id", "created": "created", "integrationId": "integration_id", "state": "state",
+                          "total": "total", "updated": "updated"})
+    paging = query.paging()
+    with ctx.store.read() as tx:
+        rows = tx.all(f"SELECT * FROM sessions WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                      *args, paging["pageSize"] + 1, paging["skip"])
+        data = [sessions.as_application_session(tx, row) for row in rows[:paging["pageSize"]]]
+    return 200, {"hasMore": len(rows) > paging["pageSize"], "data": data}
+
+
+@routes.add("GET", f"{APP}/sessions/<sessionId>", MANAGEMENT)
+def getApplicationSession(ctx: Context, request: Request, applicationId: str, sessionId: str):
+    application(applicationId)
+    session_id = path_int(sessionId, "sessionId")
+    with ctx.store.read() as tx:
+        row = tx.one("SELECT * FROM sessions WHERE id = ?", session_id)
+        if row is None:
+            raise NotFound(f"Session {session_id} does not exist", resource="session")
+        return 200, sessions.as_application_session(tx, row)
+
+
+# --- customers -----------------------------------------------------------------------------------
+
+
+@routes.add("GET", f"{APP}/customers", MANAGEMENT)
+def getApplicationCustomers(ctx: Context, request: Request, applicationId: str):
+    application(applicationId)
+    query = Query(request)
+    integration_id = query.text("integrationId")
+    with_total = query.flag("withTotalResultSize")
+    paging = query.paging()
+    with ctx.store.read() as tx:
+        where, args = ("integration_id = ?", [integration_id]) if integration_id is not None else ("1 = 1", [])
+        rows = tx.all(f"SELECT * FROM profiles WHERE {where} ORDER BY id LIMIT ? OFFSET ?", *args,
+                      paging["pageSize"] + 1, paging["skip"])
+        answer = {"hasMore": len(rows) > paging["pageSize"],
+                  "data": [profiles.as_application_customer(tx, row) for row in rows[:paging["pageSize"]]]}
+        if with_total:
+            answer["totalResultSize"] = tx.scalar(f"SELECT count(*) FROM profiles WHERE {where}", *args)
+    return 200, answer
+
+
+@routes.add("GET", f"{APP}/customers/<customerId>", MANAGEMENT)
+def getApplicationCustomer(ctx: Context, request: Request, applicationId: str, customerId: str):
+    application(applicationId)
+    customer_id = path_int(customerId, "customerId")
+    with ctx.store.read() as tx:
+        row = tx.one("SELECT * FROM profiles WHERE id = ?", customer_id)
+        if row is None:
+            raise NotFound(f"Customer {customer_id} does not exist", resource="customer")
+        return 200, profiles.as_application_customer(tx, row)
+
+
+# --- campaigns and coupons -------------------------------------------------------------------------
+
+
+def _campaign_in_state(definition: dict, state: str | None, now) -> bool:
+    if state is None:
+        return True
+    frontend = campaign_frontend_state(definition, now)
+    if state == "enabled":
+        return definition.get("state") == "enabled"
+    return frontend == state or (state in ("disabled", "archived") and definition.get("state") == state)
+
+
+@routes.add("GET", f"{APP}/campaigns", MANAGEMENT)
+def getCampaigns(ctx: Context, request: Request, applicationId: str):
+    application(applicationId)
+    query = Query(request)
+    state = query.text("campaignState", choices=CAMPAIGN_STATES)
+    name, tags = query.text("name"), query.text("tags")
+    created_before, created_after = query.moment("createdBefore"), query.moment("createdAfter")
+    paging = query.paging()
+    with ctx.store.read() as tx:
+        shown = []
+        for row in tx.all("SELECT * FROM campaigns ORDER BY id"):
+            definition = load(row["definition"])
+            if not _campaign_in_state(definition, state, tx.now):
+                continue
+            name_hit = name is None or name.lower() in definition["name"].lower()
+            tag_hit = tags is None or any(tags.lower() in t.lower() for t in definition.get("tags", []))
+            # The spec: name and tags together match either (a logical OR).
+            if name is not None and tags is not None:
+                if not (name_hit or tag_hit):
+                    continue
+            elif not (name_hit and tag_hit):
+                continue
+            created = parse_rfc3339(row["created"], field="created")
+            if (created_before and created >= created_before) or (created_after and created <= created_after):
+                continue
+            shown.append(campaigns.as_campaign(tx, row))
+    skip, size = paging["skip"], paging["pageSize"]
+    return 200, {"totalResultSize": len(shown), "data": shown[skip:skip + size]}
+
+
+@routes.add("GET", f"{APP}/campaigns/<campaignId>", MANAGEMENT)
+def getCampaign(ctx: Context, request: Request, applicationId: str, campaignId: str):
+    application(applicationId)
+    campaign_id = path_int(campaignId, "campaignId")
+    with ctx.store.read() as tx:
+        return 200, campaigns.as_campaign(tx, campaigns.require_row(tx, campaign_id))
+
+
+def _fold(code: str) -> str:
+    """The spec's coupon value matching: case-insensitive, non-alphanumerics removed."""
+    return re.sub(r"[^0-9a-z]", "", code.lower())
+
+
+def _coupon_filters(query: Query) -> dict:
+    return {
+        "value": query.text("value"),
+        "exactMatch": query.flag("exactMatch"),
+        "usable": query.text("usable", choices=("true", "false")),
+        "redeemed": query.text("redeemed", choices=("true", "false")),
+        "valid": query.text("valid", choices=("expired", "validNow", "validFuture")),
+        "recipientIntegrationId": query.text("recipientIntegrationId"),
+        "batchId": query.text("batchId"),
+        "referralId": query.integer("referralId"),
+        "createdBefore": query.moment("createdBefore"), "createdAfter": query.moment("createdAfter"),
+        "expiresBefore": query.moment("expiresBefore"), "expiresAfter": query.moment("expiresAfter"),
+        "startsBefore": query.moment("startsBefore"), "startsAfter": query.moment("startsAfter"),
+    }
+
+
+def _moment_or_none(text: str | None):
+    return parse_rfc3339(text, field="date") if text else None
+
+
+def _coupon_matches(row, filters: dict, now, attributes: dict | None = None) -> bool:
+    value = filters["value"]
+    if value is not None:
+        if filters["exactMatch"]:
+            if row["value"].lower() != value.lower():
+                return False
+        elif _fold(value) not in _fold(row["value"]):
+            return False
+    limit_left = row["usage_limit"] == 0 or row["usage_counter"] < row["usage_limit"]
+    if filters["usable"] is not None and limit_left != (filters["usable"] == "true"):
+        return False
+    if filters["redeemed"] is not None and (row["usage_counter"] > 0) != (filters["redeemed"] == "true"):
+        return False
+    if filters["recipientIntegrationId"] is not None and row["recipient_integration_id"] != filters["recipientIntegrationId"]:
+        return False
+    if filters["batchId"] is not None and row["batch_id"] != filters["batchId"]:
+        return False
+    if filters["referralId"] is not None and row["referral_id"] != filters["referralId"]:
+        return False
+    start, expiry, created = (_moment_or_none(row["start_date"]), _moment_or_none(row["expiry_date"]),
+                              parse_rfc3339(row["created"], field="created"))
+    validity = "expired" if expiry and expiry <= now else "validFuture" if start and start > now else "validNow"
+    if filters["valid"] is not None and validity != filters["valid"]:
+        return False
+    for name, moment, op in (("createdBefore", created, "before"), ("createdAfter", created, "after"),
+                             ("expiresBefore", expiry, "before"), ("expiresAfter", expiry, "after"),
+                             ("startsBefore", start, "before"), ("startsAfter", start, "after")):
+        bound = filters[name]
+        if bound is not None and (moment is None or (moment >= bound if op == "before" else moment <= bound)):
+            return False
+    if attributes:
+        own = load(row["attributes"], {})
+        if any(own.get(key) != wanted for key, wanted in attributes.items()):
+            return False
+    return True
+
+
+def _coupon_page(tx, query: Query, rows, filters: dict, attributes: dict | None = None) -> dict:
+    # valuesOnly would answer bare codes, which the spec's Coupon schema does not allow; the
+    # sandbox answers whole coupons either way.
+    query.flag("valuesOnly")
+    matched = [row for row in rows if _coupon_matches(row, filters, tx.now, attributes)]
+    paging = query.paging()
+    window = matched[paging["skip"]:paging["skip"] + paging["pageSize"]]
+    data = [coupons.as_coupon(tx, row) for row in window]
+    return {"hasMore": paging["skip"] + paging["pageSize"] < len(matched), "data": data}
+
+
+@routes.add("GET", f"{APP}/campaigns/<campaignId>/coupons/no_total", MANAGEMENT)
+def getCouponsWithoutTotalCount(ctx: Context, request: Request, applicationId: str, campaignId: str):
+    application(applicationId)
+    campaign_id = path_int(campaignId, "campaignId")
+    query = Query(request)
+    filters = _coupon_filters(query)
+    order = _sort(query, {"id": "id", "created": "created", "value": "value", "usageCounter": "usage_counter"})
+    with ctx.store.read() as tx:
+        campaigns.require_row(tx, campaign_id)
+        rows = tx.all(f"SELECT * FROM coupons WHERE campaign_id = ? ORDER BY {order}", campaign_id)
+        return 200, _coupon_page(tx, query, rows, filters)
+
+
+@routes.add("POST", f"{APP}/coupons_search_advanced/no_total", MANAGEMENT)
+def searchCouponsAdvancedApplicationWideWithoutTotalCount(ctx: Context, request: Request, applicationId: str):
+    """Find coupons by code across every campaign (the console's coupon look-up)."""
+    application(applicationId)
+    query = Query(request)
+    filters = _coupon_filters(query)
+    state = query.text("campaignState", choices=CAMPAIGN_STATES)
+    order = _sort(query, {"id": "id", "created": "created", "value": "value", "usageCounter": "usage_counter"})
+    attributes = json_body(request, bodies.ATTRIBUTES)
+    with ctx.store.read() as tx:
+        in_state = {c["id"] for c in ctx.store.campaigns(tx) if _campaign_in_state(c, state, tx.now)}
+        rows = [row for row in tx.all(f"SELECT * FROM coupons ORDER BY {order}") if row["campaign_id"] in in_state]
+        return 200, _coupon_page(tx, query, rows, filters, attributes)
+
+
+# --- audiences -------------------------------------------------------------------------------------
+
+
+@routes.add("GET", "/v1/audiences", MANAGEMENT)
+def getAudiences(ctx: Context, request: Request):
+    query = Query(request)
+    with_total = query.flag("withTotalResultSize")
+    order = _sort(query, {"id": "id", "name": "name", "created": "created"})
+    with ctx.store.read() as tx:
+        rows = [audiences.as_audience(row) for row in tx.all(f"SELECT * FROM audiences ORDER BY {order}")]
+    return 200, _window(query, rows, total=with_total)
+
+
+@routes.add("GET", "/v1/audiences/<audienceId>/memberships", MANAGEMENT)
+def getAudienceMemberships(ctx: Context, request: Request, audienceId: str):
+    audience_id = path_int(audienceId, "audienceId")
+    query = Query(request)
+    profile_query = query.text("profileQuery")
+    query.text("sort")
+    with ctx.store.read() as tx:
+        rows = [profiles.as_customer_profile(tx, row) for row in audiences.members(tx, audience_id, profile_query)]
+    return 200, _window(query, rows)
+
+
+# --- loyalty -----------------------------------------------------------------------------------------
+
+
+@routes.add("GET", "/v1/loyalty_programs", MANAGEMENT)
+def getLoyaltyPrograms(ctx: Context, request: Request):
+    with ctx.store.read() as tx:
+        rows = [loyalty.as_program(tx, row) for row in tx.all("SELECT * FROM loyalty_programs ORDER BY id")]
+    return 200, {"totalResultSize": len(rows), "data": rows}
+
+
+@routes.add("GET", "/v1/loyalty_programs/<loyaltyProgramId>", MANAGEMENT)
+def getLoyaltyProgram(ctx: Context, request: Request, loyaltyProgramId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    with ctx.store.read() as tx:
+        return 200, loyalty.as_program(tx, loyalty.require_program(tx, program_id))
+
+
+@routes.add("GET", "/v1/loyalty_programs/<loyaltyProgramId>/cards", MANAGEMENT)
+def getLoyaltyCards(ctx: Context, request: Request, loyaltyProgramId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    query = Query(request)
+    identifier = query.text("identifier", min_length=4)
+    profile_id = query.integer("profileId", minimum=1)
+    batch_id = query.text("batchId")
+    order = _sort(query, {"id": "id", "created": "created", "identifier": "identifier"})
+    with ctx.store.read() as tx:
+        loyalty.require_program(tx, program_id, card_based=True)
+        where, args = ["program_id = ?"], [program_id]
+        if identifier is not None:
+            where.append("identifier LIKE ? ESCAPE '\\'")
+            args.append(_like(identifier))
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            args.append(batch_id)
+        if profile_id is not None:
+            where.append("id IN (SELECT l.card_id FROM card_profiles l JOIN profiles p "
+                         "ON p.integration_id = l.profile_integration_id WHERE p.id = ?)")
+            args.append(profile_id)
+        rows = tx.all(f"SELECT * FROM loyalty_cards WHERE {' AND '.join(where)} ORDER BY {order}", *args)
+        return 200, _window(query, [loyalty.as_card(tx, row) for row in rows])
+
+
+@routes.add("GET", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>", MANAGEMENT)
+def getLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    with ctx.store.read() as tx:
+        return 200, loyalty.as_card(tx, loyalty.require_card(tx, program_id, loyaltyCardId))
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+def _event_search_filters(query: Query, where: list[str], args: list) -> None:
+    """The free-text filters of the events list, over the event's session, profile and effects."""
+    coupon, referral = query.text("couponCode"), query.text("referralCode")
+    if coupon is not None:
+        where.append("session_integration_id IN (SELECT integration_id FROM sessions "
+                     "WHERE (',' || coupon || ',') LIKE ? ESCAPE '\\')")
+        args.append(_like("," + coupon + ","))
+    if referral is not None:
+        where.append("session_integration_id IN (SELECT integration_id FROM sessions WHERE referral = ?)")
+        args.append(referral)
+    for name, attribute in (("customerName", "Name"), ("customerEmail", "Email")):
+        value = query.text(name, min_length=2)
+        if value is not None:
+            where.append("profile_integration_id IN (SELECT integration_id FROM profiles "
+                         f"WHERE json_extract(attributes, '$.{attribute}') LIKE ? ESCAPE '\\')")
+            args.append(_like(value))
+    rule = query.text("ruleQuery")
+    if rule is not None:
+        where.append("EXISTS (SELECT 1 FROM json_each(events.effects) e WHERE "
+                     "json_extract(e.value, '$.ruleName') LIKE ? ESCAPE '\\')")
+        args.append(_like(rule))
+    campaign = query.text("campaignQuery")
+    if campaign is not None:
+        where.append("EXISTS (SELECT 1 FROM campaigns c, json_each(events.effects) e WHERE "
+                      "json_extract(e.value, '$.campaignId') = c.id AND json_extract(c.definition, '$.name') "
+                      "LIKE ? ESCAPE '\\')")
+        args.append(_like(campaign))
+
+
+@routes.add("GET", f"{APP}/events/no_total", MANAGEMENT)
+def getApplicationEventsWithoutTotalCount(ctx: Context, request: Request, applicationId: str):
+    application(applicationId)
+    query = Query(request)
+    where, args = ["1 = 1"], []
+    for name, column in (("session", "session_integration_id"), ("profile", "profile_integration_id")):
+        value = query.text(name)
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    types = query.many("type")
+    if types:
+        where.append(f"type IN ({', '.join('?' for _ in types)})")
+        args.extend(types)
+    for name, op in (("createdBefore", "<"), ("createdAfter", ">")):
+        moment = query.moment(name)
+        if moment is not None:
+            where.append(f"created {op} ?")
+            args.append(ts(moment))
+    effect_type = query.text("effectType")
+    if effect_type:
+        where.append("effects LIKE ?")
+        args.append(f'%"effectType":"{effect_type}"%')
+    _event_search_filters(query, where, args)
+    order = _sort(query, {"id": "id", "created": "created", "type": "type"})
+    paging = query.paging()
+    with ctx.store.read() as tx:
+        rows = tx.all(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
+                      *args, paging["pageSize"] + 1, paging["skip"])
+        data = [events.as_application_event(tx, row) for row in rows[:paging["pageSize"]]]
+    return 200, {"hasMore": len(rows) > paging["pageSize"], "data": data}

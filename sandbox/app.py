@@ -1,0 +1,160 @@
+"""The sandbox's WSGI application: routing, Talon.One authentication, errors, faults, latency.
+
+    create_sandbox_app(store=None, db=None, seed="demo", control=True, latency_ms=0, keys=None)
+
+Integration endpoints take `Authorization: ApiKey-v1 <key>`, Management endpoints
+`ManagementKey-v1 <key>`; anything else is a 401 with Talon.One's error body. Every error,
+expected or not, is a JSON error body; an unexpected one is logged and answered 500.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.wrappers import Request, Response
+
+from sandbox.api import control, integration, management
+from sandbox.api.context import Context
+from sandbox.api.routing import CONTROL, INTEGRATION, MANAGEMENT, OPEN, Routes
+from sandbox.errors import MethodNotAllowed, NotFound, SandboxError, Unauthorized, error_body
+from sandbox.faults import FaultPlan
+from sandbox.requestlog import RequestLog
+from sandbox.store import Store
+
+log = logging.getLogger("sandbox")
+
+DEFAULT_INTEGRATION_KEY = "sandbox-integration-key"
+DEFAULT_MANAGEMENT_KEY = "sandbox-management-key"
+AUTH_PREFIX = {INTEGRATION: "ApiKey-v1", MANAGEMENT: "ManagementKey-v1"}
+
+
+@dataclass(frozen=True)
+class Keys:
+    integration: str
+    management: str
+
+    @classmethod
+    def from_environment(cls) -> "Keys":
+        return cls(os.environ.get("SANDBOX_INTEGRATION_KEY") or DEFAULT_INTEGRATION_KEY,
+                   os.environ.get("SANDBOX_MANAGEMENT_KEY") or DEFAULT_MANAGEMENT_KEY)
+
+
+def _all_routes() -> Routes:
+    combined = Routes()
+    for part in (integration.routes, management.routes, control.routes):
+        combined.rules.extend(part.rules)
+        combined.operations.update(part.operations)
+    return combined
+
+
+ROUTES = _all_routes()
+
+
+class SandboxContext(Context):
+    """The handlers' context, plus what the control endpoints act on."""
+
+    def __init__(self, store: Store, faults: FaultPlan, request_log: RequestLog) -> None:
+        super().__init__(store)
+        self.faults = faults
+        self.request_log = request_log
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.faults.clear()
+        self.request_log.clear()
+
+
+def json_response(status: int, body, headers: dict | None = None) -> Response:
+    if body is None:
+        return Response(status=status, headers=headers)
+    return Response(json.dumps(body, separators=(",", ":")), status=status, headers=headers,
+                    content_type="application/json")
+
+
+class SandboxApp:
+    def __init__(self, store: Store, keys: Keys, *, control_enabled: bool, latency_ms: float = 0.0) -> None:
+        self.store = store
+        self.keys = keys
+        self.faults = FaultPlan(latency_ms)
+        self.request_log = RequestLog()
+        self.context = SandboxContext(store, self.faults, self.request_log)
+        self.urls = ROUTES.map(include_control=control_enabled)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        is_api = not request.path.startswith("/sandbox/")
+        fault = None
+        if is_api:
+            delay = self.faults.latency_seconds()
+            if delay:
+                time.sleep(delay)
+            fault = self.faults.fault_for(request.method, request.path)
+        if fault is not None and fault.status:
+            response = self._fault_response(fault)
+        else:
+            if fault is not None and fault.sleep_seconds:
+                time.sleep(fault.sleep_seconds)
+            response = self._handle(request)
+            if fault is not None and fault.malformed:
+                response.set_data(b'{"effects": [{"campaignId": 1, "effe')
+        if is_api:
+            self.request_log.add(request.method, request.path, request.query_string.decode("latin-1"),
+                                 response.status_code, request.headers.get("Idempotency-Key"))
+        return response
+
+    @staticmethod
+    def _fault_response(fault) -> Response:
+        headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else None
+        body = error_body(fault.status, "Injected fault", "Injected fault",
+                          f"The sandbox was told to answer {fault.status} here (POST /sandbox/faults)")
+        return json_response(fault.status, body, headers)
+
+    def _handle(self, request: Request) -> Response:
+        adapter = self.urls.bind_to_environ(request.environ)
+        try:
+            try:
+                endpoint, arguments = adapter.match()
+            except RouteNotFound:
+                raise NotFound(f"No operation at {request.method} {request.path}", resource=request.path) from None
+            except RouteMethodNotAllowed as exc:
+                raise MethodNotAllowed(f"{request.method} is not allowed on {request.path}; "
+                                       f"allowed: {', '.join(sorted(exc.valid_methods or []))}") from None
+            operation = ROUTES.operations[endpoint]
+            self._authenticate(request, operation.auth)
+            status, body = operation.handler(self.context, request, **arguments)
+            return json_response(status, body)
+        except SandboxError as exc:
+            return json_response(exc.status, exc.body())
+        except Exception:  # a bug: still Talon.One's error body, and a traceback in the log
+            log.exception("unexpected error in %s %s", request.method, request.path)
+            return json_response(500, error_body(500, "Internal error", "Internal error",
+                                                 "The sandbox failed unexpectedly; see its log"))
+
+    def _authenticate(self, request: Request, auth: str) -> None:
+        if auth in (OPEN, CONTROL):
+            return
+        expected_key = self.keys.integration if auth == INTEGRATION else self.keys.management
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if scheme != AUTH_PREFIX[auth] or key.strip() != expected_key:
+            raise Unauthorized(
+                f"{'Integration' if auth == INTEGRATION else 'Management'} endpoints need "
+                f"'Authorization: {AUTH_PREFIX[auth]} <key>' with a valid key", resource="Authorization")
+
+
+def create_sandbox_app(store: Store | None = None, *, db: str | None = None, seed: str = "demo",
+                       control: bool = True, latency_ms: float = 0.0, keys: Keys | None = None) -> SandboxApp:
+    """The WSGI app over `store`, or over a new store seeded with `seed` ("demo" or "empty")."""
+    if store is None:
+        from sandbox.seeding import open_seeded_store
+        store = open_seeded_store(db, seed)
+    return SandboxApp(store, keys or Keys.from_environment(), control_enabled=control, latency_ms=latency_ms)

@@ -1,0 +1,261 @@
+"""Shared fixtures: a live sandbox, the console app, logged-in clients and real Chromium.
+
+The sandbox runs once per test session in a thread (like moto's ThreadedMotoServer) and is reset
+to its seed before each test that asks for it, so tests never see each other's changes.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.openapi import SpecRecorder
+
+ROLES = ("agent", "marketer", "manager", "admin")
+DEMO_PASSWORD = "demo"
+MANAGER_STORE = "store-berlin"
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# --- the sandbox -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(host="127.0.0.1", port=0, seed="demo", control=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def talon_sandbox(sandbox):
+    """The sandbox, back at its seed with no faults, for a test that reads or changes it."""
+    response = requests.post(f"{sandbox.url}/sandbox/reset", timeout=30)
+    response.raise_for_status()
+    yield sandbox
+    # A test that injected faults must not leak them into the next one, even if it failed.
+    requests.post(f"{sandbox.url}/sandbox/faults", json={}, timeout=10)
+
+
+class SandboxHTTP(requests.Session):
+    """requests.Session bound to the sandbox: relative paths, and `key=` picks the API key."""
+
+    def __init__(self, sandbox) -> None:
+        super().__init__()
+        self.base_url = sandbox.url
+        self.keys = {
+            "integration": f"ApiKey-v1 {sandbox.integration_key}",
+            "management": f"ManagementKey-v1 {sandbox.management_key}",
+        }
+
+    def request(self, method, url, *args, key: str | None = "integration", **kwargs):
+        if url.startswith("/"):
+            url = self.base_url + url
+        if key is not None:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Authorization", self.keys[key])
+            kwargs["headers"] = headers
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, url, *args, **kwargs)
+
+
+@pytest.fixture
+def spec_http(talon_sandbox):
+    """An HTTP client for the sandbox; the test fails if any exchange breaks Talon.One's spec."""
+    recorder = SpecRecorder()
+    http = SandboxHTTP(talon_sandbox)
+    http.hooks["response"].append(recorder)
+    yield http
+    http.close()
+    recorder.assert_clean()
+
+
+# --- the console -----------------------------------------------------------------------------
+
+def console_config(sandbox, db_path: Path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "TALON_DESK_MODE": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "TALON_BASE_URL": sandbox.url,
+        "TALON_INTEGRATION_KEY": sandbox.integration_key,
+        "TALON_MANAGEMENT_KEY": sandbox.management_key,
+        "TALON_APPLICATION_ID": 1,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    }
+
+
+def make_console(config: dict):
+    from app import create_app
+    from app.auth.accounts import create_user
+    from app.extensions import db
+
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        for role in ROLES:
+            create_user(role, DEMO_PASSWORD, role, store=MANAGER_STORE if role == "manager" else None)
+    return app
+
+
+@pytest.fixture
+def app_config(talon_sandbox, tmp_path):
+    """Overrides for the `app` fixture; a test module may override this fixture to change them."""
+    return console_config(talon_sandbox, tmp_path / "console.db")
+
+
+@pytest.fixture
+def app(app_config):
+    from app.talon import talon
+
+    console = make_console(app_config)
+    recorder = SpecRecorder()
+    talon.http.hooks["response"].append(recorder)
+    yield console
+    talon.http.hooks["response"].remove(recorder)
+    recorder.assert_clean()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def read_csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path)
+    match = _CSRF_META.search(page.get_data(as_text=True))
+    assert match, f"no csrf-token meta tag on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token():
+    """csrf_token(client, path="/login") -> the token the page at `path` carries."""
+    return read_csrf_token
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as(role) -> a test client logged in as the demo account of that role."""
+
+    def login(role: str, password: str = DEMO_PASSWORD):
+        browser_client = app.test_client()
+        token = read_csrf_token(browser_client)
+        response = browser_client.post(
+            "/login", data={"username": role, "password": password, "csrf_token": token}
+        )
+        assert response.status_code in (302, 303), f"login as {role} failed: {response.status_code}"
+        browser_client.csrf = read_csrf_token(browser_client, "/")
+        return browser_client
+
+    return login
+
+
+# --- real Chromium ---------------------------------------------------------------------------
+
+class LiveConsole:
+    """The console served over real HTTP in a thread, against the session's sandbox."""
+
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> "LiveConsole":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_console(sandbox, tmp_path_factory):
+    app = make_console(console_config(sandbox, tmp_path_factory.mktemp("live") / "console.db"))
+    server = LiveConsole(app).start()
+    yield server
+    server.stop()
+
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright. Outside CI a missing browser skips; in CI it fails."""
+    from playwright.sync_api import Error, sync_playwright
+
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    reason = None
+    playwright = sync_playwright().start()
+    try:
+        if not executable:
+            reason = "no chromium on PATH (apt-get install chromium)"
+        else:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except Error as exc:
+        reason = f"chromium at {executable} did not start: {exc}"
+    if reason:
+        playwright.stop()
+        if IN_CI:
+            pytest.fail(f"browser tests need Chromium in CI: {reason}")
+        pytest.skip(f"browser tests skipped: {reason}")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_console, talon_sandbox, request):
+    context = browser.new_context(base_url=live_console.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    browser_page = context.new_page()
+    yield browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    try:
+        browser_page.screenshot(path=str(ARTIFACTS / f"{safe_name}-final.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def logged_in_page(page):
+    """logged_in_page(role) -> the page, logged in through the real login form."""
+
+    def login(role: str):
+        page.goto("/login")
+        page.fill("input[name=username]", role)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit], input[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    return login
+
+
+def shot(page, name: str) -> None:
+    """Save a screenshot under test-artifacts/ (kept by CI as evidence of what the user saw)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

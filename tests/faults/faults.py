@@ -1,0 +1,153 @@
+"""The seven upstream faults of issue 8 §4, and what the console must show for each.
+
+Six are injected by the sandbox (POST /sandbox/faults on every API path); "connection refused"
+points the console at a closed port instead. The console runs with its normal retries; only its
+read timeout is shortened for the timeout fault, so that case takes a second, not ten.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+# The sandbox holds a request this long for the timeout fault, then answers it normally (the
+# change still happens, as when a real client gave up on a slow server).
+TIMEOUT_HOLD_SECONDS = 1.0
+CONSOLE_READ_TIMEOUT = 0.3
+# The normal number of retries, without the normal waits between them (the suite's runtime).
+FAST_RETRIES = {"TALON_BACKOFF": 0.01}
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    rules: tuple = ()
+    # What a specific, human message for this fault says (case-insensitive regex). Later calls of
+    # one page may meet the circuit breaker after repeated failures ("paused"), which is specific too.
+    message: str = ""
+    config: dict = field(default_factory=dict)
+    # Did the upstream change possibly happen although the console got no usable answer?
+    outcome_unknown: bool = False
+
+    @property
+    def plan(self) -> dict | None:
+        return {"rules": [dict(rule) for rule in self.rules]} if self.rules else None
+
+
+UNAVAILABLE = r"unavailable|could not be reached|did not answer properly|paused|try again"
+
+FAULTS = (
+    Fault("500", ({"path": ".*", "status": 500},), UNAVAILABLE),
+    Fault("503", ({"path": ".*", "status": 503},), UNAVAILABLE),
+    # Retry-After longer than TALON_RETRY_AFTER_MAX: the console must say "wait", not hang.
+    Fault("429", ({"path": ".*", "status": 429, "retryAfter": 120},),
+          r"rate limit|too many|wait|try again"),
+    Fault("409", ({"path": ".*", "status": 409},),
+          r"conflict|at the same time|changed|another|limit|try again"),
+    Fault("timeout", ({"path": ".*", "timeout": True, "timeoutSeconds": TIMEOUT_HOLD_SECONDS},),
+          r"did not answer in time|in time|timed out|may have happened|paused|try again",
+          config={"TALON_READ_TIMEOUT": CONSOLE_READ_TIMEOUT}, outcome_unknown=True),
+    Fault("refused", (), r"could not be reached|unavailable|paused|try again"),
+    Fault("malformed", ({"path": ".*", "malformed": True},),
+          r"unreadable|not valid JSON|unexpected|may have happened|paused|try again", outcome_unknown=True),
+)
+FAULT_IDS = [f.name for f in FAULTS]
+
+# What must never reach a browser.
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|"
+                       r"werkzeug\.debug|jinja2\.exceptions|sqlalchemy\.exc", re.I)
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def inject(sandbox, fault: Fault) -> None:
+    if fault.plan:
+        requests.post(f"{sandbox.url}/sandbox/faults", json=fault.plan, timeout=10).raise_for_status()
+
+
+def clear(sandbox, fault: Fault) -> None:
+    requests.post(f"{sandbox.url}/sandbox/faults", json={}, timeout=10).raise_for_status()
+    if fault.name == "timeout":
+        # Held requests are still answered (and applied) after the console gave up: let them
+        # finish before the next test resets the sandbox, or they would land in its fresh state.
+        time.sleep(TIMEOUT_HOLD_SECONDS + 0.3)
+
+
+def sandbox_requests(sandbox) -> list[dict]:
+    log = requests.get(f"{sandbox.url}/sandbox/requests", timeout=10).json()
+    return log.get("requests", log) if isinstance(log, dict) else log
+
+
+def upstream_changes(sandbox) -> list[dict]:
+    """Non-GET calls that could change something (dry runs excluded)."""
+    return [e for e in sandbox_requests(sandbox)
+            if e["method"] != "GET" and "dry=true" not in (e.get("query") or "")]
+
+
+def visible_text(html: str) -> str:
+    """The page as a person reads it: tags and attributes dropped, whitespace squeezed."""
+    import html as html_lib
+
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
+
+
+def assert_safe_answer(response, what: str, secrets: list[str]) -> str:
+    """Never 500, never a stack trace, never a key. Returns the body."""
+    body = response.get_data(as_text=True)
+    assert response.status_code != 500, f"{what}: 500"
+    assert response.status_code < 500 or response.status_code in (502, 503, 504), (
+        f"{what}: {response.status_code}")
+    assert not TRACEBACK.search(body), f"{what}: a stack trace reached the browser"
+    for secret in secrets:
+        assert secret not in body, f"{what}: a key or secret is in the body"
+    for name, value in response.headers.items():
+        for secret in secrets:
+            assert secret not in value, f"{what}: a key in the {name} header"
+    return body
+
+
+def assert_human_message(body: str, fault: Fault, what: str) -> None:
+    text = visible_text(body)
+    assert re.search(fault.message, text, re.I), (
+        f"{what}: no specific message for {fault.name} in: {text[:600]!r}")
+
+
+class FaultyConsole:
+    """A console configured for one fault (the closed port for "refused", the short read
+    timeout for "timeout"), with an admin logged in."""
+
+    def __init__(self, fault: Fault, sandbox, tmp) -> None:
+        from tests.conftest import console_config, make_console, read_csrf_token
+
+        overrides = {**FAST_RETRIES, **fault.config}
+        if fault.name == "refused":
+            overrides["TALON_BASE_URL"] = f"http://127.0.0.1:{closed_port()}"
+        self.fault = fault
+        self.sandbox = sandbox
+        self.app = make_console(console_config(sandbox, tmp / "console.db", **overrides))
+        self.secrets = [sandbox.integration_key, sandbox.management_key, self.app.config["SECRET_KEY"]]
+        self.admin = self.client_for("admin")
+
+    def client_for(self, role: str):
+        from tests.conftest import read_csrf_token
+
+        client = self.app.test_client()
+        response = client.post("/login", data={"username": role, "password": "demo",
+                                               "csrf_token": read_csrf_token(client)})
+        assert response.status_code == 303, f"login as {role}: {response.status_code}"
+        client.csrf = read_csrf_token(client, "/")
+        return client
+
+    def reset_circuit(self) -> None:
+        self.app.extensions["talon"].circuit.record_success()

@@ -1,0 +1,147 @@
+"""Every page (each GET route of app.url_map, with demo IDs) and the htmx sections it loads, under
+each of the seven upstream faults.
+
+For every (page, fault) case: never a 500, a stack trace or a key; the page frame still renders
+(a failing section never blanks the page) with a specific message for the fault; a page that
+needs nothing from Talon.One keeps working as if nothing happened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from tests.faults.catalog import attributes, discover_demo_ids, pages
+from tests.faults.counts import count_checks
+from tests.faults.faults import (
+    FAULT_IDS,
+    FAULTS,
+    FaultyConsole,
+    assert_human_message,
+    assert_safe_answer,
+    clear,
+    inject,
+    sandbox_requests,
+)
+
+# Query strings that make a page show something (pages with required query arguments).
+PAGE_QUERIES = {
+    "search.search": "q=cust-0001",
+    "search.suggest": "q=cust-000",
+}
+# Not pages: files and downloads (the CSV export is covered by the audit area's own tests).
+NOT_PAGES = frozenset({"audit.export_csv"})
+# The header of base.html: present when the page frame rendered.
+FRAME = 'class="site-header"'
+
+PAGES = [r for r in pages() if r.endpoint not in NOT_PAGES]
+LAZY = re.compile(r"<[^>]+\shx-get=[^>]*>", re.S)
+
+
+def lazy_sections(html: str) -> list[str]:
+    """URLs of the sections the page loads by itself (hx-trigger load/revealed/intersect)."""
+    urls = []
+    for tag in LAZY.findall(html):
+        attrs = attributes(tag)
+        trigger = attrs.get("hx-trigger", "")
+        if any(word in trigger for word in ("load", "revealed", "intersect")) and attrs["hx-get"].startswith("/"):
+            urls.append(attrs["hx-get"])
+    return list(dict.fromkeys(urls))
+
+
+@pytest.fixture(scope="module")
+def demo_ids(sandbox):
+    return discover_demo_ids(sandbox)
+
+
+@pytest.fixture(scope="module", params=FAULTS, ids=FAULT_IDS)
+def faulty(request, sandbox, tmp_path_factory):
+    """A console (and an admin logged in to it) for one fault, shared by that fault's cases."""
+    return FaultyConsole(request.param, sandbox, tmp_path_factory.mktemp(f"fault-{request.param.name}"))
+
+
+@pytest.fixture
+def fault_case(faulty, talon_sandbox):
+    """Per case: the sandbox back at its seed, the console's circuit breaker closed again (each
+    case starts from a healthy console, as the first agent to meet the fault would)."""
+    faulty.reset_circuit()
+    return faulty
+
+
+def page_url(route, demo_ids) -> str:
+    path = demo_ids.path(route)
+    query = PAGE_QUERIES.get(route.endpoint)
+    return f"{path}?{query}" if query else path
+
+
+@dataclass
+class Baseline:
+    status: int
+    sections: list[str]
+    needs_talon: bool
+    # A section route: the browser never opens it as a page, htmx swaps it into one.
+    htmx: bool
+
+
+class Baselines:
+    """Each page as it is without faults, read once through a healthy console: its status, the
+    sections it loads, and whether it calls Talon.One at all."""
+
+    def __init__(self, sandbox, db_path) -> None:
+        from tests.conftest import console_config, make_console, read_csrf_token
+
+        self.sandbox = sandbox
+        self.client = make_console(console_config(sandbox, db_path)).test_client()
+        response = self.client.post("/login", data={"username": "admin", "password": "demo",
+                                                    "csrf_token": read_csrf_token(self.client)})
+        assert response.status_code == 303
+        self.pages: dict[str, Baseline] = {}
+
+    def of(self, url: str) -> Baseline:
+        if url not in self.pages:
+            calls_before = len(sandbox_requests(self.sandbox))
+            response = self.client.get(url)
+            htmx = 300 <= response.status_code < 400
+            if htmx:
+                response = self.client.get(url, headers={"HX-Request": "true"})
+            self.pages[url] = Baseline(
+                response.status_code, lazy_sections(response.get_data(as_text=True)),
+                len(sandbox_requests(self.sandbox)) > calls_before, htmx)
+        return self.pages[url]
+
+
+@pytest.fixture(scope="module")
+def baselines(sandbox, tmp_path_factory):
+    return Baselines(sandbox, tmp_path_factory.mktemp("baseline") / "console.db")
+
+
+@pytest.mark.parametrize("route", PAGES, ids=lambda r: r.id)
+def test_page_under_fault(route, fault_case, demo_ids, baselines):
+    sandbox, fault, admin = fault_case.sandbox, fault_case.fault, fault_case.admin
+    url = page_url(route, demo_ids)
+    baseline = baselines.of(url)
+    assert baseline.status < 400, f"{url} is not a working page without faults ({baseline.status})"
+    page_headers = {"HX-Request": "true"} if baseline.htmx else {}
+
+    inject(sandbox, fault)
+    try:
+        answers = [(f"{fault.name} {url}", admin.get(url, headers=page_headers))]
+        for section in baseline.sections:
+            answers.append((f"{fault.name} section {section}",
+                            admin.get(section, headers={"HX-Request": "true"})))
+    finally:
+        clear(sandbox, fault)
+
+    bodies = [assert_safe_answer(response, what, fault_case.secrets) for what, response in answers]
+    page_response = answers[0][1]
+    rendered = not 300 <= page_response.status_code < 400
+    if rendered and not baseline.htmx:
+        assert FRAME in bodies[0], f"{url} under {fault.name}: the page frame did not render"
+    if not baseline.needs_talon:
+        assert page_response.status_code == baseline.status, (
+            f"{url} needs nothing from Talon.One, yet answered {page_response.status_code} under {fault.name}")
+    elif rendered:
+        assert_human_message("\n".join(bodies), fault, url)
+    count_checks("fault cases (page x fault)", 1)

@@ -1,0 +1,100 @@
+"""Console instances as production runs them: gunicorn started from the Procfile's `web` line
+(with gunicorn.conf.py), each in its own process group on its own free port.
+
+Used by tests/scale (two instances sharing PostgreSQL and Redis) and bench/load.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+# What the Procfile's web line is expected to be; used when there is no Procfile yet.
+DEFAULT_WEB_COMMAND = '.venv/bin/gunicorn -c gunicorn.conf.py "app:create_app()"'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def procfile_web_command(root: Path = ROOT) -> str:
+    """The command of the Procfile's `web:` process (it reads the port from $PORT)."""
+    procfile = root / "Procfile"
+    if procfile.exists():
+        for line in procfile.read_text().splitlines():
+            name, sep, command = line.partition(":")
+            if sep and name.strip() == "web":
+                return command.strip()
+    return DEFAULT_WEB_COMMAND
+
+
+class ConsoleInstance:
+    """One gunicorn master and its workers. stop() ends exactly this process group."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, port: int | None = None,
+                 command: str | None = None) -> None:
+        self.name = name
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = command or procfile_web_command()
+        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.log_path = log_dir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90.0) -> "ConsoleInstance":
+        log = self.log_path.open("ab")
+        # bash so that $PORT and the Procfile's quoting work as they do for a process manager;
+        # exec so that the process group's leader is gunicorn itself.
+        self.process = subprocess.Popen(
+            ["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        log.close()
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(
+            f"{self.name} did not answer /healthz on port {self.port} within {timeout:.0f} s "
+            f"(does the Procfile's web line `{self.command}` bind $PORT?):\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)  # gunicorn: graceful shutdown of master and workers
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def __repr__(self) -> str:
+        return f"<ConsoleInstance {self.name} {self.url} {shlex.quote(self.command)}>"

@@ -1,0 +1,135 @@
+"""Checks HTTP exchanges against Talon.One's official OpenAPI spec (../shared/talon-openapi.json).
+
+The sandbox and the service layer are only as good as their faithfulness to the wire format, so
+every request and response that crosses the wire in tests goes through `check_exchange`.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from openapi_core import OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_schema_validator import OAS30Validator
+
+SPEC_PATH = Path(os.environ.get("TALON_OPENAPI", Path(__file__).resolve().parents[2].parent / "shared" / "talon-openapi.json"))
+# The spec's only server; requests to the sandbox are rewritten to it before matching.
+SPEC_SERVER = "https://yourbaseurl.talon.one"
+# Paths that are ours, not Talon.One's (the sandbox's test controls).
+NOT_TALON = ("/sandbox/",)
+
+
+class SpecMismatch(AssertionError):
+    """An exchange that Talon.One's spec does not allow."""
+
+
+@functools.cache
+def spec_dict() -> dict:
+    # The spec writes POSIX classes ([:cntrl:]) in 16 patterns. Python's re reads them as plain
+    # character sets, which would both break spec validation and mis-validate names, so they are
+    # spelled out as the control-character range they mean.
+    raw = SPEC_PATH.read_text().replace("[:cntrl:]", r"\\x00-\\x1f\\x7f")
+    return json.loads(raw)
+
+
+@functools.cache
+def openapi() -> OpenAPI:
+    return OpenAPI.from_dict(spec_dict())
+
+
+@functools.cache
+def schema_validator(name: str) -> OAS30Validator:
+    spec = spec_dict()
+    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
+    return OAS30Validator(schema)
+
+
+def _as_spec_url(url: str) -> str:
+    parts = urlsplit(url)
+    server = urlsplit(SPEC_SERVER)
+    return urlunsplit((server.scheme, server.netloc, parts.path, parts.query, ""))
+
+
+def check_exchange(response: requests.Response) -> None:
+    """Raise SpecMismatch if the request or the response breaks the spec.
+
+    A status the operation does not declare (Talon.One documents 409 and 401 on only some
+    operations, yet any may answer them) must still carry Talon.One's error body.
+    """
+    prepared = response.request
+    if any(urlsplit(prepared.url).path.startswith(p) for p in NOT_TALON):
+        return
+    spec_request = prepared.copy()
+    spec_request.url = _as_spec_url(prepared.url)
+    request = RequestsOpenAPIRequest(spec_request)
+    api = openapi()
+    where = f"{prepared.method} {urlsplit(prepared.url).path}"
+    try:
+        api.validate_request(request)
+    except PathNotFound as exc:
+        raise SpecMismatch(f"{where}: not an operation of the spec ({exc})") from None
+    except Exception as exc:  # every openapi-core validation error
+        raise SpecMismatch(f"{where}: request breaks the spec: {_describe(exc)}") from None
+    try:
+        api.validate_response(request, RequestsOpenAPIResponse(response))
+    except ResponseNotFound:
+        if response.status_code < 400:
+            raise SpecMismatch(f"{where}: status {response.status_code} is not in the spec") from None
+        check_error_body(response, where)
+    except Exception as exc:
+        raise SpecMismatch(
+            f"{where} -> {response.status_code}: response breaks the spec: {_describe(exc)}\n"
+            f"body: {response.text[:800]}"
+        ) from None
+
+
+def check_error_body(response: requests.Response, where: str = "") -> None:
+    try:
+        body = response.json()
+    except ValueError:
+        raise SpecMismatch(f"{where}: error {response.status_code} without a JSON body") from None
+    errors = sorted(schema_validator("ErrorResponse").iter_errors(body), key=str)
+    if errors:
+        raise SpecMismatch(f"{where}: error body breaks ErrorResponse: {errors[0].message}")
+
+
+def _describe(exc: Exception) -> str:
+    details = [str(exc)]
+    for attr in ("schema_errors", "__cause__"):
+        inner = getattr(exc, attr, None)
+        if inner:
+            details.append(str(inner if not isinstance(inner, list) else "; ".join(e.message for e in inner[:5])))
+    cause = exc.__cause__
+    if cause is not None and getattr(cause, "schema_errors", None):
+        details.append("; ".join(f"{list(e.absolute_path)}: {e.message}" for e in cause.schema_errors[:5]))
+    return " | ".join(details)[:2000]
+
+
+class SpecRecorder:
+    """A requests response hook that records every mismatch; tests fail on any at teardown.
+
+    Collecting rather than raising inside the hook keeps the code under test from swallowing
+    the failure in its own error handling.
+    """
+
+    def __init__(self) -> None:
+        self.mismatches: list[str] = []
+        self.checked = 0
+
+    def __call__(self, response: requests.Response, *args, **kwargs) -> requests.Response:
+        try:
+            check_exchange(response)
+            self.checked += 1
+        except SpecMismatch as exc:
+            self.mismatches.append(str(exc))
+        return response
+
+    def assert_clean(self) -> None:
+        if self.mismatches:
+            raise SpecMismatch(f"{len(self.mismatches)} exchange(s) broke the spec:\n" + "\n".join(self.mismatches[:10]))

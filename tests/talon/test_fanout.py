@@ -1,0 +1,95 @@
+"""Fan-out: concurrent sections, per-section errors, and the right service in worker threads."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from flask import Flask, current_app
+
+from app.talon import TalonNotFound, talon
+from tests.talon.conftest import INTEGRATION_KEY, MANAGEMENT_KEY
+from tests.talon.stub_upstream import Reply, StubUpstream
+
+STATE = {"customerSession": {"integrationId": "s", "state": "open", "cartItems": []}, "effects": []}
+
+
+def make_app(url: str) -> Flask:
+    app = Flask(f"fanout-{url}")
+    app.config.update(
+        TALON_BASE_URL=url, TALON_INTEGRATION_KEY=INTEGRATION_KEY,
+        TALON_MANAGEMENT_KEY=MANAGEMENT_KEY, TALON_RETRIES=0, TALON_FANOUT_WORKERS=4,
+        CURRENCY="GBP",
+    )
+    talon.init_app(app)
+    return app
+
+
+def test_sections_run_concurrently(stub, make_service):
+    service = make_service(read_timeout=2)
+    for name in ("a", "b", "c", "d"):
+        stub.queue(f"/v2/customer_sessions/{name}", Reply(body=STATE, delay=0.3))
+    started = time.monotonic()
+    results = service.fan_out(
+        {name: (lambda n=name: service.integration.get_customer_session(n)) for name in "abcd"}
+    )
+    elapsed = time.monotonic() - started
+    assert list(results) == ["a", "b", "c", "d"]
+    assert all(r.session.integration_id == "s" for r in results.values())
+    assert elapsed < 0.55, f"four 300 ms calls took {elapsed:.2f}s: not concurrent"
+
+
+def test_a_failing_section_yields_its_error_only(stub, make_service):
+    service = make_service(retries=0)
+    stub.queue("/v2/customer_sessions/ok", Reply(body=STATE))
+    stub.queue("/v2/customer_sessions/gone", Reply(404, {"message": "no such session"}))
+    results = service.fan_out({
+        "ok": lambda: service.integration.get_customer_session("ok"),
+        "gone": lambda: service.integration.get_customer_session("gone"),
+    })
+    assert results["ok"].session.state == "open"
+    assert isinstance(results["gone"], TalonNotFound)
+    assert results["gone"].message == "no such session"
+
+
+def test_programming_errors_are_not_swallowed(make_service):
+    service = make_service()
+    with pytest.raises(ZeroDivisionError):
+        service.fan_out({"a": lambda: 1, "b": lambda: 1 / 0})
+
+
+def test_a_section_that_overruns_the_wait_reads_as_timeout(make_service):
+    from app.talon import TalonTimeout
+
+    service = make_service()
+    results = service.fan_out({"slow": lambda: time.sleep(0.5), "fast": lambda: 1}, timeout=0.1)
+    assert isinstance(results["slow"], TalonTimeout) and results["fast"] == 1
+
+
+def test_workers_use_the_calling_apps_service_not_current_app(stub):
+    """Two apps point at two upstreams; fan-out from app A must reach A from every worker."""
+    other = StubUpstream().start()
+    try:
+        app_a, app_b = make_app(stub.url), make_app(other.url)
+        for name in "wxyz":
+            stub.queue(f"/v2/customer_sessions/{name}", Reply(body=STATE))
+        threads = set()
+
+        def read(name):
+            threads.add(threading.get_ident())
+            assert current_app.config["CURRENCY"] == "GBP"  # the caller's config is readable
+            return talon.integration.get_customer_session(name)
+
+        with app_a.app_context():
+            results = talon.fan_out({n: (lambda n=n: read(n)) for n in "wxyz"})
+        assert all(not isinstance(r, Exception) for r in results.values()), results
+        assert len(stub.hits()) == 4 and other.hits() == []
+        assert threading.get_ident() not in threads
+
+        # ... and the service is resolved per app
+        with app_b.app_context():
+            assert talon.settings.base_url == other.url
+        with app_a.app_context():
+            assert talon.settings.base_url == stub.url
+    finally:
+        other.stop()

@@ -1,0 +1,1 @@
+from tests.web.helpers import offline_app_config  # noqa: F401  (fixture)

@@ -1,0 +1,70 @@
+"""`make run`'s launcher: both servers up, /login served, demo logins work, Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_banner(process, lines: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Press Ctrl-C" in line:
+            return
+    raise AssertionError("launcher did not start:\n" + "".join(lines))
+
+
+def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
+    port, sandbox_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TALON_", "SECRET_KEY"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "scripts/run_demo.py", "--port", str(port), "--sandbox-port", str(sandbox_port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        wait_for_banner(process, lines)
+        banner = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in banner
+        assert "agent, marketer, manager (store-berlin), admin" in banner and "password: demo" in banner
+
+        web = requests.Session()
+        login_page = web.get(f"http://127.0.0.1:{port}/login", timeout=30)
+        assert login_page.status_code == 200
+        token = re.search(r'name="csrf-token" content="([^"]+)"', login_page.text).group(1)
+        landed = web.post(f"http://127.0.0.1:{port}/login", timeout=30,
+                          data={"username": "agent", "password": "demo", "csrf_token": token})
+        assert landed.status_code == 200 and landed.url == f"http://127.0.0.1:{port}/"
+        assert 'action="/search"' in landed.text
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
+        assert health["talon"]["status"] == "ok", health
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for port_number in (port, sandbox_port):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port_number)) != 0, f"port {port_number} still served"
