@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Search", "main.home", "lookup"),
     NavItem("Audiences", "audiences.index", "lookup"),
+    NavItem("Loyalty", "loyalty.programs", "lookup"),
     NavItem("Test bench", "campaigns.test_bench", "test_bench"),
     NavItem("Audit log", "audit.index", "audit"),
     NavItem("Staff", "admin.users", "staff_accounts"),

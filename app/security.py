@@ -41,8 +41,12 @@ SECURITY_HEADERS = {
 }
 
 
+def is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
 def is_public(endpoint: str | None) -> bool:
-    return endpoint is not None and (endpoint in PUBLIC_ENDPOINTS or endpoint.endswith(".static"))
+    return endpoint in PUBLIC_ENDPOINTS or is_static(endpoint)
 
 
 def require_login():
@@ -56,7 +60,7 @@ def require_login():
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint != "static" and not (request.endpoint or "").endswith(".static"):
+    if not is_static(request.endpoint):
         # Pages show customer data: keep them out of shared and browser caches, and tell
         # caches that htmx requests get different (partial) answers.
         response.headers.setdefault("Cache-Control", "no-store")

@@ -18,7 +18,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="A stateful Talon.One emulator.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
-    parser.add_argument("--db", default=None, help="SQLite file to keep state in (default: a fresh temp database)")
+    parser.add_argument("--db", default=None,
+                        help="SQLite file to keep state in (default: a fresh in-memory database)")
     parser.add_argument("--seed", choices=SEEDS, default="demo", help="data for a new database (default: demo)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API call")
     parser.add_argument("--control", action="store_true",
@@ -34,9 +35,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Talon.One sandbox on http://{args.host}:{server.server_port}", flush=True)
     print(f"  integration key: {app.keys.integration}   (Authorization: ApiKey-v1 <key>)", flush=True)
     print(f"  management key:  {app.keys.management}   (Authorization: ManagementKey-v1 <key>)", flush=True)
-    print(f"  database: {args.db or 'temporary'}   seed: {args.seed}   control: {'on' if args.control else 'off'}",
+    print(f"  database: {args.db or 'in memory'}   seed: {args.seed}   control: {'on' if args.control else 'off'}",
           flush=True)
-    # SIGTERM ends the server like Ctrl-C does, so the temporary database is removed.
+    # SIGTERM ends the server like Ctrl-C does, closing the database cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()

@@ -268,8 +268,22 @@ def sessions_cart(store: Store, session_id: str) -> list[dict]:
         return sessions.get(tx, session_id)["customerSession"]["cartItems"]
 
 
+def _manual_points(store: Store, today: datetime) -> None:
+    """Hand-made transactions, so the demo shows expired, spent and negative balances too."""
+    with at(store, today - timedelta(days=95)), store.write() as tx:
+        loyalty.record_manual(tx, 2, "addition", 100, "Birthday bonus", profile=profile_id(1),
+                              expiry=ts(today - timedelta(days=50)))
+    with at(store, today - timedelta(days=30)), store.write() as tx:
+        loyalty.record_manual(tx, 2, "subtraction", 150, "Redeemed: 10.00 voucher", profile=profile_id(1))
+    with at(store, today - timedelta(days=2)), store.write() as tx:
+        card = loyalty.find_card(tx, 1, card_identifier(2))
+        loyalty.record_manual(tx, 1, "subtraction", 300, "Correction: duplicate purchase scanned",
+                              profile=profile_id(2), card_id=card["id"])
+
+
 def seed(store: Store) -> None:
     today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     _static_records(store, today - timedelta(days=100))
     _alice(store, today)
     _other_sessions(store, today)
+    _manual_points(store, today)

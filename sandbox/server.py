@@ -55,7 +55,9 @@ class SandboxServer:
         # make_server binds and listens before it returns, so the URL accepts connections as
         # soon as start() returns.
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="talon-sandbox", daemon=True)
+        # A short poll interval makes stop() quick (serve_forever checks for shutdown that often).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="talon-sandbox", daemon=True)
         self._thread.start()
         return self
 

@@ -6,10 +6,13 @@ pointer of the first offending value, as Talon.One's `source.pointer` does.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sandbox.errors import InvalidRequest
 
+# SQLite's integers, and so every integer the sandbox stores, are 64-bit.
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
 JSON_TYPES = {
     "object": dict,
     "array": list,
@@ -44,6 +47,10 @@ def validate(value: Any, schema: dict, pointer: str = "") -> None:
             raise InvalidRequest(f"{where}: must be at least {schema['minLength']} characters", pointer=where)
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             raise InvalidRequest(f"{where}: must be at most {schema['maxLength']} characters", pointer=where)
+    if expected == "integer" and not INT64[0] <= value <= INT64[1]:
+        raise InvalidRequest(f"{where}: must fit in 64 bits", pointer=where)
+    if expected == "number" and isinstance(value, float) and not math.isfinite(value):
+        raise InvalidRequest(f"{where}: must be a finite number", pointer=where)
     if expected in ("integer", "number"):
         if "minimum" in schema and value < schema["minimum"]:
             raise InvalidRequest(f"{where}: must be at least {schema['minimum']}", pointer=where)

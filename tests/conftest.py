@@ -91,6 +91,8 @@ def console_config(sandbox, db_path: Path, **overrides) -> dict:
         "TALON_MANAGEMENT_KEY": sandbox.management_key,
         "TALON_APPLICATION_ID": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # scrypt would cost ~0.3 s for each demo account in every test; production ignores this.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,
     }
 

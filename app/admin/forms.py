@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..auth.accounts import USERNAME_PATTERN
@@ -42,7 +42,7 @@ class CreateUserForm(_StoreRule, FlaskForm):
                     Regexp(USERNAME_PATTERN, message="2-80 characters: lowercase letters, digits, "
                            "dot, dash and underscore, starting with a letter or digit.")],
         render_kw={"autocomplete": "off"})
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="agent")
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES], default="agent")
     store = StringField(
         "Store (managers only)", filters=[_strip],
         validators=[Optional(), Length(max=100), SafeText(100),
@@ -58,7 +58,7 @@ class CreateUserForm(_StoreRule, FlaskForm):
 
 
 class RoleForm(_StoreRule, FlaskForm):
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     store = StringField(
         "Store (managers only)", filters=[_strip],
         validators=[Optional(), Length(max=100), SafeText(100),
@@ -69,9 +69,9 @@ class RoleForm(_StoreRule, FlaskForm):
 class ResetPasswordForm(FlaskForm):
     mode = RadioField(
         "New password", default="generate",
-        choices=[("generate", "Generate a one-time password (shown once; the user must choose "
-                              "a new one when logging in)"),
-                 ("set", "Set a temporary password I give the user")])
+        choices=[SelectChoice("generate", "Generate a one-time password (shown once; the user "
+                                          "must choose a new one when logging in)"),
+                 SelectChoice("set", "Set a temporary password I give the user")])
     password = PasswordField("Temporary password", validators=[Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "new-password"})
     must_change = BooleanField("Require a new password at the next login", default=True)

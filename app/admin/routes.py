@@ -134,41 +134,37 @@ def set_role(username: str):
     return redirect(url_for("admin.user", username=user.username), code=303)
 
 
-@bp.post("/admin/users/<username>/disable")
-@require("staff_accounts")
-def disable(username: str):
+def _account_button(username: str, change, done: str, *, own_account: str | None = None):
+    """A one-button change (disable, enable, end logins): CSRF-checked, refused on the admin's
+    own account when `own_account` names the change, then back to the account's page."""
     user = _user_or_404(username)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if refused := _refuse_own_account(user, "disable"):
+    if own_account and (refused := _refuse_own_account(user, own_account)):
         return refused
-    accounts.disable_user(user.username)
-    flash(f"{user.username} is disabled and logged out everywhere.", "success")
+    result = change(user.username)
+    flash(done.format(user=user.username, result=result, s="" if result == 1 else "s"), "success")
     return redirect(url_for("admin.user", username=user.username), code=303)
+
+
+@bp.post("/admin/users/<username>/disable")
+@require("staff_accounts")
+def disable(username: str):
+    return _account_button(username, accounts.disable_user,
+                           "{user} is disabled and logged out everywhere.", own_account="disable")
 
 
 @bp.post("/admin/users/<username>/enable")
 @require("staff_accounts")
 def enable(username: str):
-    user = _user_or_404(username)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    accounts.enable_user(user.username)
-    flash(f"{user.username} is enabled again.", "success")
-    return redirect(url_for("admin.user", username=user.username), code=303)
+    return _account_button(username, accounts.enable_user, "{user} is enabled again.")
 
 
 @bp.post("/admin/users/<username>/end-sessions")
 @require("staff_accounts")
 def end_sessions(username: str):
-    user = _user_or_404(username)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if refused := _refuse_own_account(user, "end_sessions"):
-        return refused
-    ended = accounts.end_sessions(user.username)
-    flash(f"Ended {ended} open login{'s' if ended != 1 else ''} of {user.username}.", "success")
-    return redirect(url_for("admin.user", username=user.username), code=303)
+    return _account_button(username, accounts.end_sessions,
+                           "Ended {result} open login{s} of {user}.", own_account="end_sessions")
 
 
 @bp.post("/admin/users/<username>/password")

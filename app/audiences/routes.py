@@ -242,13 +242,9 @@ def preview_attribute(audience_id: int):
     the first page of them has now; the change itself needs that count confirmed."""
     audience = _audience_or_404(audience_id)
     form = AttributeForm(prefix="attribute")
-    if not form.validate():
-        return _render(audience, "audiences/_attribute.html", 422, attribute_form=form)
-    try:
-        count = service.member_count(audience_id)
-    except TalonError as exc:
-        form.attribute.errors.append(f"Could not count the members: {exc.message}")
-        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
+    count, refusal = _valid_and_counted(audience, form)
+    if refusal:
+        return refusal
     form.expected_members.data = count.count
     return _render(audience, "audiences/_attribute.html", attribute_form=form, count=count,
                    sample=_sample(audience_id))
@@ -259,13 +255,9 @@ def preview_attribute(audience_id: int):
 def update_attribute(audience_id: int):
     audience = _audience_or_404(audience_id)
     form = AttributeForm(prefix="attribute")
-    if not form.validate():
-        return _render(audience, "audiences/_attribute.html", 422, attribute_form=form)
-    try:
-        count = service.member_count(audience_id)
-    except TalonError as exc:
-        form.attribute.errors.append(f"Could not count the members: {exc.message}")
-        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
+    count, refusal = _valid_and_counted(audience, form)
+    if refusal:
+        return refusal
     if not form.confirm.data or form.expected_members.data != count.count:
         if form.confirm.data:
             form.confirm.errors.append(
@@ -288,6 +280,17 @@ def update_attribute(audience_id: int):
                        count=count)
     return _render(audience, "audiences/_attribute.html",
                    done={"attributes": attributes, "count": count})
+
+
+def _valid_and_counted(audience, form: AttributeForm):
+    """(member count, None) for a valid attribute form, else (None, the section saying why)."""
+    if not form.validate():
+        return None, _render(audience, "audiences/_attribute.html", 422, attribute_form=form)
+    try:
+        return service.member_count(audience.id), None
+    except TalonError as exc:
+        form.attribute.errors.append(f"Could not count the members: {exc.message}")
+        return None, _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
 
 
 def _sample(audience_id: int):

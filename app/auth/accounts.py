@@ -287,9 +287,9 @@ def reset_password(username: str, *, password: str | None = None, must_change: b
     user.password_hash = generate_password_hash(password)
     ended = revoke_logins(user)
     _require_password_change(user, must_change)
+    # (No key may contain "password": the audit log redacts those.)
     _audit("user.reset_password", user, actor,
-           {"logins_ended": ended, "one_time_password": generated is not None,
-            "must_change": must_change})
+           {"logins_ended": ended, "generated": generated is not None, "must_change": must_change})
     return user, generated
 
 

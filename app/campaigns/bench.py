@@ -13,6 +13,7 @@ rules a profile change triggers; both are labelled as such on the page.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -24,6 +25,8 @@ from ..talon.effects import EffectLine
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, Effect, IntegrationState
 
+RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 THROWAWAY_PREFIX = "testbench-"
 RESPONSE_CONTENT = ("customerSession", "triggeredCampaigns", "ruleFailureReasons", "coupons",
                     "referral")
@@ -31,6 +34,7 @@ PROFILE_RESPONSE_CONTENT = ("triggeredCampaigns", "ruleFailureReasons")
 # Effect types whose props.value is money off the cart (summed for the totals).
 DISCOUNT_TYPES = frozenset({"setDiscount", "setDiscountPerItem", "setDiscountPerAdditionalCost",
                             "setDiscountPerAdditionalCostPerItem"})
+REJECTIONS = frozenset({"rejectCoupon", "rejectReferral"})
 PROFILE_MODES = ("existing", "throwaway", "anonymous")
 SESSION_STATES = ("open", "closed")
 
@@ -80,8 +84,6 @@ class BenchInput:
 def now_problem(text: str, *, clock: datetime | None = None) -> str | None:
     """Why `text` cannot be the evaluation time, or None (RFC 3339 with seconds and an offset,
     at least a minute ahead so it is still in the future when Talon.One reads it)."""
-    from .forms import RFC3339  # the pattern lives with the form that explains it
-
     if not RFC3339.match(text):
         return "Use RFC 3339 with seconds and a time zone, e.g. 2030-12-05T10:00:00Z."
     try:
@@ -206,8 +208,10 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
 
 def _campaign_outcomes(chosen: list[int], state: IntegrationState, campaigns: dict,
                        campaign_state) -> tuple[CampaignOutcome, ...]:
+    # A rejection is reported by the coupon's campaign without that campaign having applied.
     triggered = {c.id for c in state.triggered_campaigns}
-    triggered |= {e.campaign_id for e in state.effects if e.campaign_id is not None}
+    triggered |= {e.campaign_id for e in state.effects
+                  if e.campaign_id is not None and e.effect_type not in REJECTIONS}
     reasons: dict[int, list[str]] = {}
     for failure in state.rule_failure_reasons or ():
         if not isinstance(failure, dict):

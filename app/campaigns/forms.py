@@ -30,8 +30,6 @@ from ..coupons.forms import coupon_code_problem
 from ..profiles.identifiers import card_id_problem, profile_id_problem
 from .bench import PROFILE_MODES, BenchInput, now_problem
 
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EFFECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
@@ -57,6 +55,17 @@ def plain_text(form, field) -> None:
 
 def split_list(text: str | None) -> list[str]:
     return [part for part in LIST_SEPARATORS.split(text or "") if part]
+
+
+def check_each(text: str | None, what: str, problem_of) -> None:
+    """A list of codes or cards: at most MAX_CODES, each without a problem."""
+    values = split_list(text)
+    if len(values) > MAX_CODES:
+        raise ValidationError(f"At most {MAX_CODES} {what}.")
+    for value in values:
+        problem = problem_of(value)
+        if problem:
+            raise ValidationError(f"{value[:40]}: {problem}")
 
 
 def parse_attributes(text: str | None) -> dict:
@@ -99,7 +108,8 @@ def attributes_text(attributes: dict) -> str:
 class CartItemForm(Form):
     """One cart line; a line left empty is ignored."""
 
-    sku = StringField("SKU", filters=[stripped], validators=[Optional(), Length(max=100), plain_text])
+    # Not Optional(): an empty SKU on a line with a price must still reach validate_sku.
+    sku = StringField("SKU", filters=[stripped], validators=[Length(max=100), plain_text])
     quantity = IntegerField("Qty", validators=[Optional(), NumberRange(min=1, max=10_000)])
     price = DecimalField("Price", places=2, validators=[
         Optional(), NumberRange(min=Decimal("0"), max=Decimal("1000000"))])
@@ -159,7 +169,7 @@ class BenchForm(FlaskForm):
     # Saving the run as a test case
     case_name = StringField("Test case name", filters=[stripped],
                             validators=[Optional(), Length(max=NAME_MAX), plain_text])
-    suite = SelectField("Suite", coerce=int, choices=[], validate_choice=False)
+    suite = SelectField("Suite", coerce=int, choices=[], default=0, validate_choice=False)
     new_suite_name = StringField("…or a new suite named", filters=[stripped],
                                  validators=[Optional(), Length(max=NAME_MAX), plain_text])
     new_suite_campaign = SelectField("for campaign", coerce=int, choices=[],
@@ -180,13 +190,7 @@ class BenchForm(FlaskForm):
                 raise ValidationError(f"Give the quantity and price of {line.sku.data or 'each line'}.")
 
     def validate_coupon_codes(self, field) -> None:
-        codes = split_list(field.data)
-        if len(codes) > MAX_CODES:
-            raise ValidationError(f"At most {MAX_CODES} coupon codes.")
-        for code in codes:
-            problem = coupon_code_problem(code)
-            if problem:
-                raise ValidationError(f"{code[:40]}: {problem}")
+        check_each(field.data, "coupon codes", coupon_code_problem)
 
     def validate_referral_code(self, field) -> None:
         if field.data:
@@ -195,13 +199,7 @@ class BenchForm(FlaskForm):
                 raise ValidationError(problem.replace("coupon code", "referral code"))
 
     def validate_loyalty_cards(self, field) -> None:
-        cards = split_list(field.data)
-        if len(cards) > MAX_CODES:
-            raise ValidationError(f"At most {MAX_CODES} cards.")
-        for card in cards:
-            problem = card_id_problem(card)
-            if problem:
-                raise ValidationError(f"{card[:40]}: {problem}")
+        check_each(field.data, "cards", card_id_problem)
 
     def validate_session_attributes(self, field) -> None:
         parse_attributes(field.data)
@@ -312,9 +310,7 @@ class ExpectationsForm(FlaskForm):
         self.parsed_amounts()
 
     def validate_coupons_accepted(self, field) -> None:
-        for code in split_list(field.data):
-            if coupon_code_problem(code):
-                raise ValidationError(f"{code[:40]}: {coupon_code_problem(code)}")
+        check_each(field.data, "coupon codes", coupon_code_problem)
 
     def validate_coupons_rejected(self, field) -> None:
         self.parsed_rejections()

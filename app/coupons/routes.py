@@ -8,7 +8,7 @@ at once and audited through send_change; lists run as bulk jobs (app.audiences.j
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -46,33 +46,31 @@ def index():
     return render_template("coupons/find.html", form=form)
 
 
-def _not_found(code: str, problem: str, status: int):
+def _refuse_code(code: str, problem: str, status: int):
+    """Stop the request with the find page, the reason next to the code field."""
     form = FindCouponForm(formdata=MultiDict({"code": code[:300]}))
     form.code.errors = [problem]
-    return render_template("coupons/find.html", form=form), status
+    abort(make_response(render_template("coupons/find.html", form=form), status))
 
 
-def _load_or_error(code: str):
-    """(CouponView, None) or (None, the find page with the reason next to the field)."""
+def _view_or_refuse(code: str) -> service.CouponView:
     problem = coupon_code_problem(code)
     if problem:
-        return None, _not_found(code, problem, 400)
+        _refuse_code(code, problem, 400)
     try:
         view = service.load(code)
     except TalonError as exc:
-        return None, _not_found(code, f"Talon.One could not be asked: {exc.message}", 502)
+        _refuse_code(code, f"Talon.One could not be asked: {exc.message}", 502)
     if view is None:
-        return None, _not_found(code, f"No coupon has the code “{code}”. Codes are matched "
-                                      "exactly; check the spelling.", 404)
-    return view, None
+        _refuse_code(code, f"No coupon has the code “{code}”. Codes are matched exactly; check "
+                           "the spelling.", 404)
+    return view
 
 
 @bp.get("/coupons/<code>")
 @require("lookup")
 def show(code: str):
-    view, error_page = _load_or_error(code)
-    if error_page:
-        return error_page
+    view = _view_or_refuse(code)
     return _render(view, None)
 
 
@@ -93,18 +91,14 @@ def reservations(code: str):
     """The reserved customers section, reloaded when a job finishes."""
     if not wants_partial():
         return redirect(url_for("coupons.show", code=code), 303)
-    view, error_page = _load_or_error(code)
-    if error_page:
-        return error_page
+    view = _view_or_refuse(code)
     return _render(view, "coupons/_reserved.html")
 
 
 @bp.post("/coupons/<code>/reservations")
 @require("reservations")
 def change_reservations(code: str):
-    view, error_page = _load_or_error(code)
-    if error_page:
-        return error_page
+    view = _view_or_refuse(code)
     form = ReservationsForm(prefix="reservations")
     if not form.validate():
         return _render(view, "coupons/_bulk.html", 422, form=form)

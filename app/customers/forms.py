@@ -6,6 +6,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from .sections import SESSION_STATES, SessionFilter
@@ -36,7 +37,8 @@ class SessionFilterForm(FlaskForm):
         csrf = False
 
     state = SelectField(
-        "State", choices=[("", "Any state")] + [(s, s.replace("_", " ")) for s in SESSION_STATES],
+        "State", choices=[SelectChoice("", "Any state")]
+        + [SelectChoice(s, s.replace("_", " ")) for s in SESSION_STATES],
         default="",
     )
     store = StringField("Store", validators=[

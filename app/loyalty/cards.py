@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import abort
+from wtforms import SelectChoice
 
 from ..profiles.lookups import find_profile
 from ..profiles.upstream import Sent, audit_refusal
@@ -32,23 +33,23 @@ def state_of(card: LoyaltyCard) -> str:
 # -- programs -------------------------------------------------------------------------------
 
 
-def programs_or_error() -> list[LoyaltyProgram] | TalonError:
+def programs_or_error() -> tuple[list[LoyaltyProgram], TalonError | None]:
+    """The programs, or none and why (the page still offers the search)."""
     try:
-        return list(talon.management.list_loyalty_programs())
+        return list(talon.management.list_loyalty_programs()), None
     except TalonError as error:
-        return error
+        return [], error
 
 
-def offer_programs(search, lookup, programs) -> None:
+def offer_programs(search, lookup, listed: list[LoyaltyProgram]) -> None:
     """Fill the program choices of the card search (card-based) and the profile look-up."""
-    listed = programs if isinstance(programs, list) else []
-    search.program.choices = [(ALL_PROGRAMS, "all card-based programs")] + [
-        (p.id, p.title or p.name) for p in listed if p.card_based]
-    lookup.program.choices = [(p.id, p.title or p.name) for p in listed if not p.card_based]
+    search.program.choices = [SelectChoice(ALL_PROGRAMS, "all card-based programs")] + [
+        SelectChoice(p.id, p.title or p.name) for p in listed if p.card_based]
+    lookup.program.choices = [SelectChoice(p.id, p.title or p.name) for p in listed if not p.card_based]
 
 
 def program_name(programs, program_id: int) -> str:
-    if program_id == ALL_PROGRAMS or not isinstance(programs, list):
+    if program_id == ALL_PROGRAMS:
         return "any card-based program"
     return next((p.title or p.name for p in programs if p.id == program_id), f"program {program_id}")
 

@@ -16,7 +16,7 @@ from typing import Iterable
 from ..talon.models import Transaction
 
 WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 44  # margins for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 44  # margins for the axis labels
 MAIN_LEDGER = "main ledger"
 # (stroke-dasharray, marker) per series, in order: distinguishable in greyscale.
 STYLES = (("", "circle"), ("8 4", "square"), ("2 3", "triangle"), ("12 3 2 3", "diamond"))

@@ -4,14 +4,14 @@ the filters of the points and transaction lists (read from the query string, no 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
 
 from ..profiles.identifiers import CardIdentifier, ProfileId, SessionId
 from ..profiles.upstream import new_submission_key
 
-TRANSACTION_TYPES = [("", "any"), ("session", "session"), ("manual", "manual"), ("import", "import")]
-POINT_STATUSES = [("active", "active"), ("pending", "pending"), ("expired", "expired")]
+TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
+POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
 MAX_PAGE = 10_000
 
 
@@ -64,7 +64,7 @@ class GenerateCardForm(FlaskForm):
         validators=[Optional(), CardIdentifier()],
         description="Leave empty to let Talon.One generate one.",
         render_kw={"autocomplete": "off"})
-    status = SelectField("Status", choices=[("active", "active"), ("inactive", "inactive")])
+    status = SelectField("Status", choices=[SelectChoice("active"), SelectChoice("inactive")])
     profile_id = StringField(
         "Link to customer profile (optional)", filters=[strip],
         validators=[Optional(), ProfileId()],

@@ -66,8 +66,13 @@ class LedgerAccount:
         return f"card {self.key}" if self.is_card else f"customer {self.key}"
 
     def section_url(self, section: str, **args) -> str:
-        return url_for("loyalty.section", program_id=self.program_id, kind=self.kind,
-                       key=self.key, section=section, **{k: v for k, v in args.items() if v not in (None, "")})
+        """The URL of one section of this account (loyalty.card_points_section, ...)."""
+        query = {k: v for k, v in args.items() if v not in (None, "")}
+        if self.is_card:
+            return url_for(f"loyalty.card_{section}_section", program_id=self.program_id,
+                           identifier=self.key, **query)
+        return url_for(f"loyalty.profile_{section}_section", program_id=self.program_id,
+                       integration_id=self.key, **query)
 
     # -- reads ----------------------------------------------------------------------------
 

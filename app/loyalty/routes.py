@@ -24,62 +24,65 @@ from . import cards, sections
 from .forms import CardSearchForm, GenerateCardForm, LinkForm, ProfileProgramForm, UnlinkForm
 from .ledger import LedgerAccount
 
-bp = Blueprint("loyalty", __name__, url_prefix="/loyalty", template_folder="templates")
+bp = Blueprint("loyalty", __name__, url_prefix="/loyalty", template_folder="templates",
+               static_folder="static", static_url_path="/assets")
 
 
 # -- programs and search --------------------------------------------------------------------
 
 
+def _programs_page(search, lookup, status=200, **more):
+    listed, error = cards.programs_or_error()
+    cards.offer_programs(search, lookup, listed)
+    return render_template("loyalty/programs.html", programs=listed, programs_error=error,
+                           search=search, lookup=lookup, **more), status
+
+
 @bp.get("/")
 @require("lookup")
 def programs():
-    listed = cards.programs_or_error()
-    search = CardSearchForm(formdata=None)
-    lookup = ProfileProgramForm(formdata=None)
-    cards.offer_programs(search, lookup, listed)
-    return render_template("loyalty/programs.html", programs=listed, search=search, lookup=lookup)
+    return _programs_page(CardSearchForm(formdata=None), ProfileProgramForm(formdata=None))
 
 
 @bp.get("/cards")
 @require("lookup")
 def search():
-    listed = cards.programs_or_error()
-    search = CardSearchForm(formdata=request.args)
-    lookup = ProfileProgramForm(formdata=None)
-    cards.offer_programs(search, lookup, listed)
-    if not search.validate():
-        return render_template("loyalty/programs.html", programs=listed, search=search,
-                               lookup=lookup), 422
-    identifier, program_id = search.identifier.data, search.program.data
+    """Open a card by identifier; several matches are listed."""
+    if not request.args:
+        return programs()
+    form, lookup = CardSearchForm(formdata=request.args), ProfileProgramForm(formdata=None)
+    listed, _ = cards.programs_or_error()
+    cards.offer_programs(form, lookup, listed)
+    if not form.validate():
+        return _programs_page(form, lookup, 422)
+    identifier, program_id = form.identifier.data, form.program.data
     try:
         matches = cards.find_cards(identifier, program_id)
     except TalonError as error:
-        return render_template("loyalty/programs.html", programs=listed, search=search,
-                               lookup=lookup, search_error=error), 502
+        return _programs_page(form, lookup, 502, search_error=error)
     exact = [c for c in matches if c.identifier == identifier]
     if len(exact) == 1:
         return redirect(url_for("loyalty.card", program_id=exact[0].program_id, identifier=identifier))
     if not matches:
-        search.identifier.errors = [f"No loyalty card {identifier} in "
-                                    f"{cards.program_name(listed, program_id)}."]
-        return render_template("loyalty/programs.html", programs=listed, search=search,
-                               lookup=lookup), 404
-    return render_template("loyalty/programs.html", programs=listed, search=search, lookup=lookup,
-                           matches=matches)
+        form.identifier.errors = [f"No loyalty card {identifier} in "
+                                  f"{cards.program_name(listed, program_id)}."]
+        return _programs_page(form, lookup, 404)
+    return _programs_page(form, lookup, matches=matches)
 
 
 @bp.get("/customers")
 @require("lookup")
 def profile_lookup():
-    listed = cards.programs_or_error()
-    search = CardSearchForm(formdata=None)
-    lookup = ProfileProgramForm(formdata=request.args)
-    cards.offer_programs(search, lookup, listed)
-    if not lookup.validate():
-        return render_template("loyalty/programs.html", programs=listed, search=search,
-                               lookup=lookup), 422
-    return redirect(url_for("loyalty.profile_balances", program_id=lookup.program.data,
-                            integration_id=lookup.profile_id.data))
+    """Open a profile's balances in a profile-based program."""
+    if not request.args:
+        return programs()
+    search, form = CardSearchForm(formdata=None), ProfileProgramForm(formdata=request.args)
+    listed, _ = cards.programs_or_error()
+    cards.offer_programs(search, form, listed)
+    if not form.validate():
+        return _programs_page(search, form, 422)
+    return redirect(url_for("loyalty.profile_balances", program_id=form.program.data,
+                            integration_id=form.profile_id.data))
 
 
 # -- a card ---------------------------------------------------------------------------------
@@ -109,20 +112,23 @@ def card(program_id: int, identifier: str):
         abort(404, description=f"Program {program_id} has no loyalty card {identifier}.")
     if isinstance(found, TalonError):
         raise found
-    return render_template("loyalty/card.html", card=found, account=account,
+    return render_template("loyalty/card.html", card=found, state=cards.state_of(found),
+                           account=account,
                            sections=sections.render_all(parts),
                            link_form=LinkForm(formdata=None),
                            may_change=can(current_user, "loyalty_cards"))
 
 
-@bp.get("/<int:program_id>/<any(cards, customers):kind>/<key>/<any(balances, chart, points, transactions):section>")
-@require("lookup")
-def section(program_id: int, kind: str, key: str, section: str):
+def section(program_id: int, section: str, identifier: str | None = None,
+            integration_id: str | None = None):
     """One section alone: paging, filters and "Try again" (a page of its own without htmx)."""
-    problem = card_id_problem(key) if kind == "cards" else profile_id_problem(key)
+    if identifier is not None:
+        problem, account = card_id_problem(identifier), LedgerAccount.card(program_id, identifier)
+    else:
+        problem = profile_id_problem(integration_id)
+        account = LedgerAccount.profile(program_id, integration_id)
     if problem:
         abort(404, description=problem)
-    account = LedgerAccount(program_id, kind, key)
     context = sections.read_one(account, section, request.args)
     error = context.get("error")
     status = 200 if error is None else 404 if isinstance(error, TalonNotFound) else 502
@@ -130,7 +136,32 @@ def section(program_id: int, kind: str, key: str, section: str):
                           section=section, **context), status
 
 
+def _section_view(name: str):
+    def view(program_id: int, identifier: str | None = None, integration_id: str | None = None):
+        return section(program_id, name, identifier, integration_id)
+
+    view.__name__ = view.__qualname__ = f"{name}_section"
+    return require("lookup")(view)
+
+
+# One URL per section and kind of account, e.g. /loyalty/1/cards/4000-0002/transactions
+# (endpoint loyalty.card_transactions_section) and /loyalty/2/customers/cust-0001/points.
+for _name in sections.SECTIONS:
+    bp.add_url_rule(f"/<int:program_id>/cards/<identifier>/{_name}", f"card_{_name}_section",
+                    _section_view(_name), methods=["GET"])
+    bp.add_url_rule(f"/<int:program_id>/customers/<integration_id>/{_name}",
+                    f"profile_{_name}_section", _section_view(_name), methods=["GET"])
+
+
 # -- link and unlink ------------------------------------------------------------------------
+
+
+def _send_link_change(action: str, card, profile_id: str, operation):
+    """Link or unlink one profile, audited on the card."""
+    return send_change(
+        f"loyalty_card.{action}", "loyalty_card", cards.audit_id(card),
+        lambda: operation(card.program_id, card.identifier, profile_id),
+        summary={"profile": profile_id})
 
 
 def _link_section(card, form, status=200, **more):
@@ -166,10 +197,7 @@ def link(program_id: int, identifier: str):
     if form.step.data != "confirm":
         return _link_section(card, form, candidate=profile)
 
-    sent = send_change(
-        "loyalty_card.link", "loyalty_card", cards.audit_id(card),
-        lambda: talon.integration.link_loyalty_card_to_profile(program_id, identifier, profile_id),
-        summary={"profile": profile_id})
+    sent = _send_link_change("link", card, profile_id, talon.integration.link_loyalty_card_to_profile)
     if sent.ok:
         flash(f"Card {identifier} is now linked to {profile_id}.", "success")
         return navigate(url_for("loyalty.card", program_id=program_id, identifier=identifier))
@@ -182,24 +210,26 @@ def link(program_id: int, identifier: str):
 @bp.route("/<int:program_id>/cards/<identifier>/unlink", methods=["GET", "POST"])
 @require("loyalty_cards")
 def unlink(program_id: int, identifier: str):
-    """GET asks for confirmation (?profile_id=...), POST unlinks."""
+    """GET asks for confirmation (of ?profile_id=..., or of one of the linked profiles), POST
+    unlinks."""
     card = _card_or_404(program_id, identifier)
     form = UnlinkForm(formdata=None, profile_id=request.args.get("profile_id", "")) \
         if request.method == "GET" else UnlinkForm()
     profile_id = form.profile_id.data or ""
-    if request.method == "POST" and not form.validate_on_submit() or profile_id_problem(profile_id):
-        abort(400, description="Choose a linked profile to unlink, from the card page.")
     context = {"card": card, "form": form, "profile_id": profile_id,
                "card_url": url_for("loyalty.card", program_id=program_id, identifier=identifier)}
+    if request.method == "GET" and not profile_id:
+        return render_template("loyalty/unlink.html", **context)
+    if request.method == "POST" and not form.validate_on_submit() or profile_id_problem(profile_id):
+        return render_template("loyalty/unlink.html", **{**context, "profile_id": ""},
+                               problem=profile_id_problem(profile_id) or "Choose a linked profile."), 422
     if profile_id not in card.linked_profile_ids:
         return render_template("loyalty/unlink.html", **context,
                                problem=f"{profile_id} is not linked to card {identifier}."), 409
     if request.method == "GET":
         return render_template("loyalty/unlink.html", **context)
-    sent = send_change(
-        "loyalty_card.unlink", "loyalty_card", cards.audit_id(card),
-        lambda: talon.integration.unlink_loyalty_card_from_profile(program_id, identifier, profile_id),
-        summary={"profile": profile_id})
+    sent = _send_link_change("unlink", card, profile_id,
+                             talon.integration.unlink_loyalty_card_from_profile)
     if sent.ok:
         flash(f"{profile_id} is no longer linked to card {identifier}.", "success")
         return navigate(context["card_url"])

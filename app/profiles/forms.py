@@ -13,6 +13,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -42,7 +43,7 @@ class EditAttributesForm(FlaskForm):
         validators=[Optional(),
                     Regexp(NAME_PATTERN, message="An attribute name starts with a letter and holds "
                            "letters, digits and underscores (at most 64).")])
-    new_kind = SelectField("Type", choices=list(KINDS.items()), default="string")
+    new_kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()], default="string")
     new_value = StringField("Value")
     # The changes the user previewed (a fingerprint); Save only sends what was previewed.
     previewed = HiddenField(validators=[Optional(), Length(max=64)])
@@ -53,7 +54,7 @@ class EditAttributesForm(FlaskForm):
 class AudienceChangeForm(FlaskForm):
     audience_id = IntegerField("Audience", validators=[DataRequired("Choose an audience."),
                                                        NumberRange(min=1)])
-    action = SelectField("Action", choices=[("add", "Add"), ("delete", "Remove")])
+    action = SelectField("Action", choices=[SelectChoice("add", "Add"), SelectChoice("delete", "Remove")])
 
 
 class ReferralForm(FlaskForm):

@@ -10,13 +10,14 @@ from ..talon.models import Audience, CustomerProfile
 AUDIENCE_LIST_LIMIT = 1000
 
 
-def change_membership(integration_id: str, audience_id: int, action: str) -> None:
-    """Add ("add") or remove ("delete") one membership; raises the TalonError of a failure (the
-    bulk call reports it per item rather than raising)."""
-    result = talon.integration.update_customer_profile_audiences(
-        [(integration_id, audience_id, action)])
-    for outcome in result.failed:
-        raise outcome.error
+def change_membership(integration_id: str, audience_id: int, action: str) -> CustomerProfile | None:
+    """Add ("add") or remove ("delete") one membership through the profile update (its
+    audiencesChanges), which answers with the profile as it is afterwards."""
+    state = talon.integration.update_customer_profile(
+        integration_id,
+        audiences_add=[audience_id] if action == "add" else None,
+        audiences_delete=[audience_id] if action == "delete" else None)
+    return state.customer_profile
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..extensions import db, htmx
 from ..models import AuditEntry
@@ -153,7 +154,7 @@ def change_audience(integration_id: str):
     sent = send_change(
         f"customer.audience_{verb}", "customer", integration_id,
         lambda: memberships.change_membership(integration_id, audience_id, action),
-        summary={"audience_id": audience_id}, success_status=204)
+        summary={"audience_id": audience_id})
     if sent.ok:
         done = "added to" if action == "add" else "removed from"
         message, level, status = f"{integration_id} {done} audience {audience_id}.", "success", 200
@@ -163,7 +164,7 @@ def change_audience(integration_id: str):
     if not htmx:
         flash(message, level)
         return navigate(url_for("profiles.audiences", integration_id=integration_id))
-    fresh = find_profile(integration_id) or profile
+    fresh = (sent.value if sent.ok else None) or find_profile(integration_id) or profile
     return _audiences_widget(fresh, message=message, level=level, status=status)
 
 
@@ -177,7 +178,8 @@ def create_referral(integration_id: str):
     campaigns = referral_campaigns()
     form = ReferralForm()
     form.campaign_id.choices = [
-        (c.id, f"{c.name} (#{c.id})" + ("" if c.is_enabled else f", {c.state}")) for c in campaigns]
+        SelectChoice(c.id, f"{c.name} (#{c.id})" + ("" if c.is_enabled else f", {c.state}"))
+        for c in campaigns]
 
     def page(status=200, **more):
         return render_template("profiles/referral.html", profile=profile, form=form,

@@ -17,6 +17,7 @@ from ..permissions import require
 from ..talon.effects import points
 from ..templating import render_section
 from . import lookups
+from .formatting import desk_time
 from .forms import SearchForm
 from .links import TEMPLATE_GLOBALS, match_url
 from .recent import recently_viewed
@@ -30,6 +31,7 @@ for _name, _function in TEMPLATE_GLOBALS.items():
     bp.add_app_template_global(_function, _name)
 # 12 / 12.5 / 1,200 (loyalty points and quantities without a pointless ".0")
 bp.add_app_template_filter(points, "point_count")
+bp.add_app_template_filter(desk_time, "desk_time")
 
 
 @bp.app_template_global()

@@ -12,7 +12,7 @@ from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..talon.models import IntegrationState
 from .outcomes import audit
-from .state_machine import ACTIONS, allowed
+from .state_machine import ACTIONS
 
 
 def not_found(session_id: str, problem: str | None = None):
@@ -54,5 +54,3 @@ def for_action(action: str, session_id: str, *, check_state: bool = True) -> Int
         ), 409))
     return state
 
-
-__all__ = ["read", "for_action", "not_found", "check_id", "allowed"]

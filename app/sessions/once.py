@@ -65,7 +65,8 @@ def peek(scope: str, key: str) -> IdempotencyRecord | None:
     return db.session.scalar(sa.select(IdempotencyRecord).filter_by(scope=scope, key=key))
 
 
-def _insert_pending(scope: str, key: str, request_hash: str) -> IdempotencyRecord | None:
+def _add_pending(scope: str, key: str, request_hash: str) -> IdempotencyRecord | None:
+    """Insert (and commit) a pending record; None when another request holds the key."""
     record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash,
                                response={"status": PENDING}, created_at=utcnow())
     db.session.add(record)
@@ -78,7 +79,8 @@ def _insert_pending(scope: str, key: str, request_hash: str) -> IdempotencyRecor
 
 
 def _take_over(record: IdempotencyRecord, request_hash: str) -> IdempotencyRecord | None:
-    """Replace an unknown (or stale) record by a fresh pending one; only one request wins."""
+    """Replace an unknown (or stale) record by a fresh pending one, in one transaction; only one
+    request can delete the old row, so only one wins."""
     removed = db.session.execute(
         sa.delete(IdempotencyRecord).where(IdempotencyRecord.id == record.id)
         .where(IdempotencyRecord.created_at == record.created_at)
@@ -86,21 +88,13 @@ def _take_over(record: IdempotencyRecord, request_hash: str) -> IdempotencyRecor
     if removed != 1:
         db.session.rollback()
         return None
-    fresh = IdempotencyRecord(scope=record.scope, key=record.key, request_hash=request_hash,
-                              response={"status": PENDING}, created_at=utcnow())
-    db.session.add(fresh)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return fresh
+    return _add_pending(record.scope, record.key, request_hash)
 
 
 def claim(scope: str, key: str, request_hash: str) -> Claim:
     record = peek(scope, key)
     if record is None:
-        mine = _insert_pending(scope, key, request_hash)
+        mine = _add_pending(scope, key, request_hash)
         if mine is not None:
             return Claim(CLAIMED, mine)
         record = peek(scope, key)  # lost the race to a concurrent request

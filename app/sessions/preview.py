@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..permissions import require
 from ..talon import talon
 from ..talon.errors import TalonError
-from ..talon.models import CartItem, Effect, IntegrationState, Session, build
+from ..talon.models import CartItem, IntegrationState, Session, build
 from ..templating import render_section
 from . import access
 from .blueprint import bp
@@ -54,7 +54,7 @@ def preview(session_id: str):
     current = access.read(session_id)
     session = current.session
     form = PreviewForm()
-    form.target_state.choices = [(s, STATE_LABELS[s]) for s in preview_targets(session.state)]
+    form.target_state.choices = [SelectChoice(s, STATE_LABELS[s]) for s in preview_targets(session.state)]
     page = dict(session_id=session_id, session=session, form=form, result=None, error_message=None)
 
     if request.method == "GET":
@@ -137,5 +137,3 @@ def _compare(current: IntegrationState, after: IntegrationState, form: PreviewFo
         state_after=(after_session.state if after_session else form.target_state.data),
     )
 
-
-__all__ = ["preview", "PreviewResult", "Effect"]

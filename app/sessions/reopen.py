@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..permissions import check_store, require
@@ -70,6 +70,7 @@ def cancel_preview(session_id: str):
         return render_section("sessions/reopen.html", "sessions/_cancel.html", **context), http_status(error)
     audit("session.cancel", session_id, {"preview": True, "rollbacks": len(answer.effects)}, dry_run=True)
     context["cancel_preview"] = describe(answer.effects, wording_for(current.session.cart_items))
+    context["show_cancel_confirm"] = True
     return render_section("sessions/reopen.html", "sessions/_cancel.html", **context)
 
 
@@ -89,7 +90,7 @@ def _page(current: IntegrationState, reopen_form, cancel_form) -> dict[str, Any]
         cancel_form=cancel_form, can_reopen=ACTIONS["reopen"].state_allows(session.state),
         can_cancel=ACTIONS["cancel"].state_allows(session.state),
         undone=describe(undone, wording), kept=describe(kept, wording),
-        reopen_message=None, cancel_message=None, cancel_preview=None,
+        reopen_message=None, cancel_message=None, cancel_preview=None, show_cancel_confirm=False,
     )
 
 
@@ -104,8 +105,7 @@ def _confirm(kind: str, session_id: str, form, send):
     current = access.for_action(kind, session_id, check_state=not retrying)
     forms = {"reopen": (form, ReopenForm()), "cancel": (ReopenForm(), form)}[kind]
     context = _page(current, *forms)
-    if kind == "cancel":
-        context["cancel_preview"] = []
+    context["show_cancel_confirm"] = kind == "cancel"
     if not form.validate():
         return render_template("sessions/reopen.html", **context), 422
 

@@ -21,7 +21,7 @@ from ..talon.models import CartItem, IntegrationState
 from . import access, changes, once
 from .blueprint import bp
 from .effect_view import EffectRow, amount, describe, effect_wire
-from .forms import IDEMPOTENCY_KEY, ReturnForm
+from .forms import ReturnForm, new_form_key
 from .outcomes import audit, failure_message, http_status
 from .session_view import cart_snapshot, wording_for
 
@@ -46,9 +46,11 @@ class ReturnPreview:
 @require("return_reopen")
 def return_items(session_id: str):
     form = ReturnForm()
-    key = form.form_key.data if request.method == "POST" else None
-    earlier = changes.previous_try("return", session_id, key if key and IDEMPOTENCY_KEY.match(key) else None)
-    if once.status_of(earlier) == once.DONE:
+    valid = form.validate() if request.method == "POST" else True
+    key = form.form_key.data if request.method == "POST" and not form.form_key.errors else None
+    earlier = changes.previous_try("return", session_id, key)
+    if once.status_of(earlier) == once.DONE and valid and earlier.request_hash == _request_hash(form):
+        # a refresh, a double click or a second window: the same return, already done
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is re-sent as it was: Talon.One's idempotency answers it with the first result.
@@ -56,14 +58,21 @@ def return_items(session_id: str):
     current = access.for_action("return", session_id, check_state=not retrying)
     session = current.session
     page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
-                retrying=retrying)
+                retrying=retrying, items_by_position=_by_position(session.cart_items), used_key=None)
 
     if request.method == "GET":
         form.fill(session.cart_items)
         form.ensure_key()
         return render_template("sessions/return.html", **page)
+    if once.status_of(earlier) == once.DONE:
+        # The form was sent already, and now asks for something else: start a fresh form.
+        page.update(used_key=key, message=(
+            "This form's return was already confirmed. Nothing more was sent. To return more "
+            "items, use the fresh form below."))
+        form.fill(session.cart_items)
+        form.form_key.data = new_form_key()
+        return render_template("sessions/return.html", **page), 409
 
-    valid = form.validate()
     if valid and not retrying:
         valid = form.check_against_cart(session.cart_items)
     if not (valid and form.check_selection()):
@@ -75,6 +84,11 @@ def return_items(session_id: str):
     if request.form.get("action") == "confirm":
         return _confirm(session_id, session.cart_items, form, items, summary, page)
     return _preview(session_id, session.cart_items, items, summary, page)
+
+
+def _request_hash(form: ReturnForm) -> str:
+    """What identifies a return upstream: the items (the reason is ours, not Talon.One's)."""
+    return once.fingerprint({"items": sorted(form.requested().items())})
 
 
 def _preview(session_id, cart, items, summary, page):
@@ -123,8 +137,12 @@ def _confirm(session_id, cart, form, items, summary, page):
     return render_template("sessions/return.html", **page), outcome.status
 
 
+def _by_position(cart: list[CartItem]) -> dict[int, CartItem]:
+    return {int(i.position) if i.position is not None else n: i for n, i in enumerate(cart)}
+
+
 def _described(items: list[tuple[int, int]], cart: list[CartItem]) -> list[dict[str, Any]]:
-    by_position = {int(i.position) if i.position is not None else n: i for n, i in enumerate(cart)}
+    by_position = _by_position(cart)
     described = []
     for position, quantity in items:
         item = by_position.get(position)

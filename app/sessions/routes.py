@@ -16,11 +16,11 @@ from flask_login import current_user
 from ..permissions import require
 from ..search.recent import remember
 from ..talon import talon
-from ..talon.errors import TalonError, TalonNotFound
+from ..talon.errors import TalonNotFound
 from ..templating import wants_partial
 from . import access, once, session_view
+from . import preview, reopen, returns  # noqa: F401  (importing them adds their routes to bp)
 from .blueprint import bp
-from . import preview, reopen, returns  # noqa: F401,E402  (they add their routes to bp)
 
 EVENTS_SHOWN = 50
 SECTIONS = ("details", "events")

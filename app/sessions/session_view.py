@@ -12,7 +12,7 @@ from ..talon.effects import EffectLine, EffectWording, words
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, Event, IntegrationState, build
 from .comparison import totals_of
-from .effect_view import describe, effect_from_wire, group_by_campaign
+from .effect_view import describe, effect_from_wire, effect_wire, group_by_campaign
 from .state_machine import offered
 
 EVENT_TYPES = {
@@ -87,6 +87,7 @@ def page_context(session_id: str, results: dict[str, Any], user: Any) -> dict[st
     if session is not None:
         context.update(
             groups=group_by_campaign(state.effects, wording),
+            raw_effects=[effect_wire(e) for e in state.effects],
             totals=totals_of(session, cart, state.effects),
             actions=offered(session.state, session.store_integration_id, user),
         )

@@ -318,19 +318,9 @@ def _rollback_discount(e: Effect, w: EffectWording) -> str:
 # coupons and referrals ----------------------------------------------------------------
 
 
-@register("acceptCoupon", "coupon")
-def _accept_coupon(e: Effect, w: EffectWording) -> str:
-    return f"Coupon {e.prop('value')} accepted"
-
-
 @register("rejectCoupon", "coupon")
 def _reject_coupon(e: Effect, w: EffectWording) -> str:
     return f"Coupon {e.prop('value')} rejected: {reason_in_words(e.prop('rejectionReason'))}"
-
-
-@register("rollbackCoupon", "rollback")
-def _rollback_coupon(e: Effect, w: EffectWording) -> str:
-    return f"Coupon {e.prop('value')} given back (its use is undone)"
 
 
 @register("couponCreated", "coupon")
@@ -345,29 +335,9 @@ def _reserve_coupon(e: Effect, w: EffectWording) -> str:
     return f"Coupon {e.prop('couponValue')} reserved for {e.prop('profileIntegrationId')}{again}"
 
 
-@register("acceptReferral", "referral")
-def _accept_referral(e: Effect, w: EffectWording) -> str:
-    return f"Referral code {e.prop('value')} accepted"
-
-
-@register("redeemReferral", "referral")
-def _redeem_referral(e: Effect, w: EffectWording) -> str:
-    return f"Referral code {e.prop('value')} redeemed"
-
-
 @register("rejectReferral", "referral")
 def _reject_referral(e: Effect, w: EffectWording) -> str:
     return f"Referral code {e.prop('value')} rejected: {reason_in_words(e.prop('rejectionReason'))}"
-
-
-@register("rollbackReferral", "rollback")
-def _rollback_referral(e: Effect, w: EffectWording) -> str:
-    return f"Referral code {e.prop('value')} given back (its use is undone)"
-
-
-@register("referralCreated", "referral")
-def _referral_created(e: Effect, w: EffectWording) -> str:
-    return f"New referral code {e.prop('value')} created"
 
 
 # loyalty ------------------------------------------------------------------------------
@@ -416,11 +386,6 @@ def _tier(e: Effect, w: EffectWording) -> str:
     before = e.prop("previousTierName")
     after = e.prop("newTierName")
     return f"Loyalty tier changed from {before} to {after}" if before else f"Loyalty tier is now {after}"
-
-
-@register("extendLoyaltyPointsExpiryDate", "loyalty")
-def _extend_expiry(e: Effect, w: EffectWording) -> str:
-    return f"Points expiry extended by {e.prop('extensionDuration')}"
 
 
 @register("setLoyaltyPointsExpiryDate", "loyalty")
@@ -482,30 +447,41 @@ def _update_attribute(e: Effect, w: EffectWording) -> str:
 
 @register("showNotification", "notice")
 def _notification(e: Effect, w: EffectWording) -> str:
-    title, body = e.prop("title"), e.prop("body")
+    title, body = e.prop("title"), str(e.prop("body") or "").rstrip(". ")
     return f"Notice shown: {title}: {body}" if body else f"Notice shown: {title}"
 
 
-@register("awardGiveaway", "item")
-def _giveaway(e: Effect, w: EffectWording) -> str:
-    return f"Giveaway code {e.prop('code')} from {e.prop('poolName')} awarded"
+# one-line sentences: effect type → (kind, template over the effect's props)
+TEMPLATES = {
+    "acceptCoupon": ("coupon", "Coupon {value} accepted"),
+    "rollbackCoupon": ("rollback", "Coupon {value} given back (its use is undone)"),
+    "acceptReferral": ("referral", "Referral code {value} accepted"),
+    "redeemReferral": ("referral", "Referral code {value} redeemed"),
+    "rollbackReferral": ("rollback", "Referral code {value} given back (its use is undone)"),
+    "referralCreated": ("referral", "New referral code {value} created"),
+    "extendLoyaltyPointsExpiryDate": ("loyalty", "Points expiry extended by {extensionDuration}"),
+    "awardGiveaway": ("item", "Giveaway code {code} from {poolName} awarded"),
+    "willAwardGiveaway": ("notice", "A giveaway from {poolName} will be awarded when the session closes"),
+    "triggerWebhook": ("other", "Webhook {webhookName} called"),
+    "customEffect": ("other", "Custom effect {name}"),
+    "error": ("notice", "Rule error: {message}"),
+}
 
 
-@register("willAwardGiveaway", "notice")
-def _will_giveaway(e: Effect, w: EffectWording) -> str:
-    return f"A giveaway from {e.prop('poolName')} will be awarded when the session closes"
+class _Props(dict):
+    """Props for a template: a missing prop reads as "?" instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
-@register("triggerWebhook", "other")
-def _webhook(e: Effect, w: EffectWording) -> str:
-    return f"Webhook {e.prop('webhookName')} called"
+def _template_phrase(template: str) -> Phrase:
+    def phrase(effect: Effect, wording: "EffectWording") -> str:
+        props = effect.props if isinstance(effect.props, dict) else {}
+        return template.format_map(_Props(props))
+
+    return phrase
 
 
-@register("customEffect", "other")
-def _custom(e: Effect, w: EffectWording) -> str:
-    return f"Custom effect {e.prop('name')}"
-
-
-@register("error", "notice")
-def _error(e: Effect, w: EffectWording) -> str:
-    return f"Rule error: {e.prop('message')}"
+for _type, (_kind, _template) in TEMPLATES.items():
+    register(_type, _kind)(_template_phrase(_template))

@@ -151,19 +151,3 @@ def error_class_for_status(status: int) -> type[TalonError]:
         return TalonUnavailable
     return TalonError
 
-
-__all__ = [
-    "FieldError",
-    "TalonError",
-    "TalonBadRequest",
-    "TalonUnauthorized",
-    "TalonNotFound",
-    "TalonConflict",
-    "TalonRateLimited",
-    "TalonUnavailable",
-    "TalonCircuitOpen",
-    "TalonMalformedResponse",
-    "TalonTimeout",
-    "TalonOutcomeUnknown",
-    "error_class_for_status",
-]

@@ -1,34 +1,46 @@
 """Run independent Talon.One calls at once, so a page waits for its slowest call, not the sum.
 
-Each call runs in a bounded thread pool and its failure becomes that section's result (a
-TalonError), never the whole page's. The calls see the caller's context variables (a copy per
-call), which carries the service the caller resolved: the service layer never looks at
-current_app inside a worker thread, so results do not depend on which app context a thread has.
+Calls run in one bounded thread pool per process (TALON_FANOUT_WORKERS threads, shared by every
+app and request of the process, so threads never pile up), and each call's failure becomes that
+section's result (a TalonError), never the whole page's. Each call runs in a copy of the
+caller's context variables, which carries the service the caller resolved: the service layer
+never looks at current_app inside a worker thread, so results do not depend on which app
+context a thread has. A fan-out started from inside a fan-out call runs its calls in line, so
+nested fan-outs cannot exhaust the pool and deadlock.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Mapping
 
 from .errors import TalonError, TalonTimeout
 
 log = logging.getLogger("app.talon")
 
+_inside_fan_out: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "talon_inside_fan_out", default=False
+)
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def shared_pool(max_workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(max_workers)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers, thread_name_prefix="talon-fanout")
+            _pools[max_workers] = pool
+        return pool
+
 
 class FanOut:
-    """A process-wide bounded pool; created lazily so importing costs nothing."""
-
     def __init__(self, max_workers: int) -> None:
         self.max_workers = max_workers
-        self._pool: ThreadPoolExecutor | None = None
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="talon-fanout")
-        return self._pool
 
     def run(
         self,
@@ -41,31 +53,27 @@ class FanOut:
 
         ``bind`` runs first in each worker (inside the copied context) to pin the service.
         Exceptions that are not TalonErrors are programming errors and are re-raised.
-        ``timeout`` bounds the wait per section; a section that overruns it reads as TalonTimeout.
+        ``timeout`` bounds the wait per section; a section that overruns it reads as TalonTimeout
+        (its call still finishes in the background, bounded by the transport's timeouts).
         """
-        if len(calls) <= 1:
-            # nothing to overlap: skip the thread hop
+        if len(calls) <= 1 or _inside_fan_out.get():
+            # nothing to overlap, or already on a pool thread: run in line
             return {name: _capture(fn) for name, fn in calls.items()}
-        pool = self._executor()
-        futures = {}
-        for name, fn in calls.items():
-            ctx = contextvars.copy_context()
-            futures[name] = pool.submit(ctx.run, _run_bound, fn, bind)
+        pool = shared_pool(self.max_workers)
+        futures = {
+            name: pool.submit(contextvars.copy_context().run, _run_in_worker, fn, bind)
+            for name, fn in calls.items()
+        }
         results: dict[str, Any] = {}
         for name, future in futures.items():
             try:
                 results[name] = future.result(timeout=timeout)
-            except TimeoutError:
+            except FutureTimeout:
                 results[name] = TalonTimeout(f"The {name} section took too long")
         for value in results.values():
             if isinstance(value, _Crash):
                 raise value.exc
         return results
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
 
 
 class _Crash:
@@ -80,7 +88,8 @@ def _capture(fn: Callable[[], Any]) -> Any:
         return exc
 
 
-def _run_bound(fn: Callable[[], Any], bind: Callable[[], Any] | None) -> Any:
+def _run_in_worker(fn: Callable[[], Any], bind: Callable[[], Any] | None) -> Any:
+    _inside_fan_out.set(True)
     if bind is not None:
         bind()
     try:

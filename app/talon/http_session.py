@@ -6,9 +6,9 @@ cut, which brings requests' overhead below the official SDK's urllib3 client:
 
 - no cookies: Talon.One's API is stateless and keyed by the Authorization header, so Set-Cookie
   headers are not parsed into jars (twice per call in stock requests);
-- no Session.request: it merges cookie jars, environment settings and redirect options per
-  call; we prepare the request ourselves (URL, headers, JSON body) and hand it to Session.send,
-  which still runs the adapter, the connection pool and the response hooks;
+- no Session.request/Session.send: they merge cookie jars, environment settings and redirect
+  options and read the body in chunks; we prepare the request ourselves (URL, headers, JSON
+  body), send it through the session's adapter and pool, and run the session's response hooks;
 - no environment lookups (trust_env off): .netrc could even replace our Authorization header.
 """
 
@@ -22,6 +22,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
+from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
@@ -52,9 +53,15 @@ class ApiAdapter(HTTPAdapter):
         return response
 
 
-def new_http_session(pool_size: int, headers: Mapping[str, str]) -> requests.Session:
+def new_http_session(
+    pool_size: int, headers: Mapping[str, str], *, proxy: str = "", ca_bundle: str = ""
+) -> requests.Session:
     http = requests.Session()
     http.trust_env = False
+    if proxy:
+        http.proxies = {"http": proxy, "https": proxy}
+    if ca_bundle:
+        http.verify = ca_bundle
     http.cookies = NoCookieJar()
     # Retries are the transport's (they depend on the method and the Idempotency-Key), so the
     # adapter does none. pool_block=False: a burst beyond the pool opens extra short-lived
@@ -102,27 +109,25 @@ def prepare(
 
 
 def send(http: requests.Session, prepared: requests.PreparedRequest, timeout) -> requests.Response:
-    """Send through ``http`` and read the whole body at once.
+    """Send through the session's adapter, read the whole body at once, run the response hooks.
 
-    Stock requests reads a body through a chunked generator (several layers per chunk); here
-    the response is streamed and then read in one call. A response hook may already have read
-    it (``response.content``), in which case that copy is kept. Errors while reading the body
-    are raised as the requests exceptions the transport handles.
+    Session.send would add proxy resolution from the environment, cookie extraction, redirect
+    handling and a chunked body read (several layers per chunk); an API client needs none of
+    them. The adapter still comes from the session (``http.get_adapter``, so mounted adapters
+    apply), with the session's verify/cert/proxies, and the session's response hooks run on
+    every response, as they would in Session.send. Errors while reading the body are raised as
+    the requests exceptions the transport handles.
     """
-    response = http.send(prepared, timeout=timeout, allow_redirects=False, stream=True)
-    if not response._content_consumed:  # no hook read it: one read, then back to the pool
-        try:
-            response._content = response.raw.read(decode_content=True) or b""
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise requests.ReadTimeout(exc, request=prepared) from exc
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise requests.ConnectionError(exc, request=prepared) from exc
-        response._content_consumed = True
+    adapter = http.get_adapter(prepared.url)
+    response = adapter.send(prepared, stream=True, timeout=timeout, verify=http.verify,
+                            cert=http.cert, proxies=http.proxies)
+    try:
+        response._content = response.raw.read(decode_content=True) or b""
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.ReadTimeout(exc, request=prepared) from exc
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise requests.ConnectionError(exc, request=prepared) from exc
+    finally:
         response.raw.release_conn()
-    return response
-
-
-def json_body(response: requests.Response) -> Any:
-    """The decoded JSON body (json.loads detects UTF-8/16/32 from the bytes); ValueError if
-    it is not JSON."""
-    return json.loads(response.content)
+    response._content_consumed = True
+    return dispatch_hook("response", prepared.hooks, response)

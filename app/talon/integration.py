@@ -15,21 +15,19 @@ from .errors import FieldError, TalonBadRequest
 from .models import (
     Achievement,
     Audience,
-    Balances,
     BulkResult,
     CartItem,
     Coupon,
     CustomerProfile,
     IntegrationState,
     Inventory,
-    LoyaltyCard,
     Page,
     Referral,
     Reservation,
-    Transaction,
     build,
     builder,
 )
+from .integration_loyalty import LoyaltyOperations
 from .paging import run_in_chunks
 from .wireformat import csv, drop_none, int_list, rfc3339, segment, str_list
 
@@ -51,7 +49,7 @@ def _cart_item_json(item: CartItem | Mapping[str, Any]) -> dict:
     return item.to_wire() if isinstance(item, CartItem) else dict(item)
 
 
-class IntegrationApi:
+class IntegrationApi(LoyaltyOperations):
     def __init__(self, transport: Transport) -> None:
         self._t = transport
 
@@ -454,188 +452,6 @@ class IntegrationApi:
             [str(a) for a in advocate_profile_integration_ids], ADVOCATES_PER_REQUEST, send,
             results_for=per_advocate,
         )
-
-    # -- loyalty --------------------------------------------------------------------------
-
-    def generate_loyalty_card(
-        self,
-        loyalty_program_id: int,
-        *,
-        status: str = "active",
-        customer_profile_ids: Sequence[str] | None = None,
-        card_identifier: str | None = None,
-        attributes: Mapping[str, Any] | None = None,
-    ) -> LoyaltyCard:
-        body = drop_none({
-            "status": status,
-            "customerProfileIds": str_list(customer_profile_ids),
-            "cardIdentifier": card_identifier,
-            "attributes": dict(attributes) if attributes is not None else None,
-        })
-        data = self._call("POST", f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards", json=body)
-        return build(LoyaltyCard, data)
-
-    def link_loyalty_card_to_profile(
-        self, loyalty_program_id: int, loyalty_card_id: str, integration_id: str
-    ) -> LoyaltyCard:
-        path = (
-            f"/v2/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
-            "/link_profile"
-        )
-        return build(LoyaltyCard, self._call("POST", path, json={"integrationId": integration_id}))
-
-    def unlink_loyalty_card_from_profile(
-        self, loyalty_program_id: int, loyalty_card_id: str, integration_id: str
-    ) -> LoyaltyCard:
-        path = (
-            f"/v2/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
-            "/unlink_profile"
-        )
-        return build(LoyaltyCard, self._call("POST", path, json={"integrationId": integration_id}))
-
-    def get_loyalty_card_balances(
-        self,
-        loyalty_program_id: int,
-        loyalty_card_id: str,
-        *,
-        end_date: datetime | str | None = None,
-        subledger_ids: Sequence[str] | None = None,
-    ) -> Balances:
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
-            "/balances"
-        )
-        params = {"endDate": rfc3339(end_date), "subledgerId": str_list(subledger_ids)}
-        return Balances.from_response(self._call("GET", path, params=params))
-
-    def get_loyalty_balances(
-        self,
-        loyalty_program_id: int,
-        integration_id: str,
-        *,
-        end_date: datetime | str | None = None,
-        subledger_id: str | None = None,
-        include_tiers: bool | None = None,
-        include_projected_tier: bool | None = None,
-    ) -> Balances:
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}"
-            "/balances"
-        )
-        params = {
-            "endDate": rfc3339(end_date), "subledgerId": subledger_id,
-            "includeTiers": include_tiers, "includeProjectedTier": include_projected_tier,
-        }
-        return Balances.from_response(self._call("GET", path, params=params))
-
-    def get_loyalty_card_transactions(
-        self,
-        loyalty_program_id: int,
-        loyalty_card_id: str,
-        *,
-        subledger_ids: Sequence[str] | None = None,
-        transaction_type: str | None = None,
-        start_date: datetime | str | None = None,
-        end_date: datetime | str | None = None,
-        customer_session_ids: Sequence[str] | None = None,
-        transaction_uuids: Sequence[str] | None = None,
-        awaits_activation: bool | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Transaction]:
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
-            "/transactions"
-        )
-        params = {
-            "subledgerId": str_list(subledger_ids), "loyaltyTransactionType": transaction_type,
-            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
-            "customerSessionIDs": str_list(customer_session_ids),
-            "transactionUUIDs": str_list(transaction_uuids),
-            "awaitsActivation": awaits_activation, "pageSize": page_size, "skip": skip or None,
-        }
-        data = self._call("GET", path, params=params)
-        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
-
-    def get_loyalty_program_profile_transactions(
-        self,
-        loyalty_program_id: int,
-        integration_id: str,
-        *,
-        subledger_id: str | None = None,
-        transaction_type: str | None = None,
-        start_date: datetime | str | None = None,
-        end_date: datetime | str | None = None,
-        customer_session_ids: Sequence[str] | None = None,
-        transaction_uuids: Sequence[str] | None = None,
-        awaits_activation: bool | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Transaction]:
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}"
-            "/transactions"
-        )
-        params = {
-            "subledgerId": subledger_id, "loyaltyTransactionType": transaction_type,
-            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
-            "customerSessionIDs": str_list(customer_session_ids),
-            "transactionUUIDs": str_list(transaction_uuids),
-            "awaitsActivation": awaits_activation, "pageSize": page_size, "skip": skip or None,
-        }
-        data = self._call("GET", path, params=params)
-        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
-
-    def get_loyalty_card_points(
-        self,
-        loyalty_program_id: int,
-        loyalty_card_id: str,
-        *,
-        status: str | None = None,
-        subledger_ids: Sequence[str] | None = None,
-        customer_session_ids: Sequence[str] | None = None,
-        transaction_uuids: Sequence[str] | None = None,
-        sort: str | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Transaction]:
-        """Unused points of a card by status (active, pending, expired)."""
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}/points"
-        )
-        params = {
-            "status": status, "subledgerId": str_list(subledger_ids),
-            "customerSessionIDs": str_list(customer_session_ids),
-            "transactionUUIDs": str_list(transaction_uuids), "sort": sort,
-            "pageSize": page_size, "skip": skip or None,
-        }
-        data = self._call("GET", path, params=params)
-        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
-
-    def get_loyalty_program_profile_points(
-        self,
-        loyalty_program_id: int,
-        integration_id: str,
-        *,
-        status: str | None = None,
-        subledger_id: str | None = None,
-        customer_session_ids: Sequence[str] | None = None,
-        transaction_uuids: Sequence[str] | None = None,
-        sort: str | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Transaction]:
-        path = (
-            f"/v1/loyalty_programs/{int(loyalty_program_id)}/profile/{segment(integration_id)}/points"
-        )
-        params = {
-            "status": status, "subledgerId": subledger_id,
-            "customerSessionIDs": str_list(customer_session_ids),
-            "transactionUUIDs": str_list(transaction_uuids), "sort": sort,
-            "pageSize": page_size, "skip": skip or None,
-        }
-        data = self._call("GET", path, params=params)
-        return Page.from_response(data, builder(Transaction), skip=skip, page_size=page_size)
 
     # -- catalogs -------------------------------------------------------------------------
 

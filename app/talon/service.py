@@ -11,13 +11,16 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from .client import MANAGEMENT, Transport
+from .client import INTEGRATION, MANAGEMENT, Transport
 from .effects import EffectWording
 from .errors import TalonError
 from .fanout import FanOut
 from .integration import IntegrationApi
 from .management import ManagementApi
 from .settings import TalonSettings
+
+
+HEALTH_PROBE_SESSION = "talon-desk-health-probe"
 
 
 class TalonService:
@@ -67,42 +70,49 @@ class TalonService:
         )
 
     def health(self) -> dict[str, Any]:
-        """Reachability of Talon.One for /healthz: one cheap Management read with a short
-        timeout, no retries, outside the circuit breaker (so a probe neither waits for nor moves
-        it), plus the breaker's state."""
+        """Reachability of Talon.One for /healthz: one cheap read with a short timeout, no
+        retries, outside the circuit breaker (a probe neither waits for nor moves it), plus the
+        breaker's state. The probe is a one-item Management campaign list; without a
+        Management key it reads a session that does not exist, where a 404 proves the
+        Integration API and its key work."""
         probe_timeout = (
             min(self.settings.connect_timeout, self.settings.health_timeout),
             self.settings.health_timeout,
         )
-        started = time.perf_counter()
-        reachable, http_status, error = False, None, None
-        try:
-            self.transport.call(
-                MANAGEMENT, "GET", f"/v1/applications/{self.settings.application_id}/campaigns",
-                params={"pageSize": 1}, timeout=probe_timeout, use_circuit=False, retries=0,
+        if self.settings.management_key:
+            api, path, params, fine = (
+                MANAGEMENT, f"/v1/applications/{self.settings.application_id}/campaigns",
+                {"pageSize": 1}, {200},
             )
-            reachable, http_status = True, 200
+        else:
+            api, path, params, fine = (
+                INTEGRATION, f"/v2/customer_sessions/{HEALTH_PROBE_SESSION}", None, {200, 404},
+            )
+        started = time.perf_counter()
+        try:
+            self.transport.call(api, "GET", path, params=params, timeout=probe_timeout,
+                                use_circuit=False, retries=0)
+            http_status, error = 200, None
         except TalonError as exc:
-            http_status = exc.status
-            # any HTTP answer below 500 means the host is up (a 401 is a key problem, not an outage)
-            reachable = exc.status is not None and exc.status < 500
-            error = f"{type(exc).__name__}: {exc.message}"
+            http_status, error = exc.status, f"{type(exc).__name__}: {exc.message}"
         latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        # any HTTP answer below 500 means the host is up (a 401 is a key problem, not an outage)
+        reachable = http_status is not None and http_status < 500
         circuit = self.transport.circuit.snapshot()
-        ok = reachable and http_status == 200 and circuit.state == "closed"
+        ok = http_status in fine and circuit.state == "closed"
         return {
             "status": "ok" if ok else ("degraded" if reachable else "down"),
             "reachable": reachable,
             "http_status": http_status,
             "latency_ms": latency_ms,
+            "probe": f"{api} GET {path}",
             "base_url": self.settings.base_url,
             "application_id": self.settings.application_id,
             "circuit": circuit.as_dict(),
-            "error": error,
+            "error": None if ok else error,
         }
 
     def close(self) -> None:
-        self._fanout.shutdown()
         self.transport.http.close()
 
     def __enter__(self) -> "TalonService":

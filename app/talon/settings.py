@@ -1,10 +1,12 @@
-"""Service-layer settings, read once from a Flask config (or any mapping) with defaults.
+"""Service-layer settings, read once per app: the Flask config first, then the environment
+(so the tuning knobs work without the foundation listing each one), then the defaults.
 
 Keys are kept here and only here; ``__repr__`` masks them so a settings object can be logged.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
@@ -23,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "TALON_POOL_SIZE": 32,
     "TALON_FANOUT_WORKERS": 8,
     "TALON_HEALTH_TIMEOUT": 2.0,
+    "TALON_PROXY": "",
+    "TALON_CA_BUNDLE": "",
     "CURRENCY": "EUR",
 }
 
@@ -35,7 +39,7 @@ class TalonSettings:
     application_id: int = 1
     connect_timeout: float = DEFAULTS["TALON_CONNECT_TIMEOUT"]
     read_timeout: float = DEFAULTS["TALON_READ_TIMEOUT"]
-    #: extra attempts for retryable calls (GETs and returns with an Idempotency-Key)
+    #: extra attempts for retryable calls (GETs, dry runs, returns with an Idempotency-Key)
     retries: int = DEFAULTS["TALON_RETRIES"]
     #: first backoff in seconds; doubles per attempt
     backoff: float = DEFAULTS["TALON_BACKOFF"]
@@ -46,6 +50,10 @@ class TalonSettings:
     pool_size: int = DEFAULTS["TALON_POOL_SIZE"]
     fanout_workers: int = DEFAULTS["TALON_FANOUT_WORKERS"]
     health_timeout: float = DEFAULTS["TALON_HEALTH_TIMEOUT"]
+    #: an HTTP(S) proxy URL for every call to Talon.One ("" for none)
+    proxy: str = ""
+    #: a CA bundle file to verify Talon.One's certificate with ("" for the system's)
+    ca_bundle: str = ""
     currency: str = DEFAULTS["CURRENCY"]
 
     def __post_init__(self) -> None:
@@ -57,15 +65,22 @@ class TalonSettings:
                 raise ValueError(f"TALON_{name.upper()} contains a line break")
 
     @classmethod
-    def from_mapping(cls, config: Mapping[str, Any]) -> "TalonSettings":
+    def from_mapping(
+        cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> "TalonSettings":
+        environ = os.environ if environ is None else environ
+
         def get(key: str) -> Any:
-            value = config.get(key)
-            return DEFAULTS[key] if value is None or value == "" else value
+            for source in (config, environ):
+                value = source.get(key)
+                if value is not None and value != "":
+                    return value
+            return DEFAULTS[key]
 
         return cls(
             base_url=str(get("TALON_BASE_URL")).rstrip("/"),
-            integration_key=str(config.get("TALON_INTEGRATION_KEY") or ""),
-            management_key=str(config.get("TALON_MANAGEMENT_KEY") or ""),
+            integration_key=str(get("TALON_INTEGRATION_KEY")),
+            management_key=str(get("TALON_MANAGEMENT_KEY")),
             application_id=int(get("TALON_APPLICATION_ID")),
             connect_timeout=float(get("TALON_CONNECT_TIMEOUT")),
             read_timeout=float(get("TALON_READ_TIMEOUT")),
@@ -77,6 +92,8 @@ class TalonSettings:
             pool_size=max(1, int(get("TALON_POOL_SIZE"))),
             fanout_workers=max(1, int(get("TALON_FANOUT_WORKERS"))),
             health_timeout=float(get("TALON_HEALTH_TIMEOUT")),
+            proxy=str(get("TALON_PROXY")),
+            ca_bundle=str(get("TALON_CA_BUNDLE")),
             currency=str(get("CURRENCY")),
         )
 

@@ -5,6 +5,9 @@ properties pass, as they do in Talon.One.
 """
 from __future__ import annotations
 
+# The sandbox's bound on a money amount (the spec bounds discountLimit the same way); it keeps
+# totals finite and storable.
+AMOUNT = {"type": "number", "minimum": 0, "maximum": 1e15}
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 NUMBER = {"type": "number"}
@@ -15,7 +18,7 @@ STRINGS = {"type": "array", "items": STRING}
 INTEGERS = {"type": "array", "items": INTEGER}
 
 ADDITIONAL_COSTS = {"type": "object", "additionalProperties": {
-    "type": "object", "required": ["price"], "properties": {"price": NUMBER}}}
+    "type": "object", "required": ["price"], "properties": {"price": AMOUNT}}}
 
 CART_ITEM = {
     "type": "object",
@@ -24,7 +27,7 @@ CART_ITEM = {
         "name": STRING,
         "sku": {"type": "string", "minLength": 1},
         "quantity": {"type": "integer", "minimum": 1},
-        "price": NUMBER,
+        "price": AMOUNT,
         "category": STRING,
         "weight": NUMBER, "height": NUMBER, "width": NUMBER, "length": NUMBER,
         "position": NUMBER,
@@ -54,11 +57,11 @@ INTEGRATION_REQUEST = {
                 "evaluableCampaignIds": INTEGERS,
                 "couponCodes": {"type": "array", "items": {"type": "string", "maxLength": 100}},
                 "referralCode": {"type": "string", "maxLength": 100},
-                "loyaltyCards": STRINGS,
+                "loyaltyCards": {"type": "array", "maxItems": 1, "items": STRING},
                 "state": {"type": "string", "enum": ["open", "closed", "partially_returned", "cancelled"]},
                 "cartItems": {"type": "array", "items": CART_ITEM},
                 "additionalCosts": ADDITIONAL_COSTS,
-                "identifiers": STRINGS,
+                "identifiers": {"type": "array", "maxItems": 5, "items": STRING},
                 "attributes": OBJECT,
             },
         },
@@ -196,7 +199,7 @@ CATALOG_SYNC = {
     "type": "object",
     "required": ["actions"],
     "properties": {
-        "actions": {"type": "array", "maxItems": 1000, "items": {
+        "actions": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
             "type": "object", "required": ["type", "payload"],
             "properties": {"type": {"type": "string", "enum": [
                 "ADD", "PATCH", "PATCH_MANY", "REMOVE", "REMOVE_MANY", "ADD_PRICE_ADJUSTMENT"]},

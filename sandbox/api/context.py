@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.store import APPLICATION_ID, Store
+from sandbox.validate import INT64
 
 
 @dataclass
@@ -18,7 +19,7 @@ def path_int(value: str, name: str) -> int:
         number = int(value)
     except ValueError:
         raise InvalidRequest(f"{name} must be an integer, not {value!r}", parameter=name) from None
-    if not -(2 ** 63) <= number < 2 ** 63:
+    if not INT64[0] <= number <= INT64[1]:
         raise InvalidRequest(f"{name} is out of range", parameter=name)
     return number
 

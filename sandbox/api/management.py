@@ -14,7 +14,7 @@ from sandbox.db import load
 from sandbox.engine import campaign_frontend_state
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.models import audiences, campaigns, coupons, events, loyalty, profiles, sessions
-from sandbox.models.common import ts
+from sandbox.models.common import page, ts
 
 routes = Routes()
 APP = "/v1/applications/<applicationId>"
@@ -40,11 +40,23 @@ def _sort(query: Query, columns: dict[str, str], default: str = "id") -> str:
 
 def _window(query: Query, rows: list, *, total: bool = False) -> dict:
     paging = query.paging()
-    skip, size = paging["skip"], paging["pageSize"]
-    answer = {"hasMore": skip + size < len(rows), "data": rows[skip:skip + size]}
+    answer = page(rows, paging["skip"], paging["pageSize"])
     if total:
         answer["totalResultSize"] = len(rows)
     return answer
+
+
+def _sql_page(tx, sql: str, args: list, paging: dict, show) -> dict:
+    """{hasMore, data} for a SELECT, fetching one row more than the page to know if more follow."""
+    rows = tx.all(f"{sql} LIMIT ? OFFSET ?", *args, paging["pageSize"] + 1, paging["skip"])
+    return {"hasMore": len(rows) > paging["pageSize"], "data": [show(tx, row) for row in rows[:paging["pageSize"]]]}
+
+
+def _by_internal_id(tx, table: str, row_id: int, what: str):
+    row = tx.one(f"SELECT * FROM {table} WHERE id = ?", row_id)
+    if row is None:
+        raise NotFound(f"{what.capitalize()} {row_id} does not exist", resource=what)
+    return row
 
 
 def _text_filter(where: list[str], args: list, query: Query, name: str, column: str, partial: bool) -> None:
@@ -77,7 +89,7 @@ def getApplicationSessions(ctx: Context, request: Request, applicationId: str):
     if coupon is not None:
         # A session may hold several codes; match any of them.
         where.append("(',' || coupon || ',') LIKE ? ESCAPE '\\'")
-        args.append(f"%{coupon}%" if partial else f"%,{coupon},%")
+        args.append(_like(coupon) if partial else _like(f",{coupon},"))
     state = query.text("state", choices=SESSION_STATES)
     if state:
         where.append("state = ?")
@@ -91,10 +103,8 @@ def getApplicationSessions(ctx: Context, request: Request, applicationId: str):
                           "total": "total", "updated": "updated"})
     paging = query.paging()
     with ctx.store.read() as tx:
-        rows = tx.all(f"SELECT * FROM sessions WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                      *args, paging["pageSize"] + 1, paging["skip"])
-        data = [sessions.as_application_session(tx, row) for row in rows[:paging["pageSize"]]]
-    return 200, {"hasMore": len(rows) > paging["pageSize"], "data": data}
+        return 200, _sql_page(tx, f"SELECT * FROM sessions WHERE {' AND '.join(where)} ORDER BY {order}", args,
+                              paging, sessions.as_application_session)
 
 
 @routes.add("GET", f"{APP}/sessions/<sessionId>", MANAGEMENT)
@@ -102,10 +112,7 @@ def getApplicationSession(ctx: Context, request: Request, applicationId: str, se
     application(applicationId)
     session_id = path_int(sessionId, "sessionId")
     with ctx.store.read() as tx:
-        row = tx.one("SELECT * FROM sessions WHERE id = ?", session_id)
-        if row is None:
-            raise NotFound(f"Session {session_id} does not exist", resource="session")
-        return 200, sessions.as_application_session(tx, row)
+        return 200, sessions.as_application_session(tx, _by_internal_id(tx, "sessions", session_id, "session"))
 
 
 # --- customers -----------------------------------------------------------------------------------
@@ -120,10 +127,8 @@ def getApplicationCustomers(ctx: Context, request: Request, applicationId: str):
     paging = query.paging()
     with ctx.store.read() as tx:
         where, args = ("integration_id = ?", [integration_id]) if integration_id is not None else ("1 = 1", [])
-        rows = tx.all(f"SELECT * FROM profiles WHERE {where} ORDER BY id LIMIT ? OFFSET ?", *args,
-                      paging["pageSize"] + 1, paging["skip"])
-        answer = {"hasMore": len(rows) > paging["pageSize"],
-                  "data": [profiles.as_application_customer(tx, row) for row in rows[:paging["pageSize"]]]}
+        answer = _sql_page(tx, f"SELECT * FROM profiles WHERE {where} ORDER BY id", args, paging,
+                           profiles.as_application_customer)
         if with_total:
             answer["totalResultSize"] = tx.scalar(f"SELECT count(*) FROM profiles WHERE {where}", *args)
     return 200, answer
@@ -134,10 +139,7 @@ def getApplicationCustomer(ctx: Context, request: Request, applicationId: str, c
     application(applicationId)
     customer_id = path_int(customerId, "customerId")
     with ctx.store.read() as tx:
-        row = tx.one("SELECT * FROM profiles WHERE id = ?", customer_id)
-        if row is None:
-            raise NotFound(f"Customer {customer_id} does not exist", resource="customer")
-        return 200, profiles.as_application_customer(tx, row)
+        return 200, profiles.as_application_customer(tx, _by_internal_id(tx, "profiles", customer_id, "customer"))
 
 
 # --- campaigns and coupons -------------------------------------------------------------------------
@@ -257,10 +259,8 @@ def _coupon_page(tx, query: Query, rows, filters: dict, attributes: dict | None 
     # sandbox answers whole coupons either way.
     query.flag("valuesOnly")
     matched = [row for row in rows if _coupon_matches(row, filters, tx.now, attributes)]
-    paging = query.paging()
-    window = matched[paging["skip"]:paging["skip"] + paging["pageSize"]]
-    data = [coupons.as_coupon(tx, row) for row in window]
-    return {"hasMore": paging["skip"] + paging["pageSize"] < len(matched), "data": data}
+    window = _window(query, matched)
+    return {**window, "data": [coupons.as_coupon(tx, row) for row in window["data"]]}
 
 
 @routes.add("GET", f"{APP}/campaigns/<campaignId>/coupons/no_total", MANAGEMENT)
@@ -423,7 +423,5 @@ def getApplicationEventsWithoutTotalCount(ctx: Context, request: Request, applic
     order = _sort(query, {"id": "id", "created": "created", "type": "type"})
     paging = query.paging()
     with ctx.store.read() as tx:
-        rows = tx.all(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ? OFFSET ?",
-                      *args, paging["pageSize"] + 1, paging["skip"])
-        data = [events.as_application_event(tx, row) for row in rows[:paging["pageSize"]]]
-    return 200, {"hasMore": len(rows) > paging["pageSize"], "data": data}
+        return 200, _sql_page(tx, f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY {order}", args,
+                              paging, events.as_application_event)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request
 
 from sandbox.clock import parse_rfc3339
 from sandbox.errors import InvalidRequest
-from sandbox.validate import validate
+from sandbox.validate import INT64, validate
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
@@ -22,11 +22,16 @@ def json_body(request: Request, schema: dict) -> Any:
     if not raw.strip():
         raise InvalidRequest("The request needs a JSON body")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
     validate(body, schema)
     return body
+
+
+def _refuse_constant(name: str):
+    # Python's json reads NaN and Infinity, which are not JSON and no amount can be.
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class Query:
@@ -66,6 +71,8 @@ class Query:
             number = int(value)
         except ValueError:
             raise InvalidRequest(f"{name} must be an integer, not {value!r}", parameter=name) from None
+        if not INT64[0] <= number <= INT64[1]:
+            raise InvalidRequest(f"{name} must fit in 64 bits", parameter=name)
         if minimum is not None and number < minimum:
             raise InvalidRequest(f"{name} must be at least {minimum}", parameter=name)
         if maximum is not None and number > maximum:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import uuid
 
 from sandbox.db import Tx, load
 from sandbox.errors import InvalidRequest, NotFound
@@ -152,6 +153,16 @@ def as_loyalty(tx: Tx, profile: str, card_identifiers: list[str] | None = None) 
     else:
         cards = [c for c in (find_card_anywhere(tx, i) for i in card_identifiers) if c is not None]
     return {"cards": [as_card(tx, card) for card in cards], "programs": programs}
+
+
+def record_manual(tx: Tx, program_id: int, kind: str, amount: float, name: str, *, profile: str,
+                  card_id: int | None = None, start: str | None = None, expiry: str | None = None) -> None:
+    """A transaction made by hand (Talon.One's Campaign Manager), not by a session's effects."""
+    if card_id is None:
+        join(tx, program_id, profile)
+    tx.insert("ledger", transaction_uuid=str(uuid.uuid4()), program_id=program_id, card_id=card_id,
+              profile_integration_id=profile, kind=kind, name=name, amount=amount, subledger_id="",
+              start_date=start, expiry_date=expiry, created=ts(tx.now), source="manual")
 
 
 def join(tx: Tx, program_id: int, profile: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sandbox.db import Tx
 from sandbox.errors import InvalidRequest
 from sandbox.models import ledger, loyalty, profiles
-from sandbox.models.common import money
+from sandbox.models.common import money, page
 
 
 def _subledger_filter(balances: dict[str, ledger.Balance], wanted: list[str] | None) -> dict[str, ledger.Balance]:
@@ -41,12 +41,6 @@ def profile_balances(tx: Tx, program_id: int, integration_id: str, end_date: dat
         "balance": balances[""].as_loyalty_balance(),
         "subledgerBalances": {n: b.as_loyalty_balance() for n, b in _subledger_filter(balances, wanted).items()},
     }
-
-
-def page(items: list, skip: int, page_size: int) -> dict:
-    """{hasMore, data} paging, as the no-total list endpoints answer."""
-    window = items[skip:skip + page_size]
-    return {"hasMore": skip + page_size < len(items), "data": window}
 
 
 def _entry_dates(row: sqlite3.Row) -> dict:

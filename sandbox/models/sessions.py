@@ -169,12 +169,19 @@ def _save(tx: Tx, existing: sqlite3.Row | None, integration_id: str, *, profile:
     return tx.one("SELECT * FROM sessions WHERE id = ?", session_id)
 
 
+def _order_value(row: sqlite3.Row) -> float:
+    """What the customer pays for the units not returned (returns already took off the rest)."""
+    items = load(row["data"], {}).get("cartItems", [])
+    kept = sum(float(item.get("price") or 0) * item["remainingQuantity"] for item in items)
+    return kept + row["additional_cost_total"] - row["total_discounts"]
+
+
 def _count_order(tx: Tx, row: sqlite3.Row, sign: int) -> None:
     """Closing counts the order on the profile (closedSessions, totalSales); undoing uncounts it."""
     if row["profile_integration_id"]:
         tx.run("UPDATE profiles SET closed_sessions = max(closed_sessions + ?, 0), "
                "total_sales = max(total_sales + ?, 0) WHERE integration_id = ?",
-               sign, sign * (row["total"] - row["total_discounts"]), row["profile_integration_id"])
+               sign, sign * _order_value(row), row["profile_integration_id"])
 
 
 def rollbacks_for(tx: Tx, row: sqlite3.Row) -> list[dict]:

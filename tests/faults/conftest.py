@@ -1,18 +1,10 @@
-"""Fixtures of the fault suite, and the end-of-run summary of every proof suite's counts
-(fault cases, security checks, generated inputs)."""
+"""Prints the proof suites' counts (fault cases, security checks, generated inputs) at the end
+of the run (tests/faults/counts.py)."""
 
 from __future__ import annotations
 
-from tests.faults.counts import tally, write_tally
+from tests.faults.counts import terminal_summary
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    counts = tally()
-    if not counts:
-        return
-    terminalreporter.section("proof counts")
-    for suite, n in counts.items():
-        terminalreporter.write_line(f"{suite}: {n}")
-    path = write_tally()
-    if path:
-        terminalreporter.write_line(f"(written to {path})")
+    terminal_summary(terminalreporter, config)

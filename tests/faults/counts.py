@@ -33,3 +33,20 @@ def write_tally() -> Path | None:
     path = ARTIFACTS / "proof-counts.json"
     path.write_text(json.dumps(counts, indent=2) + "\n")
     return path
+
+
+def terminal_summary(terminalreporter, config) -> None:
+    """pytest_terminal_summary for every proof suite's conftest: printed once per run, by
+    whichever suite's conftest pytest asks first."""
+    if getattr(config, "_proof_counts_printed", False):
+        return
+    config._proof_counts_printed = True
+    counts = tally()
+    if not counts:
+        return
+    terminalreporter.section("proof counts")
+    for suite, n in counts.items():
+        terminalreporter.write_line(f"{suite}: {n}")
+    path = write_tally()
+    if path:
+        terminalreporter.write_line(f"(written to {path})")

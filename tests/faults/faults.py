@@ -87,10 +87,19 @@ def sandbox_requests(sandbox) -> list[dict]:
     return log.get("requests", log) if isinstance(log, dict) else log
 
 
+# POSTs that only read: the Management API's searches (talon-openapi.json: "List ... that match").
+READ_ONLY_POST = re.compile(r"(_search|_search_advanced(/no_total)?|/price_history)$")
+
+
+def changes_something(entry: dict) -> bool:
+    if entry["method"] == "GET" or "dry=true" in (entry.get("query") or ""):
+        return False
+    return not (entry["method"] == "POST" and READ_ONLY_POST.search(entry["path"]))
+
+
 def upstream_changes(sandbox) -> list[dict]:
-    """Non-GET calls that could change something (dry runs excluded)."""
-    return [e for e in sandbox_requests(sandbox)
-            if e["method"] != "GET" and "dry=true" not in (e.get("query") or "")]
+    """Calls that could change something in Talon.One: not GETs, dry runs or searches."""
+    return [e for e in sandbox_requests(sandbox) if changes_something(e)]
 
 
 def visible_text(html: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.faults.catalog import attributes, discover_demo_ids, pages
+from tests.faults.catalog import attributes, discover_demo_ids, needs_console_object, pages
 from tests.faults.counts import count_checks
 from tests.faults.faults import (
     FAULT_IDS,
@@ -36,7 +36,7 @@ NOT_PAGES = frozenset({"audit.export_csv"})
 # The header of base.html: present when the page frame rendered.
 FRAME = 'class="site-header"'
 
-PAGES = [r for r in pages() if r.endpoint not in NOT_PAGES]
+PAGES = [r for r in pages() if r.endpoint not in NOT_PAGES and not needs_console_object(r)]
 LAZY = re.compile(r"<[^>]+\shx-get=[^>]*>", re.S)
 
 

@@ -23,7 +23,7 @@ FIELD = re.compile(r"<(input|select|textarea|button)\b[^>]*>", re.S | re.I)
 OPTION = re.compile(r"<option\b([^>]*)>", re.S | re.I)
 HX_ELEMENT = re.compile(r"<(?!form\b)\w+\b[^>]*\shx-(?:post|put|patch|delete)=[^>]*>", re.S | re.I)
 ARGS_READ = re.compile(r"request\.args(?:\.get|\.getlist)?\(\s*[\"'](\w+)[\"']|request\.args\[[\"'](\w+)[\"']\]")
-SKIPPED_FIELDS = frozenset({"csrf_token"})
+SKIPPED_FIELDS = ("csrf_token",)
 
 
 @dataclass
@@ -33,11 +33,13 @@ class FormSpec:
     fields: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     found_on: str = ""
+    # sent by htmx (hx-post...), so with the HX-Request header
+    htmx: bool = False
 
     @property
     def fuzzable(self) -> list[str]:
         return [name for name, kind in self.types.items()
-                if name not in SKIPPED_FIELDS and kind not in ("submit", "button", "image", "reset")]
+                if not name.endswith(SKIPPED_FIELDS) and kind not in ("submit", "button", "image", "reset")]
 
 
 def _default(tag: str, kind: str, body: str) -> str:
@@ -55,14 +57,14 @@ def forms_on(page_path: str, html: str) -> list[FormSpec]:
     specs = []
     for block in FORM.findall(html):
         form_attrs = attributes(OPEN_TAG.match(block).group(0))
-        method, action = "GET", form_attrs.get("action") or page_path
+        method, action, htmx = "GET", form_attrs.get("action") or page_path, False
         for verb in ("post", "put", "patch", "delete", "get"):
             if f"hx-{verb}" in form_attrs:
-                method, action = verb.upper(), form_attrs[f"hx-{verb}"] or page_path
+                method, action, htmx = verb.upper(), form_attrs[f"hx-{verb}"] or page_path, True
                 break
         else:
             method = (form_attrs.get("method") or "GET").upper()
-        spec = FormSpec(method, action, found_on=page_path)
+        spec = FormSpec(method, action, found_on=page_path, htmx=htmx)
         for match in FIELD.finditer(block):
             tag, kind = match.group(0), match.group(1).lower()
             attrs = attributes(tag)
@@ -72,16 +74,16 @@ def forms_on(page_path: str, html: str) -> list[FormSpec]:
             input_type = attrs.get("type", "text").lower() if kind == "input" else kind
             if kind == "button" and "value" not in attrs:
                 continue
-            if input_type in ("checkbox", "radio") and "checked" not in attrs and name in spec.fields:
-                continue
+            spec.types.setdefault(name, input_type)
+            if input_type in ("checkbox", "radio") and "checked" not in attrs:
+                continue  # a browser sends only checked boxes
             end = block.find(f"</{kind}>", match.end()) if kind in ("select", "textarea") else match.end()
             spec.fields.setdefault(name, _default(tag, kind, block[match.end():end]))
-            spec.types.setdefault(name, input_type)
         specs.append(spec)
     for tag in HX_ELEMENT.findall(html):
         attrs = attributes(tag)
         verb = next(v for v in ("post", "put", "patch", "delete") if f"hx-{v}" in attrs)
-        spec = FormSpec(verb.upper(), attrs[f"hx-{verb}"], found_on=page_path)
+        spec = FormSpec(verb.upper(), attrs[f"hx-{verb}"], found_on=page_path, htmx=True)
         try:
             values = json.loads(attrs.get("hx-vals") or "{}")
         except ValueError:

@@ -1,11 +1,9 @@
 """Fixtures for the sandbox's own tests.
 
-`api` is the lead's spec-checked client (tests/conftest.py: a reset sandbox, every exchange
-validated against talon-openapi.json), with one tolerance: the spec declares `content: {}` on
-its 204 answers and openapi-core then demands a body that HTTP forbids for 204, so an empty 204
-on an operation that declares 204 is accepted. `raw` is an unchecked client for requests the spec
-itself would reject (malformed JSON, wrong types); its error answers are still checked against
-Talon.One's ErrorResponse schema by `assert_error`.
+`api` is the lead's spec-checked client (`spec_http` in tests/conftest.py: a reset sandbox, every
+exchange validated against talon-openapi.json). `raw` is an unchecked client for requests the
+spec itself forbids (malformed JSON, wrong types, missing keys); its error answers are still
+checked against Talon.One's ErrorResponse schema by `assert_error`.
 """
 from __future__ import annotations
 
@@ -15,44 +13,17 @@ import pytest
 import requests
 
 from tests.conftest import SandboxHTTP
-from tests.support.openapi import SpecMismatch, check_error_body, check_exchange
+from tests.support.openapi import check_error_body, check_exchange
 
 _counter = itertools.count(1)
 
-
-def check_spec(response: requests.Response) -> None:
-    try:
-        check_exchange(response)
-    except SpecMismatch as exc:
-        empty_no_content = response.status_code == 204 and not response.content and "Missing response data" in str(exc)
-        if not empty_no_content:
-            raise
-
-
-class SpecChecked:
-    """A response hook collecting spec mismatches; the test fails at teardown on any."""
-
-    def __init__(self) -> None:
-        self.mismatches: list[str] = []
-        self.checked = 0
-
-    def __call__(self, response: requests.Response, *args, **kwargs) -> requests.Response:
-        try:
-            check_spec(response)
-            self.checked += 1
-        except SpecMismatch as exc:
-            self.mismatches.append(str(exc))
-        return response
+# Checks one exchange against the spec; raises SpecMismatch (for tests that skip `api`).
+check_spec = check_exchange
 
 
 @pytest.fixture
-def api(talon_sandbox):
-    recorder = SpecChecked()
-    http = SandboxHTTP(talon_sandbox)
-    http.hooks["response"].append(recorder)
-    yield http
-    http.close()
-    assert not recorder.mismatches, "exchanges broke the spec:\n" + "\n".join(recorder.mismatches[:10])
+def api(spec_http):
+    return spec_http
 
 
 @pytest.fixture

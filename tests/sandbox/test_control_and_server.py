@@ -161,3 +161,14 @@ def test_command_line_prints_url_and_keys_and_serves():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_latency_ms_slows_every_api_call():
+    with SandboxServer(seed="empty", latency_ms=200) as server:
+        headers = {"Authorization": f"ManagementKey-v1 {server.management_key}"}
+        started = time.perf_counter()
+        assert requests.get(server.url + "/v1/audiences", headers=headers, timeout=10).status_code == 200
+        assert time.perf_counter() - started >= 0.2
+        started = time.perf_counter()
+        requests.get(server.url + "/sandbox/health", timeout=10)
+        assert time.perf_counter() - started < 0.2

@@ -87,15 +87,28 @@ def test_card_transactions_filter_and_page(api):
 
 
 def test_profile_program_balances_points_and_transactions(api):
+    """Alice's Members Points: earned by sessions, plus the demo's hand-made birthday bonus
+    (expired 50 days ago) and voucher redemption (150 points spent)."""
     base = "/v1/loyalty_programs/2/profile/cust-0001"
-    balances = api.get(f"{base}/balances").json()
+    balance = api.get(f"{base}/balances").json()["balance"]
     transactions = api.get(f"{base}/transactions", params={"pageSize": 1000}).json()["data"]
-    active = sum(t["amount"] if t["type"] == "addition" else -t["amount"] for t in transactions)
-    assert balances["balance"]["activePoints"] == active > 0
-    points = api.get(f"{base}/points").json()["data"]
-    assert sum(p["amount"] for p in points) == active
+    net = sum(t["amount"] if t["type"] == "addition" else -t["amount"] for t in transactions)
+    assert (balance["spentPoints"], balance["expiredPoints"], balance["pendingPoints"]) == (150, 100, 0)
+    assert balance["activePoints"] == net - balance["expiredPoints"] > 0
+    active = api.get(f"{base}/points").json()["data"]
+    assert sum(p["amount"] for p in active) == balance["activePoints"]
+    [expired] = api.get(f"{base}/points", params={"status": "expired"}).json()["data"]
+    assert (expired["name"], expired["amount"]) == ("Birthday bonus", 100)
+    manual = api.get(f"{base}/transactions", params={"loyaltyTransactionType": "manual"}).json()["data"]
+    assert [(t["type"], t["amount"]) for t in manual] == [("subtraction", 150), ("addition", 100)]
     assert_error(api.get("/v1/loyalty_programs/2/profile/nobody/balances"), 404)
     assert_error(api.get("/v1/loyalty_programs/1/profile/cust-0001/balances"), 400, "not profile-based")
+
+
+def test_a_correction_beyond_the_balance_makes_it_negative(api):
+    balance = api.get("/v1/loyalty_programs/1/cards/4000-0002/balances").json()["balance"]
+    assert balance["negativePoints"] > 0 and balance["activePoints"] == 0
+    assert balance["negativePoints"] + balance["spentPoints"] == 300
 
 
 def test_balances_at_an_end_date_ignore_later_transactions(api):

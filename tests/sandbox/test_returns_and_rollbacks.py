@@ -205,3 +205,22 @@ class TestIdempotentReturns:
                             headers={"Idempotency-Key": "ret-3"})
         assert response.status_code == 200
         assert response.json()["return"]["sessionIntegrationId"] == "sess-00001"
+
+
+def test_profile_sales_follow_close_return_and_cancel(api, closed_order):
+    def sales():
+        return api.get(f"/v1/customer_profiles/{PROFILE}/inventory", params={"profile": "true"}).json()["profile"]
+
+    session_id, effects = closed_order
+    before = sales()
+    api.post(f"/v2/customer_sessions/{session_id}/returns",
+             json={"return": {"returnedCartItems": [{"position": 1, "quantity": 3}]}})
+    after_return = sales()
+    put_session(api, session_id, state="cancelled")
+    after_cancel = sales()
+    assert after_cancel["closedSessions"] == before["closedSessions"] - 1
+    paid = SUBTOTAL - sum(Decimal(str(e["props"]["value"])) for e in effects
+                          if e["effectType"] in ("setDiscount", "setDiscountPerItem"))
+    # The return and the cancel together take back exactly what the order added.
+    assert cents(before["totalSales"] - after_cancel["totalSales"]) == cents(paid)
+    assert after_return["totalSales"] > after_cancel["totalSales"]

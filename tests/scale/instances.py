@@ -28,14 +28,17 @@ def free_port() -> int:
 
 
 def procfile_web_command(root: Path = ROOT) -> str:
-    """The command of the Procfile's `web:` process (it reads the port from $PORT)."""
+    """The command of the Procfile's `web:` process (it reads the port from $PORT). Tests bind
+    loopback only, so a bind to every interface becomes one to 127.0.0.1."""
     procfile = root / "Procfile"
+    command = DEFAULT_WEB_COMMAND
     if procfile.exists():
         for line in procfile.read_text().splitlines():
-            name, sep, command = line.partition(":")
+            name, sep, rest = line.partition(":")
             if sep and name.strip() == "web":
-                return command.strip()
-    return DEFAULT_WEB_COMMAND
+                command = rest.strip()
+                break
+    return command.replace("0.0.0.0:", "127.0.0.1:")
 
 
 class ConsoleInstance:
@@ -47,7 +50,9 @@ class ConsoleInstance:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = command or procfile_web_command()
-        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        # The Procfile names bare `gunicorn`, as a process manager with the virtualenv active runs it.
+        path = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1", "PATH": path}
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
 

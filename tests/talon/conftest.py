@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.talon import TalonService, TalonSettings
-from tests.talon.stub_upstream import StubUpstream
+from tests.talon.stub_upstream import Reply, StubUpstream
 
 INTEGRATION_KEY = "stub-integration-key-SECRET1"
 MANAGEMENT_KEY = "stub-management-key-SECRET2"
@@ -25,6 +25,7 @@ def stub(upstream):
     """The module's stub upstream, with an empty script and log for this test."""
     upstream.script.clear()
     upstream.received.clear()
+    upstream.default = Reply()
     yield upstream
     upstream.script.clear()
 

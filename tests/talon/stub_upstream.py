@@ -31,6 +31,7 @@ class Received:
     query: str
     headers: dict
     body: bytes
+    raw_uri: str = ""
 
 
 class StubUpstream:
@@ -67,7 +68,8 @@ class StubUpstream:
         with self._lock:
             self.received.append(
                 Received(request.method, request.path, request.query_string.decode(),
-                         dict(request.headers), request.get_data())
+                         dict(request.headers), request.get_data(),
+                         environ.get("REQUEST_URI") or environ.get("RAW_URI") or "")
             )
             queue = self.script.get(request.path)
             reply = queue.popleft() if queue else self.default

@@ -93,3 +93,33 @@ def test_workers_use_the_calling_apps_service_not_current_app(stub):
             assert talon.settings.base_url == stub.url
     finally:
         other.stop()
+
+
+def test_nested_fan_out_runs_in_line_instead_of_deadlocking(make_service):
+    service = make_service(fanout_workers=2)
+    outer_threads, inner_threads = set(), set()
+
+    def inner():
+        inner_threads.add(threading.get_ident())
+        return "inner"
+
+    def outer():
+        outer_threads.add(threading.get_ident())
+        return service.fan_out({"a": inner, "b": inner, "c": inner})
+
+    results = service.fan_out({"x": outer, "y": outer, "z": outer}, timeout=5)
+    assert all(r == {"a": "inner", "b": "inner", "c": "inner"} for r in results.values())
+    assert inner_threads <= outer_threads  # the inner calls ran on the outer calls' threads
+
+
+def test_one_bounded_pool_per_process(make_service):
+    first, second = make_service(fanout_workers=3), make_service(fanout_workers=3)
+    names = set()
+
+    def record():
+        names.add(threading.current_thread().name)
+        time.sleep(0.05)
+
+    for service in (first, second, first):
+        service.fan_out({str(n): record for n in range(6)})
+    assert len(names) <= 3 and all(n.startswith("talon-fanout") for n in names)

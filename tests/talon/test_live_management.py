@@ -117,3 +117,13 @@ def test_events_by_session_and_profile(live):
     assert events.items and all(isinstance(e, Event) for e in events)
     by_profile = live.management.list_events(profile="cust-0001", page_size=5)
     assert len(by_profile) <= 5
+
+
+def test_health_without_a_management_key_probes_the_integration_api(talon_sandbox):
+    from app.talon import TalonService, TalonSettings
+
+    with TalonService(TalonSettings(base_url=talon_sandbox.url,
+                                    integration_key=talon_sandbox.integration_key)) as service:
+        health = service.health()
+    assert health["status"] == "ok" and health["http_status"] == 404
+    assert health["probe"].startswith("integration GET")

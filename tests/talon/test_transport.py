@@ -316,7 +316,7 @@ def test_health_reports_reachability_latency_and_circuit(stub, make_service):
     assert health["status"] == "ok" and health["reachable"] is True
     assert health["latency_ms"] >= 0
     assert health["circuit"]["state"] == "closed"
-    assert "key" not in json.dumps(health).lower() or MANAGEMENT_KEY not in json.dumps(health)
+    assert MANAGEMENT_KEY not in json.dumps(health) and INTEGRATION_KEY not in json.dumps(health)
 
     stub.queue("/v1/applications/1/campaigns", Reply(401, {"message": "bad key"}))
     health = service.health()
@@ -330,3 +330,82 @@ def test_health_of_an_unreachable_backend_is_down_and_quick():
         health = service.health()
     assert health["status"] == "down" and health["reachable"] is False
     assert time.monotonic() - started < 0.5  # no retries, no backoff
+
+
+def test_session_hooks_see_every_response_including_retries(stub, make_service):
+    service = make_service()
+    seen = []
+    service.http.hooks["response"].append(lambda r, *a, **k: seen.append((r.status_code, r.json())))
+    stub.queue(SESSION, Reply(503, {"message": "busy"}), Reply(body=SESSION_BODY))
+    state = service.integration.get_customer_session("s1")
+    assert [status for status, _ in seen] == [503, 200]
+    assert seen[1][1] == SESSION_BODY and state.session.integration_id == "s1"
+
+
+def test_cookies_are_neither_stored_nor_sent(stub, make_service):
+    service = make_service()
+    stub.queue(SESSION, Reply(body=SESSION_BODY, headers={"Set-Cookie": "AWSALB=abc; Path=/"}),
+               Reply(body=SESSION_BODY))
+    service.integration.get_customer_session("s1")
+    service.integration.get_customer_session("s1")
+    assert len(service.http.cookies) == 0
+    assert "Cookie" not in stub.hits(SESSION)[1].headers
+
+
+def test_an_adapter_mounted_on_the_session_is_used(stub, make_service):
+    from requests.adapters import HTTPAdapter
+
+    class CountingAdapter(HTTPAdapter):
+        sent = 0
+
+        def send(self, request, **kwargs):
+            CountingAdapter.sent += 1
+            return super().send(request, **kwargs)
+
+    service = make_service()
+    service.http.mount(stub.url, CountingAdapter())
+    stub.queue(SESSION, Reply(body=SESSION_BODY))
+    service.integration.get_customer_session("s1")
+    assert CountingAdapter.sent == 1
+
+
+def test_query_and_body_are_encoded_as_talon_one_expects(stub, make_service):
+    from datetime import datetime, timezone
+
+    service = make_service()
+    stub.queue(SESSION, Reply(body=SESSION_BODY))
+    service.integration.update_customer_session(
+        "s1", state="open", cart_items=[{"sku": "A b", "quantity": 1}], dry=True,
+        now=datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc), evaluable_campaign_ids=["7"])
+    (hit,) = stub.hits(SESSION)
+    assert hit.query == "dry=true&now=2030-01-02T03%3A04%3A05Z"
+    assert hit.headers["Content-Type"] == "application/json"
+    assert json.loads(hit.body) == {"customerSession": {
+        "state": "open", "cartItems": [{"sku": "A b", "quantity": 1}], "evaluableCampaignIds": [7]}}
+
+
+def test_path_segments_are_percent_encoded(stub, make_service):
+    service = make_service(retries=0)
+    stub.default = Reply(body={"totalResultSize": 0, "data": []})
+    service.integration.get_reserved_customers("A/B C")
+    assert stub.received[-1].raw_uri == "/v1/coupon_reservations/customerprofiles/A%2FB%20C"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("3", 3.0), ("0", 0.0), ("-5", 0.0), ("soon", None), (None, None)],
+)
+def test_retry_after_parsing(header, seconds):
+    from app.talon.outcomes import parse_retry_after
+
+    assert parse_retry_after(header) == seconds
+
+
+def test_retry_after_as_an_http_date():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    from app.talon.outcomes import parse_retry_after
+
+    when = datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert 28 <= parse_retry_after(format_datetime(when, usegmt=True)) <= 31

@@ -45,3 +45,9 @@ def test_with_the_sandbox_everything_is_ok(client):
     assert body["status"] == "ok", body
     assert body["talon"]["status"] == "ok" and body["talon"]["http_status"] == 200
     assert body["database"]["latency_ms"] >= 0
+
+
+def test_it_shows_the_circuit_breaker(client):
+    circuit = client.get("/healthz").get_json()["talon"]["circuit"]
+    assert circuit["state"] == "closed"
+    assert circuit["consecutive_failures"] == 0

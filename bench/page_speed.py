@@ -1,0 +1,244 @@
+"""Page speed in real Chromium, with an upstream latency L (issue 8 §1).
+
+    .venv/bin/python bench/page_speed.py [--latency-ms 100] [--runs 7] [--json out.json]
+
+Starts the sandbox with L ms added to every API call and the console under gunicorn (Procfile),
+logs in as the agent, and times four flows until the page is complete, every htmx section
+loaded:
+  search -> customer   type a profile ID in the header search, submit; the customer page
+  session              open a session page
+  dry-run preview      on the preview page, press "Preview"; the result swapped in
+  return preview       on the return page, pick one item, press "Preview the return"
+Complete = the later of the load event and the last htmx swap, on the page's own clock
+(PerformanceNavigationTiming / performance.now), so the quiet period Playwright waits for
+before reading the clock is not counted.
+
+Also: bytes per page (HTML and htmx answers; static files separately, cold cache), bytes per
+htmx swap, the gzipped size of all shipped JS and CSS, and the console's own server time per
+request with upstream time excluded (bench/server_time.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.stack import machine_description, running_stack  # noqa: E402
+from tests.faults.catalog import discover_demo_ids  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-dev-shm-usage"]
+
+# Counts htmx requests in flight and remembers when the last swap happened (page clock, ms).
+INSTRUMENT = """
+window.__td = {pending: 0, lastSwap: 0, firstRequest: null, swaps: 0};
+document.addEventListener('htmx:beforeRequest', () => {
+  window.__td.pending++;
+  if (window.__td.firstRequest === null) window.__td.firstRequest = performance.now();
+});
+document.addEventListener('htmx:afterRequest', () => { window.__td.pending--; });
+document.addEventListener('htmx:afterSwap', () => {
+  window.__td.lastSwap = Math.max(window.__td.lastSwap, performance.now()); window.__td.swaps++;
+});
+"""
+QUIET_MS = 400  # no htmx request in flight for this long: the page is complete
+
+
+@dataclass
+class Flow:
+    name: str
+    times_ms: list[float] = field(default_factory=list)
+    page_bytes: list[int] = field(default_factory=list)
+    swap_bytes: list[int] = field(default_factory=list)
+    static_bytes_cold: int = 0
+
+
+class Traffic:
+    """Bytes of every finished request, split into documents/htmx answers and static files."""
+
+    def __init__(self, page) -> None:
+        self.entries: list[tuple[str, str, int]] = []
+        page.on("requestfinished", self._finished)
+
+    def _finished(self, request) -> None:
+        sizes = request.sizes()
+        size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        self.entries.append((request.resource_type, request.url, size))
+
+    def take(self) -> list[tuple[str, str, int]]:
+        taken, self.entries = self.entries, []
+        return taken
+
+
+def wait_complete(page) -> float:
+    """Wait until the document is loaded and no htmx request has been in flight for QUIET_MS;
+    return when it became complete (ms since the navigation started)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        f"""() => {{
+          const td = window.__td; const now = performance.now();
+          if (document.readyState !== 'complete' || td.pending > 0) {{ td.quietSince = null; return false; }}
+          td.quietSince = td.quietSince || now;
+          return now - td.quietSince >= {QUIET_MS};
+        }}""", polling=50, timeout=30_000)
+    return page.evaluate("""() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return Math.max(nav.loadEventEnd, window.__td.lastSwap);
+    }""")
+
+
+def record_bytes(flow: Flow, traffic: Traffic, cold: bool) -> None:
+    entries = traffic.take()
+    dynamic = [size for kind, _, size in entries if kind in ("document", "xhr", "fetch")]
+    swaps = [size for kind, _, size in entries if kind in ("xhr", "fetch")]
+    flow.page_bytes.append(sum(dynamic))
+    flow.swap_bytes.extend(swaps)
+    if cold:
+        flow.static_bytes_cold = sum(size for kind, _, size in entries if kind in ("script", "stylesheet", "image", "font"))
+
+
+def login(page, base_url: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", "agent")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def search_to_customer(page, base_url: str, ids) -> float:
+    page.goto(f"{base_url}/")
+    page.wait_for_load_state("load")
+    box = page.locator("header input[name=q]")
+    box.fill(ids.profile)
+    box.press("Enter")
+    page.wait_for_url(f"**/customers/{ids.profile}*")
+    return wait_complete(page)
+
+
+def session_page(page, base_url: str, ids) -> float:
+    page.goto(f"{base_url}/sessions/{ids.closed_session}")
+    return wait_complete(page)
+
+
+def dry_run_preview(page, base_url: str, ids) -> float:
+    page.goto(f"{base_url}/sessions/{ids.closed_session}/preview")
+    wait_complete(page)
+    page.evaluate("() => { window.__td.firstRequest = null; window.__td.lastSwap = 0; }")
+    page.click("button[name=run]")
+    page.wait_for_selector("#preview-result-heading", timeout=30_000)
+    wait_complete(page)
+    return page.evaluate("() => window.__td.lastSwap - window.__td.firstRequest")
+
+
+def return_preview(page, base_url: str, ids) -> float:
+    page.goto(f"{base_url}/sessions/{ids.closed_session}/return")
+    wait_complete(page)
+    page.locator("input[name$='-quantity']").first.fill("1")
+    page.fill("[name=reason]", "Benchmark: customer brought it back")
+    page.click("button[name=action][value=preview]")
+    page.wait_for_selector(".return-preview", timeout=30_000)
+    return wait_complete(page)
+
+
+FLOWS = {
+    "search -> customer page": search_to_customer,
+    "session page": session_page,
+    "dry-run preview result": dry_run_preview,
+    "return preview": return_preview,
+}
+
+
+def shipped_assets_gzipped() -> dict[str, int]:
+    """gzip -9 size of every JS and CSS file the console ships (vendored and its own)."""
+    sizes = {}
+    for path in sorted((ROOT / "app").rglob("*")):
+        if path.suffix in (".js", ".css") and "static" in path.parts:
+            sizes[str(path.relative_to(ROOT))] = len(gzip.compress(path.read_bytes(), 9))
+    return sizes
+
+
+def run(latency_ms: float, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        raise SystemExit("page_speed needs Chromium on PATH (apt-get install chromium)")
+    flows = {name: Flow(name) for name in FLOWS}
+    with running_stack(latency_ms) as (sandbox, console), sync_playwright() as playwright:
+        ids = discover_demo_ids(sandbox)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(INSTRUMENT)
+        page = context.new_page()
+        traffic = Traffic(page)
+        login(page, console.url)
+        traffic.take()
+        for run_index in range(runs + 1):  # run 0 warms up (cold cache, first connections)
+            for name, measure in FLOWS.items():
+                sandbox.reset()  # the same data every time: the return preview needs a closed session
+                elapsed = measure(page, console.url, ids)
+                record_bytes(flows[name], traffic, cold=run_index == 0)
+                if run_index > 0:
+                    flows[name].times_ms.append(elapsed)
+        browser.close()
+    return {name: flow for name, flow in flows.items()}
+
+
+def summary(flows: dict[str, Flow], latency_ms: float) -> dict:
+    out = {}
+    for name, flow in flows.items():
+        median = statistics.median(flow.times_ms)
+        out[name] = {
+            "median_ms": round(median, 1),
+            "max_ms": round(max(flow.times_ms), 1),
+            "ratio_to_L": round(median / latency_ms, 2),
+            "runs": len(flow.times_ms),
+            "page_bytes_median": int(statistics.median(flow.page_bytes[1:] or flow.page_bytes)),
+            "htmx_swap_bytes": sorted(set(flow.swap_bytes))[:10],
+            "static_bytes_cold": flow.static_bytes_cold,
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args(argv)
+
+    flows = run(args.latency_ms, args.runs)
+    result = {
+        "machine": machine_description(),
+        "latency_ms": args.latency_ms,
+        "flows": summary(flows, args.latency_ms),
+        "shipped_js_css_gzipped_bytes": shipped_assets_gzipped(),
+    }
+    result["shipped_js_css_gzipped_total"] = sum(result["shipped_js_css_gzipped_bytes"].values())
+    print(f"machine: {result['machine']}")
+    print(f"L = {args.latency_ms:g} ms, {args.runs} runs after one warm-up")
+    print(f"{'flow':28} {'median':>9} {'max':>9} {'x L':>6} {'page bytes':>11}  htmx swaps (bytes)")
+    for name, row in result["flows"].items():
+        print(f"{name:28} {row['median_ms']:>7.0f}ms {row['max_ms']:>7.0f}ms {row['ratio_to_L']:>6.2f} "
+              f"{row['page_bytes_median']:>11}  {row['htmx_swap_bytes']}")
+    print(f"static files on a cold first visit: "
+          f"{max(r['static_bytes_cold'] for r in result['flows'].values())} bytes")
+    print(f"shipped JS + CSS, gzipped: {result['shipped_js_css_gzipped_total']} bytes")
+    for path, size in result["shipped_js_css_gzipped_bytes"].items():
+        print(f"  {size:>7}  {path}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

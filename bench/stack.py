@@ -1,0 +1,132 @@
+"""The processes a benchmark measures: the sandbox (`python -m sandbox`, with an upstream latency)
+and the console as production runs it (gunicorn from the Procfile, gunicorn.conf.py), on free
+loopback ports, with throwaway data."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.scale.instances import ConsoleInstance, free_port  # noqa: E402
+
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+INTEGRATION_KEY = "sandbox-integration-key"
+MANAGEMENT_KEY = "sandbox-management-key"
+
+
+class Sandbox:
+    def __init__(self, latency_ms: float, log_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.latency_ms = latency_ms
+        self.log_path = log_dir / "sandbox.log"
+        self.process: subprocess.Popen | None = None
+        self.integration_key = INTEGRATION_KEY
+        self.management_key = MANAGEMENT_KEY
+
+    def start(self) -> "Sandbox":
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--control", "--latency-ms", str(self.latency_ms)],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/sandbox/health", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"the sandbox did not start:\n{self.log_path.read_text()[-2000:]}")
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/sandbox/reset", timeout=60).raise_for_status()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(os.getpgid(self.process.pid), signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def prepare_database(database_url: str) -> None:
+    """The console's tables and the demo accounts (password 'demo'), made once before gunicorn
+    starts. create_all + `stamp head` rather than the migrations: a benchmark measures speed,
+    the migrations have their own tests."""
+    script = (
+        "from app import create_app, MIGRATIONS_DIR\n"
+        "from app.extensions import db\n"
+        "from app.auth.accounts import ensure_demo_accounts\n"
+        "from flask_migrate import stamp\n"
+        f"app = create_app({{'TALON_DESK_MODE': 'testing', 'SQLALCHEMY_DATABASE_URI': {database_url!r}}})\n"
+        "with app.app_context():\n"
+        "    db.create_all()\n"
+        "    stamp(directory=MIGRATIONS_DIR)\n"
+        "    ensure_demo_accounts()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TALON_DESK_MODE")}
+    subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def console_environment(sandbox: Sandbox, database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "TALON_DESK_MODE": "demo",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "TALON_BASE_URL": sandbox.url,
+        "TALON_INTEGRATION_KEY": sandbox.integration_key,
+        "TALON_MANAGEMENT_KEY": sandbox.management_key,
+        "TALON_APPLICATION_ID": "1",
+        **extra,
+    }
+
+
+@contextmanager
+def running_stack(latency_ms: float, *, database_url: str | None = None, **console_env: str):
+    """(sandbox, console) running; everything stopped and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="talon-desk-bench-") as tmp:
+        work = Path(tmp)
+        database_url = database_url or f"sqlite:///{work / 'console.db'}"
+        sandbox = Sandbox(latency_ms, work).start()
+        console = None
+        try:
+            prepare_database(database_url)
+            console = ConsoleInstance("console", console_environment(sandbox, database_url, **console_env), work)
+            console.start()
+            yield sandbox, console
+        finally:
+            if console:
+                console.stop()
+            sandbox.stop()
+
+
+def machine_description() -> str:
+    import platform
+
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"

@@ -1,0 +1,278 @@
+"""Audience pages against the sandbox: list, create, rename, delete, clear, members one by one and
+in bulk, attributes; bad input changes nothing, upstream faults are told and audited."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import requests
+
+from tests.web.helpers import audit_rows
+from tests.web.test_bulk_helpers import quick_timeout_config as app_config  # noqa: F401
+from tests.web.test_bulk_helpers import (  # noqa: F401  (empty_204_is_fine, marketer: fixtures)
+    create_profiles,
+    empty_204_is_fine,
+    faults,
+    let_slow_requests_finish,
+    hx_post,
+    member_ids,
+    marketer,
+    run_job,
+    sent,
+)
+
+VIP = 1  # demo audience "VIP" (used by campaign 5 "VIP perk")
+VIP_MEMBERS = 9
+
+
+def test_list_shows_audiences_and_counts_members(marketer):
+    page = marketer.get("/audiences").get_data(as_text=True)
+    for name in ("VIP", "Newsletter", "Lapsed customers"):
+        assert name in page
+    assert 'hx-get="/audiences/1/count"' in page
+    count = marketer.get("/audiences/1/count", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'data-count="{VIP_MEMBERS}"' in count
+
+
+def test_create_audience_navigates_to_it_and_is_audited(app, marketer, talon_sandbox):
+    token = re.search(r'name="submission" type="hidden" value="([0-9a-f]+)"',
+                      marketer.get("/audiences").get_data(as_text=True)).group(1)
+    data = {"name": "Spring launch", "description": "Early birds", "submission": token}
+    response = hx_post(marketer, "/audiences", data)
+    assert response.status_code == 200
+    target = response.headers["HX-Redirect"]
+    assert re.fullmatch(r"/audiences/\d+", target)
+    assert "Spring launch" in marketer.get(target).get_data(as_text=True)
+    # the same form sent again (a double click) creates nothing more
+    again = hx_post(marketer, "/audiences", data)
+    assert again.headers["HX-Redirect"] == target
+    assert len(sent(talon_sandbox, "POST", "/v2/audiences")) == 1
+    [entry] = audit_rows(app, action="audience.create")
+    assert (entry.outcome, entry.upstream_status, entry.actor) == ("success", 201, "marketer")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("", "Give the audience a name."),
+    ("<script>alert(1)</script>", "plain text"),
+    ("x" * 201, "200"),
+    ("tab\tinside", "Control characters"),
+])
+def test_create_refuses_bad_names_next_to_the_field(marketer, talon_sandbox, name, message):
+    response = hx_post(marketer, "/audiences", {"name": name})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body and 'id="name-errors"' in body
+    assert "<script>alert(1)</script>" not in body
+    assert sent(talon_sandbox, "POST", "/v2/audiences") == []
+
+
+def test_create_timeout_says_it_may_have_happened(app, marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "^/v2/audiences$", "method": "POST", "timeout": True})
+    response = hx_post(marketer, "/audiences", {"name": "Slow one", "submission": "a" * 32})
+    body = response.get_data(as_text=True)
+    assert "may have happened" in body
+    [entry] = audit_rows(app, action="audience.create")
+    assert entry.outcome == "unknown"
+    # sending the same form again does not create a second audience blindly
+    again = hx_post(marketer, "/audiences", {"name": "Slow one", "submission": "a" * 32})
+    assert "may exist" in again.get_data(as_text=True)
+    let_slow_requests_finish()
+    assert len(sent(talon_sandbox, "POST", "/v2/audiences")) == 1
+
+
+def test_rename(app, marketer):
+    response = hx_post(marketer, f"/audiences/{VIP}/rename", {"rename-name": "VIP customers"})
+    assert response.status_code == 200
+    assert "<h1>VIP customers</h1>" in response.get_data(as_text=True)
+    bad = hx_post(marketer, f"/audiences/{VIP}/rename", {"rename-name": "<i>x</i>"})
+    assert bad.status_code == 422 and "plain text" in bad.get_data(as_text=True)
+    assert [e.outcome for e in audit_rows(app, action="audience.rename")] == ["success"]
+
+
+def test_delete_needs_the_typed_name(app, marketer, talon_sandbox):
+    response = hx_post(marketer, "/audiences/3/delete", {"delete-confirm_name": "Lapsed"})
+    assert response.status_code == 422
+    assert "nothing was deleted" in response.get_data(as_text=True)
+    assert sent(talon_sandbox, "DELETE", "/v2/audiences/3") == []
+    done = hx_post(marketer, "/audiences/3/delete", {"delete-confirm_name": "Lapsed customers"})
+    assert done.headers["HX-Redirect"] == "/audiences"
+    assert marketer.get("/audiences/3").status_code == 404
+    [entry] = audit_rows(app, action="audience.delete")
+    assert (entry.outcome, entry.upstream_status) == ("success", 204)
+
+
+def test_delete_refused_upstream_is_shown_and_audited(app, marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "^/v2/audiences/1$", "method": "DELETE", "status": 409})
+    response = hx_post(marketer, f"/audiences/{VIP}/delete", {"delete-confirm_name": "VIP"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "Talon.One refused to delete this audience" in body and "409" in body
+    assert marketer.get(f"/audiences/{VIP}").status_code == 200
+    [entry] = audit_rows(app, action="audience.delete")
+    assert (entry.outcome, entry.upstream_status) == ("failure", 409)
+
+
+def test_clear_needs_confirmation_and_records_the_count(app, marketer, talon_sandbox):
+    refused = hx_post(marketer, f"/audiences/{VIP}/clear", {})
+    assert refused.status_code == 422 and "Tick the box" in refused.get_data(as_text=True)
+    assert member_ids(talon_sandbox, VIP)
+    done = hx_post(marketer, f"/audiences/{VIP}/clear", {"clear-confirm": "y"})
+    assert done.status_code == 200 and done.headers["HX-Trigger"] == "bulk-job-done"
+    assert member_ids(talon_sandbox, VIP) == []
+    [entry] = audit_rows(app, action="audience.members.clear")
+    assert entry.summary["members_before"] == str(VIP_MEMBERS)
+
+
+def test_add_and_remove_one_member(app, marketer, talon_sandbox):
+    added = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                    {"members-action": "add", "members-profile_id": "cust-0002"})
+    assert added.status_code == 200
+    assert 'data-job-status="done"' in added.get_data(as_text=True)
+    assert "cust-0002" in member_ids(talon_sandbox, VIP)
+    removed = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                      {"members-action": "remove", "members-profile_id": "cust-0002"})
+    assert "1 removed" in removed.get_data(as_text=True)
+    assert "cust-0002" not in member_ids(talon_sandbox, VIP)
+    actions = [e.action for e in audit_rows(app, target_type="audience")]
+    assert actions == ["audience.members.add.chunk", "audience.members.add",
+                       "audience.members.remove.chunk", "audience.members.remove"]
+
+
+def test_csv_upload_adds_valid_rows_and_lists_the_rest(app, marketer, talon_sandbox):
+    ids = [f"bulk-{n:04d}" for n in range(1, 299)]
+    create_profiles(talon_sandbox, ids)
+    rows = ["integrationId"] + ids + ["bulk-0001", "<b>x</b>", "two words", "ghost-profile", "", "  "]
+    csv = ("\n".join(rows) + "\n").encode()
+    body = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add",
+                    "members-upload": (io.BytesIO(csv), "members.csv")}).get_data(as_text=True)
+    assert 'data-job-status="running"' in body  # a list is sent by the progress partial
+    body = run_job(marketer, body)
+    assert "298 added" in body
+    assert "duplicate of line 2" in body and "markup" in body and "space" in body
+    assert "ghost-profile" in body and "refused" in body
+    members = set(member_ids(talon_sandbox, VIP))
+    assert set(ids) <= members and "ghost-profile" not in members
+    final = audit_rows(app, action="audience.members.add")[-1]
+    assert final.summary["added"] == 298 and final.summary["failed"] == 1
+    assert final.summary["refused_before_sending"] == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "no profile IDs"),
+    (b"\n\n  \n", "no profile IDs"),
+    ("kundin-jürgen\n".encode("cp1252"), "not UTF-8"),
+    ("cust-0001\n".encode("utf-16"), "UTF-16"),
+    (b"".join(b"p-%0108d\n" % n for n in range(11_000)), "larger than 1 MB"),
+    (b"".join(b"p-%d\n" % n for n in range(20_001)), "More than 20,000 rows"),
+])
+def test_unusable_files_get_a_field_error_and_change_nothing(app, marketer, talon_sandbox,
+                                                             content, message):
+    response = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                       {"members-action": "add",
+                        "members-upload": (io.BytesIO(content), "members.csv")})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in body and 'id="members-upload-errors"' in body
+    assert sent(talon_sandbox, "POST", "/v2/customer_audiences") == []
+    from app.audiences.models import BulkJob
+    from app.extensions import db
+    with app.app_context():
+        assert db.session.query(BulkJob).count() == 0
+
+
+def test_exactly_one_way_to_give_ids(marketer):
+    none = hx_post(marketer, f"/audiences/{VIP}/members/change", {"members-action": "add"})
+    assert "Give one profile ID" in none.get_data(as_text=True)
+    both = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-profile_id": "cust-0002",
+                    "members-pasted": "cust-0003"})
+    assert both.status_code == 422 and "one of the three" in both.get_data(as_text=True)
+    markup = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                     {"members-action": "add", "members-profile_id": "<b>"})
+    assert markup.status_code == 422 and "markup" in markup.get_data(as_text=True)
+
+
+def test_a_timed_out_chunk_is_unknown_and_the_job_pauses(app, marketer, talon_sandbox):
+    create_profiles(talon_sandbox, ["slow-1", "slow-2"])
+    faults(talon_sandbox, {"path": "customer_audiences", "method": "POST", "timeout": True,
+                           "count": 1})
+    body = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-pasted": "slow-1\nslow-2"}).get_data(as_text=True)
+    body = run_job(marketer, body)
+    assert 'data-job-status="paused"' in body
+    assert "may have happened" in body and "Resume" in body
+    chunk = audit_rows(app, action="audience.members.add.chunk")[-1]
+    assert chunk.outcome == "unknown"
+    let_slow_requests_finish()
+    # resume, sending the unknown rows again (adding a member twice changes nothing)
+    resume_url = re.search(r'hx-post="(/audiences/1/jobs/\d+/resume)"', body).group(1)
+    body = hx_post(marketer, resume_url, {"resend_unknown": "yes"}).get_data(as_text=True)
+    body = run_job(marketer, body)
+    assert 'data-job-status="done"' in body and "2 added" in body
+    assert {"slow-1", "slow-2"} <= set(member_ids(talon_sandbox, VIP))
+
+
+def test_an_unavailable_upstream_pauses_the_job_without_losing_rows(app, marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "customer_audiences", "status": 503, "count": 10})
+    body = hx_post(marketer, f"/audiences/2/members/change",
+                   {"members-action": "add", "members-pasted": "cust-0003, cust-0004"}).get_data(as_text=True)
+    body = run_job(marketer, body)
+    assert 'data-job-status="paused"' in body and "Nothing of this chunk was applied" in body
+    requests.post(f"{talon_sandbox.url}/sandbox/faults", json={}, timeout=10)
+    resume_url = re.search(r'hx-post="(/audiences/2/jobs/\d+/resume)"', body).group(1)
+    body = run_job(marketer, hx_post(marketer, resume_url, {}).get_data(as_text=True))
+    assert "2 added" in body
+    assert {"cust-0003", "cust-0004"} <= set(member_ids(talon_sandbox, 2))
+
+
+def test_attribute_for_all_members_needs_the_counted_confirmation(app, marketer, talon_sandbox):
+    form = {"attribute-attribute": "Tier", "attribute-kind": "string", "attribute-value": "gold"}
+    preview = hx_post(marketer, f"/audiences/{VIP}/attributes/preview", form).get_data(as_text=True)
+    assert f"on all {VIP_MEMBERS} members" in preview
+    unconfirmed = hx_post(marketer, f"/audiences/{VIP}/attributes",
+                          {**form, "attribute-expected_members": str(VIP_MEMBERS)})
+    assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.get_data(as_text=True)
+    stale = hx_post(marketer, f"/audiences/{VIP}/attributes",
+                    {**form, "attribute-expected_members": "3", "attribute-confirm": "y"})
+    assert stale.status_code == 422 and "confirm again" in stale.get_data(as_text=True)
+    assert sent(talon_sandbox, "PUT", "/v2/audience_customers/1/attributes") == []
+    done = hx_post(marketer, f"/audiences/{VIP}/attributes",
+                   {**form, "attribute-expected_members": str(VIP_MEMBERS), "attribute-confirm": "y"})
+    assert done.status_code == 200 and f"was set on {VIP_MEMBERS} members" in done.get_data(as_text=True)
+    members = requests.get(f"{talon_sandbox.url}/v1/audiences/1/memberships", timeout=10,
+                           headers={"Authorization": f"ManagementKey-v1 {talon_sandbox.management_key}"}).json()
+    assert all(m["attributes"].get("Tier") == "gold" for m in members["data"])
+    [entry] = audit_rows(app, action="audience.members.attribute")
+    assert entry.summary["attributes"] == {"Tier": "gold"} and entry.upstream_status == 204
+
+
+@pytest.mark.parametrize("kind, value, message", [
+    ("number", "12abc", "Not a number"),
+    ("number", "NaN", "Not a number"),
+    ("boolean", "yes", "true or false"),
+    ("string", "<img src=x>", "plain text"),
+    ("string", "v" * 1001, "1000"),
+])
+def test_attribute_values_are_checked_against_their_type(marketer, kind, value, message):
+    response = hx_post(marketer, f"/audiences/{VIP}/attributes/preview",
+                       {"attribute-attribute": "Tier", "attribute-kind": kind, "attribute-value": value})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_roles(app, login_as):
+    agent = login_as("agent")
+    assert agent.get("/audiences").status_code == 200
+    assert "New audience" not in agent.get("/audiences").get_data(as_text=True)
+    assert hx_post(agent, "/audiences", {"name": "Agent's"}).status_code == 403
+    assert hx_post(agent, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-profile_id": "cust-0002"}).status_code == 403
+    assert [e.outcome for e in audit_rows(app, action="permission.refused")] == ["refused", "refused"]
+
+
+def test_unknown_and_malformed_audience_ids(marketer):
+    assert marketer.get("/audiences/999").status_code == 404
+    assert marketer.get("/audiences/abc").status_code == 404
+    assert hx_post(marketer, "/audiences/999/rename", {"rename-name": "x"}).status_code == 404
