@@ -63,11 +63,12 @@ class Upstream:
         return self.session(session_id)["customerSession"]["state"]
 
     def wait_for(self, method: str, path: str, count: int = 1, seconds: float = 10.0) -> list[dict]:
-        """Wait until ``count`` requests like this were answered (the sandbox logs a request
-        when it answers, so a request it is still sleeping on (a timeout fault) shows up late)."""
+        """Wait until ``count`` changes (not dry runs) like this were answered: the sandbox logs
+        a request when it answers, so one it is still sleeping on (a timeout fault) shows up
+        late."""
         deadline = time.monotonic() + seconds
         while True:
-            answered = self.log(method, path)
+            answered = self.changes(method, path)
             if len(answered) >= count or time.monotonic() > deadline:
                 return answered
             time.sleep(0.1)
