@@ -49,3 +49,10 @@ permissions: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+# Several console instances sharing PostgreSQL and Redis (README, "Operating Talon Desk"):
+# installs both from Debian's packages when missing, runs them on loopback ports with throwaway
+# data, and runs tests/scale against two gunicorn instances (Procfile) and one sandbox.
+.PHONY: test-scale
+test-scale: $(STAMP)
+	scripts/scale/test.sh $(PYTEST_ARGS)

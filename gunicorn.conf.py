@@ -33,10 +33,12 @@ graceful_timeout = 30
 # Behind a load balancer that keeps connections open to us.
 keepalive = 5
 
-# Access log on stdout, with the request duration in microseconds (%(D)s) for monitoring.
+# Access log on stdout: client, request line, status, bytes, duration in microseconds, and the
+# request ID the load balancer sent (X-Request-ID; "-" when none), to follow one request
+# across the balancer, the console and Talon.One.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(a)s"'
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus req=%({x-request-id}i)s "%(a)s"'
 
 # gunicorn's control socket defaults to one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):
 # two instances on one host (the scale test, the load benchmark, a blue/green switch) would take

@@ -20,6 +20,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Search", "main.home", "lookup"),
+    NavItem("Coupons", "coupons.index", "lookup"),
     NavItem("Audiences", "audiences.index", "lookup"),
     NavItem("Loyalty", "loyalty.programs", "lookup"),
     NavItem("Test bench", "campaigns.test_bench", "test_bench"),

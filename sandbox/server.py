@@ -15,7 +15,10 @@ from sandbox.app import Keys, create_sandbox_app
 
 
 class QuietHandler(WSGIRequestHandler):
-    """No access log line per request: tests and benchmarks send thousands."""
+    """No access log line per request: tests and benchmarks send thousands. HTTP/1.1, so that
+    clients keep their connections open as they do with Talon.One."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args, **kwargs) -> None:
         pass

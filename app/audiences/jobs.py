@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
@@ -94,6 +94,9 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
     except BaseException:
         db.session.rollback()
         raise
+    if job.status == DONE:  # every row was refused by the reader: nothing to send, but on record
+        record(job.operation.audit_action, job.operation.target_type, job.target_id,
+               summary=summary(job), outcome="failure")
     return job
 
 

@@ -23,7 +23,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..coupons.forms import coupon_code_problem
@@ -105,13 +106,24 @@ def attributes_text(attributes: dict) -> str:
                      for name, value in attributes.items())
 
 
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and Infinity (Decimal parses them; range checks would
+    then fail or even raise)."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Not a valid decimal value.")
+
+
 class CartItemForm(Form):
     """One cart line; a line left empty is ignored."""
 
     # Not Optional(): an empty SKU on a line with a price must still reach validate_sku.
     sku = StringField("SKU", filters=[stripped], validators=[Length(max=100), plain_text])
     quantity = IntegerField("Qty", validators=[Optional(), NumberRange(min=1, max=10_000)])
-    price = DecimalField("Price", places=2, validators=[
+    price = FiniteDecimalField("Price", places=2, validators=[
         Optional(), NumberRange(min=Decimal("0"), max=Decimal("1000000"))])
     category = StringField("Category", filters=[stripped],
                            validators=[Optional(), Length(max=100), plain_text])
@@ -284,8 +296,8 @@ class ExpectationsForm(FlaskForm):
     amounts = TextAreaField("Amounts", render_kw={"rows": 3},
                             description="One “effect type = amount” per line: the sum of the "
                                         "effects' values (money or points).")
-    tolerance = DecimalField("Tolerance", places=2, default=Decimal("0.01"),
-                             validators=[DataRequired("Give a tolerance, e.g. 0.01."),
+    tolerance = FiniteDecimalField("Tolerance", places=2, default=Decimal("0.01"),
+                             validators=[InputRequired("Give a tolerance, e.g. 0.01."),
                                          NumberRange(min=Decimal("0"), max=Decimal("1000000"))])
     coupons_accepted = StringField("Coupons that must be accepted", filters=[stripped])
     coupons_rejected = TextAreaField("Coupons that must be rejected", render_kw={"rows": 2},

@@ -104,7 +104,8 @@ def _signed(transaction: Transaction) -> float:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """In UTC, the zone the chart's axis and table are labelled in."""
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def nice_step(span: float, target_ticks: int = 5) -> float:

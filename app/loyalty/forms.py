@@ -4,8 +4,8 @@ the filters of the points and transaction lists (read from the query string, no 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..profiles.identifiers import CardIdentifier, ProfileId, SessionId
 from ..profiles.upstream import new_submission_key
@@ -13,6 +13,15 @@ from ..profiles.upstream import new_submission_key
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
 MAX_PAGE = 10_000
+
+
+def page_number(args) -> int:
+    """?page= of a list: a number from 1 to MAX_PAGE, anything else reads as 1."""
+    try:
+        number = int(args.get("page", 1))
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 def strip(value):
@@ -87,7 +96,6 @@ class PointsFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField("Status", choices=POINT_STATUSES, default="active")
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 class TransactionFilterForm(FlaskForm):
@@ -100,7 +108,6 @@ class TransactionFilterForm(FlaskForm):
     session = StringField("Session ID", filters=[strip],
                           validators=[Optional(), SessionId()],
                           render_kw={"placeholder": "sess-00001"})
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:

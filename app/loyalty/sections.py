@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ..talon import talon
 from ..talon.errors import TalonError
 from .chart import build_chart
-from .forms import PointsFilterForm, TransactionFilterForm
+from .forms import PointsFilterForm, TransactionFilterForm, page_number
 from .ledger import LedgerAccount, Pager, TransactionFilter
 
 SECTIONS = ("balances", "chart", "points", "transactions")
@@ -31,12 +31,12 @@ def prepare(account: LedgerAccount, section: str, args: Mapping) -> tuple[dict, 
     if section == "points":
         form = PointsFilterForm(formdata=MultiDict(args))
         valid = form.validate()
-        number = (form.page.data or 1) if valid else 1
+        number = page_number(args) if valid else 1
         context.update(form=form, number=number, query={"status": form.status.data} if valid else {})
         return context, (lambda: account.points(form.status.data, number)) if valid else None
     form = TransactionFilterForm(formdata=MultiDict(args))
     valid = form.validate()
-    number = (form.page.data or 1) if valid else 1
+    number = page_number(args) if valid else 1
     filters = TransactionFilter(form.type.data or None, form.start.data, form.end.data,
                                 form.session.data or None) if valid else TransactionFilter()
     context.update(form=form, number=number, filters=filters, query=_query(filters))

@@ -169,8 +169,7 @@ def claim_submission(scope: str, key: str, payload: dict) -> Submission:
     gets the stored answer (or "pending" while the first one's outcome is unknown) instead of
     creating the thing twice."""
     digest = _fingerprint(payload)
-    existing = db.session.scalar(sa.select(IdempotencyRecord).where(
-        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+    existing = _claimed(scope, key)
     if existing is None:
         db.session.add(IdempotencyRecord(scope=scope, key=key, request_hash=digest, response=None))
         try:
@@ -186,11 +185,15 @@ def claim_submission(scope: str, key: str, payload: dict) -> Submission:
     return Submission("done", existing.response)
 
 
+def _claimed(scope: str, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(sa.select(IdempotencyRecord).where(
+        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+
+
 def settle_submission(scope: str, key: str, sent: Sent, answer: dict | None = None) -> None:
     """Store the answer of a success; forget a definite failure (nothing was created, so the
     corrected form may be sent again); keep the claim of an unknown outcome."""
-    row = db.session.scalar(sa.select(IdempotencyRecord).where(
-        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+    row = _claimed(scope, key)
     if row is None:
         return
     if sent.ok:
@@ -198,3 +201,11 @@ def settle_submission(scope: str, key: str, sent: Sent, answer: dict | None = No
     elif not sent.may_have_happened:
         db.session.delete(row)
     db.session.commit()
+
+
+def release_submission(scope: str, key: str) -> None:
+    """Give a claim back unused (the form was refused before anything was sent)."""
+    row = _claimed(scope, key)
+    if row is not None and row.response is None:
+        db.session.delete(row)
+        db.session.commit()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlite3
 
 from sandbox.db import Tx, load
-from sandbox.errors import Conflict, NotFound
-from sandbox.models import profiles
+from sandbox.errors import Conflict, InvalidRequest, NotFound
+from sandbox.models import campaigns, profiles
 from sandbox.models.common import drop_none, ts
 from sandbox.store import ACCOUNT_ID
 
@@ -68,6 +68,12 @@ def rename(tx: Tx, audience_id: int, name: str) -> dict:
 
 def delete(tx: Tx, audience_id: int) -> None:
     require(tx, audience_id)
+    # Talon.One refuses to delete an audience that a campaign's rules still use.
+    using = campaigns.using_audience(tx, audience_id)
+    if using:
+        raise InvalidRequest(
+            f"Audience {audience_id} is used by campaign(s) {', '.join(map(str, using))}; "
+            "remove it from their rules first", parameter="audienceId")
     tx.run("DELETE FROM audience_members WHERE audience_id = ?", audience_id)
     tx.run("DELETE FROM audiences WHERE id = ?", audience_id)
 

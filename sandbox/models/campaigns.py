@@ -44,3 +44,14 @@ def as_campaign(tx: Tx, row: sqlite3.Row) -> dict:
     for name in COUNTERS:
         shown[name] = counters.get(name, 0)
     return shown
+
+
+def using_audience(tx: Tx, audience_id: int) -> list[int]:
+    """IDs of the campaigns whose rules test membership of this audience."""
+    using = []
+    for row in tx.all("SELECT id, definition FROM campaigns ORDER BY id"):
+        rules = load(row["definition"]).get("rules", [])
+        if any(condition.get("type") == "inAudience" and condition.get("audienceId") == audience_id
+               for rule in rules for condition in rule.get("conditions", [])):
+            using.append(row["id"])
+    return using

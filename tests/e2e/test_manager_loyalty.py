@@ -56,10 +56,15 @@ def test_link_a_card_see_it_on_the_customer_page_and_unlink_it(logged_in_page):
     expect(chart).to_be_visible()
     expect(chart.locator("title").first).to_contain_text(f"card {CARD}")
     transactions = page.locator("#loyalty-transactions")
-    expect(transactions.locator("a[href^='/sessions/sess-']").first).to_be_visible()
-    transactions.get_by_label("Type").select_option("manual")
+    session_link = transactions.locator("a[href^='/sessions/sess-']").first
+    expect(session_link).to_be_visible()
+    session_id = session_link.inner_text()
+    transactions.get_by_label("Session ID").fill(session_id)
     transactions.get_by_role("button", name="Filter").click()
-    expect(page.locator("#loyalty-transactions")).to_contain_text("No transactions match these filters.")
+    expect(page.locator("#loyalty-transactions a", has_text="Clear filters")).to_be_visible()
+    shown = page.locator("#loyalty-transactions tbody a[href^='/sessions/']")
+    expect(shown.first).to_have_text(session_id)
+    assert set(shown.all_inner_texts()) == {session_id}
     shot(page, "manager-card-linked-chart")
 
     # the customer's page shows the card in its loyalty section

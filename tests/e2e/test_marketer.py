@@ -51,6 +51,9 @@ def test_disabled_campaign_applies_only_when_listed(logged_in_page):
     expect(page.locator("#bench")).to_contain_text("Black Friday preview (#8, disabled)")
 
     compose(page, campaigns=[2], coupon="BF30")
+    page.click("#bench button[name=action][value=add_item]")  # keeps what was typed
+    expect(page.locator("#bench .bench-cart tbody tr")).to_have_count(4)
+    expect(page.locator("input[name='items-0-sku']")).to_have_value("SHOE-1")
     run_bench(page)
     expect(coupon_outcome(page, "BF30")).to_have_attribute("data-coupon-outcome", "rejected")
     expect(page.locator("#bench-result")).not_to_contain_text("Black Friday 30%")

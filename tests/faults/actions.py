@@ -39,6 +39,9 @@ class Action:
     # A real change (not a dry run or a preview)?
     changes: bool = True
     page_htmx: bool = False
+    # The page to check afterwards, when the action changes what its own page shows
+    # (a cancelled session has no reopen form; a deleted audience no page).
+    after: str | None = None
 
     @property
     def id(self) -> str:
@@ -100,19 +103,22 @@ TYPE = "Fault suite: customer brought it back"
 ACTIONS = (
     # --- sessions (support agents) ---
     Action("return: confirm", "sessions.return_items", "/sessions/{session}/return",
-           (Step("/sessions/{session}/return", {"lines-0-quantity": "1", "reason": TYPE, "action": "confirm"}),)),
+           (Step("/sessions/{session}/return", {"lines-0-quantity": "1", "reason": TYPE, "action": "confirm"}),),
+           after="/sessions/{session}"),
     Action("return: preview", "sessions.return_items", "/sessions/{session}/return",
            (Step("/sessions/{session}/return", {"lines-0-quantity": "1", "reason": TYPE, "action": "preview"}),),
            changes=False),
     Action("dry-run preview", "sessions.preview", "/sessions/{session}/preview",
            (Step("/sessions/{session}/preview", {"run": "1"}, drop=("add_item",)),), changes=False),
     Action("reopen", "sessions.confirm_reopen", "/sessions/{session}/reopen",
-           (Step("/sessions/{session}/reopen", {"reason": "Fault suite: wrong items scanned"}),)),
+           (Step("/sessions/{session}/reopen", {"reason": "Fault suite: wrong items scanned"}),),
+           after="/sessions/{session}"),
     Action("cancel: preview", "sessions.cancel_preview", "/sessions/{session}/reopen",
            (Step("/sessions/{session}/cancel/preview"),), changes=False),
     Action("cancel: confirm", "sessions.cancel", "/sessions/{session}/reopen",
            (Step("/sessions/{session}/cancel/preview"),
-            Step("/sessions/{session}/cancel", {"reason": "Fault suite: customer called it off"}))),
+            Step("/sessions/{session}/cancel", {"reason": "Fault suite: customer called it off"})),
+           after="/sessions/{session}"),
     # --- coupons ---
     Action("reserve a coupon", "coupons.change_reservations", "/coupons/{coupon}",
            (Step("/coupons/{coupon}/reservations",
@@ -125,7 +131,7 @@ ACTIONS = (
     Action("rename audience", "audiences.rename", "/audiences/1",
            (Step("/audiences/1/rename", {"rename-name": "VIP (renamed)"}),)),
     Action("delete audience", "audiences.delete", "/audiences/3",
-           (Step("/audiences/3/delete", {"delete-confirm_name": "Lapsed customers"}),)),
+           (Step("/audiences/3/delete", {"delete-confirm_name": "Lapsed customers"}),), after="/audiences"),
     Action("clear audience", "audiences.clear", "/audiences/2",
            (Step("/audiences/2/clear", {"clear-confirm": "y"}),)),
     Action("remove a member", "audiences.change_members", "/audiences/1",
@@ -141,7 +147,7 @@ ACTIONS = (
     Action("create referral", "profiles.create_referral", "/customers/{profile}/referrals/new",
            (Step("/customers/{profile}/referrals/new"),)),
     Action("delete personal data", "profiles.delete_data", "/customers/cust-0005/delete",
-           (Step("/customers/cust-0005/delete", {"confirm_id": "cust-0005"}),)),
+           (Step("/customers/cust-0005/delete", {"confirm_id": "cust-0005"}),), after="/"),
     # --- loyalty ---
     Action("link a card", "loyalty.link", "/loyalty/{program}/cards/4000-0002",
            (Step("/loyalty/{program}/cards/4000-0002/link", {"profile_id": "cust-0003"}, pick={"step": "lookup"}),

@@ -106,6 +106,7 @@ def actions() -> list[Route]:
 # Variables whose meaning depends on the route.
 ENDPOINT_VALUES = {
     ("customers.section", "name"): "profile",
+    ("sessions.section", "name"): "details",
     ("profiles.history", "target_type"): "customer",
     ("profiles.history", "target_id"): "cust-0001",
 }

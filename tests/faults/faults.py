@@ -45,11 +45,11 @@ FAULTS = (
     Fault("503", ({"path": ".*", "status": 503},), UNAVAILABLE),
     # Retry-After longer than TALON_RETRY_AFTER_MAX: the console must say "wait", not hang.
     Fault("429", ({"path": ".*", "status": 429, "retryAfter": 120},),
-          r"rate limit|too many|wait|try again"),
+          r"rate limit|too many|busy|wait|try again"),
     Fault("409", ({"path": ".*", "status": 409},),
           r"conflict|at the same time|changed|another|limit|try again"),
     Fault("timeout", ({"path": ".*", "timeout": True, "timeoutSeconds": TIMEOUT_HOLD_SECONDS},),
-          r"did not answer in time|in time|timed out|may have happened|paused|try again",
+          r"did not answer|in time|timed out|may have happened|paused|try again",
           config={"TALON_READ_TIMEOUT": CONSOLE_READ_TIMEOUT}, outcome_unknown=True),
     Fault("refused", (), r"could not be reached|unavailable|paused|try again"),
     Fault("malformed", ({"path": ".*", "malformed": True},),

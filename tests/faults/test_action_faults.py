@@ -64,6 +64,32 @@ def test_every_action_is_driven_or_excused():
     assert not missing, f"actions with no fault case (add them to tests/faults/actions.py): {missing}"
 
 
+# Known bugs, each with its report; strict, so a fix makes the case pass and the entry must go.
+KNOWN_BUGS = {
+    "malformed": (
+        "app/talon/outcomes.py:_success reports an unreadable 2xx answer to a change as "
+        "TalonMalformedResponse (a failure), although Talon.One applied the change; it should "
+        "be TalonOutcomeUnknown when attempt.may_change"),
+}
+MALFORMED_BODY_READ = {"return: confirm", "reopen", "cancel: confirm", "create audience", "rename audience",
+                       "customer's audience", "edit attributes: save", "create referral", "link a card",
+                       "unlink a card", "generate a card"}
+
+
+def known_bug(action, fault):
+    if fault.name == "malformed" and action.name in MALFORMED_BODY_READ:
+        return pytest.mark.xfail(reason=KNOWN_BUGS["malformed"], strict=True)
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _mark_known_bugs(request):
+    if "action" in request.fixturenames and "faulty" in request.fixturenames:
+        marker = known_bug(request.getfixturevalue("action"), request.getfixturevalue("faulty").fault)
+        if marker:
+            request.node.add_marker(marker)
+
+
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.id)
 def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
     import requests
@@ -100,9 +126,15 @@ def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
     sent = sandbox_requests(sandbox)[log_before:]
     attempted = [e for e in sent if changes_something(e) or "dry=true" in (e.get("query") or "")]
 
+    new_entries = [e for e in audit_rows(faulty.app)[audit_before:] if e.action != "permission.refused"]
+    outcomes = {e.outcome for e in new_entries}
+    # A change whose answer was lost or unreadable did happen (the sandbox applies it): the
+    # console may say so (it read the session again, or needed no body), or say "may have
+    # happened"; it must never call it a failure.
+    confirmed = "success" in outcomes and response.status_code < 400
     if not action.talon:
         assert response.status_code < 400, f"{what}: a console-only action failed ({response.status_code})"
-    elif attempted:
+    elif attempted and not (fault.outcome_unknown and action.changes and confirmed):
         assert_human_message(body, fault, what)
 
     # Nothing sent twice: a change repeated on the wire must carry one Idempotency-Key.
@@ -115,15 +147,15 @@ def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
 
     # The audit log records the outcome of what was attempted.
     if action.talon and attempted:
-        new = [e for e in audit_rows(faulty.app)[audit_before:] if e.action != "permission.refused"]
-        outcomes = {e.outcome for e in new}
-        assert outcomes & {"failure", "unknown"}, f"{what}: no failure or unknown outcome audited ({outcomes})"
         if fault.outcome_unknown and action.changes:
-            assert "unknown" in outcomes, f"{what}: the change may have happened, yet the audit says {outcomes}"
+            assert outcomes & {"unknown", "success"} and "failure" not in outcomes, (
+                f"{what}: the change happened, yet the audit says {outcomes or 'nothing'}")
+        else:
+            assert outcomes & {"failure", "unknown"}, f"{what}: no failure or unknown outcome audited ({outcomes})"
 
-    # Talon.One is back: the page works again (a deleted object's page may be gone).
+    # Talon.One is back: the object's page works again.
     faulty.reset_circuit()
-    again = client.get(page, headers=page_headers)
-    assert again.status_code < 400 or (again.status_code == 404 and action.changes), (
-        f"{what}: the page did not recover ({again.status_code})")
+    after = action.after.format(**ids_map(demo_ids)) if action.after else page
+    again = client.get(after, headers=page_headers if not action.after else {})
+    assert again.status_code < 400, f"{what}: {after} did not recover ({again.status_code})"
     count_checks("fault cases (action x fault)", 1)

@@ -126,3 +126,12 @@ def test_track_event(api):
     listed = api.get("/v1/applications/1/events/no_total", params={"profile": "cust-0004", "type": "store_visit"},
                      key="management").json()["data"]
     assert [e["id"] for e in listed] == [event["id"]]
+
+
+def test_an_audience_a_campaign_uses_cannot_be_deleted(api):
+    # Audience 1 (VIP) is the condition of campaign 5 (VIP perk).
+    refused = api.delete("/v2/audiences/1")
+    assert refused.status_code == 400
+    assert "campaign(s) 5" in refused.json()["errors"][0]["details"]
+    members = api.get("/v1/audiences/1/memberships", key="management")
+    assert members.status_code == 200 and members.json()["data"]

@@ -13,7 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.scale.instances import ConsoleInstance
+from tests.scale.instances import ConsoleInstance, run_release
 
 DEMO_PASSWORD = "demo"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -57,7 +57,7 @@ def shared_redis():
 @pytest.fixture(scope="session")
 def console_pair(sandbox, tmp_path_factory):
     """Instances A and B: same SECRET_KEY, database and rate-limit storage, as behind a load
-    balancer. Started one after the other, so only A prepares the fresh database."""
+    balancer. The Procfile's release step migrates the fresh database first."""
     logs = tmp_path_factory.mktemp("instances")
     env = {
         "TALON_DESK_MODE": "demo",  # migrates and creates the demo accounts (password 'demo')
@@ -72,6 +72,7 @@ def console_pair(sandbox, tmp_path_factory):
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
     }
+    run_release(env)  # the migrations, once, as a deploy does before starting web processes
     first = ConsoleInstance("console-a", env, logs)
     second = ConsoleInstance("console-b", env, logs)
     try:

@@ -27,17 +27,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def procfile_web_command(root: Path = ROOT) -> str:
-    """The command of the Procfile's `web:` process (it reads the port from $PORT). Tests bind
-    loopback only, so a bind to every interface becomes one to 127.0.0.1."""
+def procfile_command(process: str, root: Path = ROOT) -> str | None:
+    """The command of one Procfile process (`web`, `release`), or None."""
     procfile = root / "Procfile"
-    command = DEFAULT_WEB_COMMAND
     if procfile.exists():
         for line in procfile.read_text().splitlines():
             name, sep, rest = line.partition(":")
-            if sep and name.strip() == "web":
-                command = rest.strip()
-                break
+            if sep and name.strip() == process:
+                return rest.strip()
+    return None
+
+
+def run_release(env: dict[str, str], timeout: float = 180.0) -> None:
+    """The Procfile's release step (the database migrations), as a deploy runs it once before
+    starting the web processes."""
+    command = procfile_command("release")
+    if command:
+        path = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        subprocess.run(["bash", "-c", command], cwd=ROOT, env={**os.environ, **env, "PATH": path},
+                       check=True, capture_output=True, timeout=timeout)
+
+
+def procfile_web_command(root: Path = ROOT) -> str:
+    """The command of the Procfile's `web:` process (it reads the port from $PORT). Tests bind
+    loopback only, so a bind to every interface becomes one to 127.0.0.1."""
+    command = procfile_command("web", root) or DEFAULT_WEB_COMMAND
     return command.replace("0.0.0.0:", "127.0.0.1:")
 
 

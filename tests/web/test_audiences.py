@@ -11,9 +11,8 @@ import requests
 
 from tests.web.helpers import audit_rows
 from tests.web.test_bulk_helpers import quick_timeout_config as app_config  # noqa: F401
-from tests.web.test_bulk_helpers import (  # noqa: F401  (empty_204_is_fine, marketer: fixtures)
+from tests.web.test_bulk_helpers import (  # noqa: F401  (marketer: fixture)
     create_profiles,
-    empty_204_is_fine,
     faults,
     let_slow_requests_finish,
     hx_post,
@@ -158,6 +157,14 @@ def test_csv_upload_adds_valid_rows_and_lists_the_rest(app, marketer, talon_sand
     final = audit_rows(app, action="audience.members.add")[-1]
     assert final.summary["added"] == 298 and final.summary["failed"] == 1
     assert final.summary["refused_before_sending"] == 3
+    # the job keeps its page, and every row's outcome can be listed
+    job_url = re.search(r'href="(/audiences/1/jobs/\d+)"', body) or re.search(
+        r'hx-get="(/audiences/1/jobs/\d+)/rows', body)
+    page = marketer.get(job_url.group(1))
+    assert page.status_code == 200 and "Bulk job" in page.get_data(as_text=True)
+    all_rows = marketer.get(job_url.group(1) + "/rows?all=1&page=2",
+                            headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "All 302 rows" in all_rows and "Page 2 of 7" in all_rows
 
 
 @pytest.mark.parametrize("content, message", [
@@ -276,3 +283,19 @@ def test_unknown_and_malformed_audience_ids(marketer):
     assert marketer.get("/audiences/999").status_code == 404
     assert marketer.get("/audiences/abc").status_code == 404
     assert hx_post(marketer, "/audiences/999/rename", {"rename-name": "x"}).status_code == 404
+
+
+def test_an_unreadable_list_is_explained(marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "^/v1/audiences$", "method": "GET", "status": 503})
+    response = marketer.get("/audiences")
+    assert response.status_code == 200
+    assert 'class="inline-error"' in response.get_data(as_text=True)
+
+
+def test_a_list_with_only_bad_ids_sends_nothing_and_says_so(app, marketer, talon_sandbox):
+    body = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-pasted": "<a>\ntwo words"}).get_data(as_text=True)
+    assert 'data-job-status="done"' in body and "0 added" in body and "2 not sent" in body
+    assert sent(talon_sandbox, "POST", "/v2/customer_audiences") == []
+    [entry] = audit_rows(app, action="audience.members.add")
+    assert entry.outcome == "failure" and entry.summary["refused_before_sending"] == 2

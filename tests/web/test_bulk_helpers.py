@@ -2,7 +2,7 @@
 jobs); this module holds no tests itself. Named test_bulk_* because that is the part of
 tests/web the marketing console owns. A test module takes the fixtures by importing them:
 
-    from tests.web.test_bulk_helpers import empty_204_is_fine, marketer  # noqa: F401
+    from tests.web.test_bulk_helpers import marketer  # noqa: F401
     from tests.web.test_bulk_helpers import quick_timeout_config as app_config  # noqa: F401
 """
 
@@ -19,21 +19,6 @@ from tests.conftest import console_config
 # Upstream calls that time out in these tests must do so quickly.
 READ_TIMEOUT = 1.0
 FAULT_SLEEP = 2.5
-
-
-@pytest.fixture(autouse=True)
-def empty_204_is_fine(app):
-    """The spec checker (tests/support/openapi.py) reports every 204 whose spec entry has
-    ``content: {}`` as "Missing response data", though an empty body is what the spec means.
-    Until it is fixed there, drop exactly that false alarm, keeping every other mismatch."""
-    yield
-    from app.talon import talon
-    from tests.support.openapi import SpecRecorder
-
-    for hook in talon.http.hooks["response"]:
-        if isinstance(hook, SpecRecorder):
-            hook.mismatches = [m for m in hook.mismatches
-                               if not (" -> 204: " in m and "Missing response data" in m)]
 
 
 @pytest.fixture

@@ -124,6 +124,8 @@ def test_bad_input_gets_a_field_error_and_sends_nothing(marketer, talon_sandbox,
     ({"items-0-quantity": "99999999999"}, "Number must be between 1 and 10000"),
     ({"items-0-price": "-1"}, "Number must be between 0"),
     ({"items-0-price": "abc"}, "Not a valid decimal"),
+    ({"items-0-price": "sNaN"}, "Not a valid decimal"),
+    ({"items-0-price": "Infinity"}, "Not a valid decimal"),
     ({"items-0-sku": "<b>shoe</b>"}, "plain text"),
     ({"items-0-sku": "", "items-0-price": "10"}, "Give the SKU"),
     ({"items-0-sku": "", "items-0-quantity": "", "items-0-price": "", "items-0-category": ""},
@@ -220,6 +222,7 @@ def test_saving_needs_a_name_and_a_suite(marketer, fields, message):
     ("effects", "set-discount", "not an effect type"),
     ("coupons_rejected", "BF30 not one word", "one word"),
     ("name", "<i>x</i>", "plain text"),
+    ("tolerance", "sNaN", "Not a valid decimal"),
 ])
 def test_expectations_are_checked(marketer, field, value, message):
     case_id = save_case(marketer, "A case", coupon_codes="SUMMER20", new_suite_name="S",
@@ -322,3 +325,27 @@ def test_only_marketers_and_admins_use_the_bench(app, login_as):
     assert hx_post(agent, BENCH, bench_form()).status_code == 403
     assert login_as("admin").get(BENCH).status_code == 200
     assert [e.outcome for e in audit_rows(app, action="permission.refused")] == ["refused", "refused"]
+
+
+def test_the_bench_survives_an_unreadable_campaign_list(marketer, talon_sandbox):
+    from tests.web.test_bulk_helpers import faults
+
+    faults(talon_sandbox, {"path": "/v1/applications/1/campaigns$", "method": "GET", "status": 503})
+    page = marketer.get(BENCH)
+    assert page.status_code == 200
+    assert "The campaigns could not be listed" in page.get_data(as_text=True)
+    response = hx_post(marketer, BENCH, bench_form())
+    assert response.status_code == 502
+    log = requests.get(f"{talon_sandbox.url}/sandbox/requests", timeout=10).json()["requests"]
+    assert not [r for r in log if r["path"].startswith("/v2/customer_sessions/")]
+
+
+def test_a_failed_dry_run_is_reported_not_hidden(app, marketer, talon_sandbox):
+    from tests.web.test_bulk_helpers import faults
+
+    faults(talon_sandbox, {"path": "^/v2/customer_sessions/testbench-", "status": 500})
+    response = hx_post(marketer, BENCH, bench_form())
+    body = response.get_data(as_text=True)
+    assert response.status_code == 502 and "The dry run failed" in body
+    [entry] = audit_rows(app, action="campaign.test_bench.run")
+    assert (entry.outcome, entry.upstream_status, entry.dry_run) == ("failure", 500, True)

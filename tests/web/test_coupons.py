@@ -10,8 +10,7 @@ import pytest
 
 from tests.web.helpers import audit_rows
 from tests.web.test_bulk_helpers import quick_timeout_config as app_config  # noqa: F401
-from tests.web.test_bulk_helpers import (  # noqa: F401  (empty_204_is_fine, marketer: fixtures)
-    empty_204_is_fine,
+from tests.web.test_bulk_helpers import (  # noqa: F401  (marketer: fixture)
     faults,
     hx_post,
     let_slow_requests_finish,
@@ -168,3 +167,12 @@ def test_manager_cannot_reserve_in_bulk(login_as):
     assert hx_post(manager, "/coupons/SUMMER20/reservations",
                    {"reservations-action": "reserve",
                     "reservations-profile_id": "cust-0002"}).status_code == 403
+
+
+def test_a_failing_section_does_not_blank_the_page(marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "customerprofiles", "method": "GET", "status": 503})
+    response = marketer.get("/coupons/VIPONLY-001")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "mandatory (hard)" in body  # the facts still show
+    assert 'class="inline-error"' in body and "Try again" in body

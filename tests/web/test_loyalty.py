@@ -377,3 +377,30 @@ def test_link_that_times_out_may_have_happened(login_as, app, talon_sandbox, app
     assert len(link_calls(talon_sandbox)) == 1, "never sent twice"
     entry = audit_rows(app, action="loyalty_card.link")[-1]
     assert entry.outcome == "unknown"
+
+
+@pytest.mark.parametrize("app_config", [{"TALON_READ_TIMEOUT": 0.5}], indirect=True)
+def test_generate_that_times_out_is_not_sent_again_by_the_same_form(login_as, app, talon_sandbox, app_config):
+    inject(talon_sandbox, {"path": "^/v1/loyalty_programs/1/cards$", "method": "POST", "timeout": True,
+                           "timeoutSeconds": 1.5, "count": 1})
+    client = login_as("manager")
+    first = generate(client, identifier="4000-9100", submission="d" * 32)
+    assert "It may have happened: re-check" in visible_text(first.get_data(as_text=True))
+    time.sleep(1.5)
+    again = generate(client, identifier="4000-9100", submission="d" * 32)
+    assert again.status_code == 409
+    assert "sent already and Talon.One has not confirmed it" in visible_text(again.get_data(as_text=True))
+    creates = [e for e in upstream_changes(talon_sandbox) if e["path"] == "/v1/loyalty_programs/1/cards"]
+    assert len(creates) == 1
+    assert [e.outcome for e in audit_rows(app, action="loyalty_card.generate")] == ["unknown"]
+
+
+def test_transaction_pages_keep_their_filters(login_as):
+    client = login_as("agent")
+    html = client.get(card_url("4000-0001") + "/transactions",
+                      query_string={"type": "session", "page": 2}).get_data(as_text=True)
+    previous = re.search(r'<a href="([^"]+)" hx-get="[^"]+" rel="prev">', html).group(1)
+    assert "type=session" in previous and "page=1" in previous
+    for tampered in ("0", "-3", "abc", "99999999"):
+        response = client.get(card_url("4000-0001") + f"/transactions?page={tampered}")
+        assert response.status_code == 200 and "<table" in response.get_data(as_text=True)

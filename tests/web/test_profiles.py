@@ -14,23 +14,6 @@ from tests.web.helpers import audit_rows
 ALICE = "cust-0001"
 
 
-@pytest.fixture
-def app(app_config):
-    """tests/conftest.py's `app`, with the sandbox suite's one tolerance (tests/sandbox/conftest.py):
-    the spec declares `content: {}` on 204 answers such as deleteCustomerData's, and the checker
-    would then demand a body that HTTP forbids for a 204."""
-    from app.talon import talon
-    from tests.conftest import make_console
-    from tests.sandbox.conftest import SpecChecked
-
-    console = make_console(app_config)
-    recorder = SpecChecked()
-    talon.http.hooks["response"].append(recorder)
-    yield console
-    talon.http.hooks["response"].remove(recorder)
-    assert not recorder.mismatches, "exchanges broke the spec:\n" + "\n".join(recorder.mismatches[:10])
-
-
 def profile_of(sandbox, integration_id: str) -> dict | None:
     response = requests.get(f"{sandbox.url}/v1/applications/1/customers", timeout=10,
                             params={"integrationId": integration_id},

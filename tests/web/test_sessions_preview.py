@@ -146,5 +146,5 @@ def test_a_failed_preview_is_explained_and_audited(agent, upstream, app, rule, s
     assert 'value="SUMMER20"' in response.get_data(as_text=True) or "SUMMER20</textarea>" in response.get_data(as_text=True)
     [entry] = audit_rows(app, action="session.preview")
     assert entry.dry_run and entry.outcome == "failure"
-    upstream.wait_for("PUT", PUT)
+    upstream.wait_for("PUT", PUT, dry_runs=True)
     assert upstream.state(SESSION) == "closed"

@@ -62,13 +62,14 @@ class Upstream:
     def state(self, session_id: str) -> str:
         return self.session(session_id)["customerSession"]["state"]
 
-    def wait_for(self, method: str, path: str, count: int = 1, seconds: float = 10.0) -> list[dict]:
-        """Wait until ``count`` changes (not dry runs) like this were answered: the sandbox logs
-        a request when it answers, so one it is still sleeping on (a timeout fault) shows up
-        late."""
+    def wait_for(self, method: str, path: str, count: int = 1, seconds: float = 10.0, *,
+                 dry_runs: bool = False) -> list[dict]:
+        """Wait until ``count`` changes (or, with ``dry_runs``, any requests) like this were
+        answered: the sandbox logs a request when it answers, so one it is still sleeping on
+        (a timeout fault) shows up late."""
         deadline = time.monotonic() + seconds
         while True:
-            answered = self.changes(method, path)
+            answered = self.log(method, path) if dry_runs else self.changes(method, path)
             if len(answered) >= count or time.monotonic() > deadline:
                 return answered
             time.sleep(0.1)
