@@ -49,6 +49,12 @@ PERMISSIONS: dict[str, Permission] = {
         "audiences: create, rename, delete, memberships, attributes", _roles("marketer", "admin")),
     "loyalty_cards": Permission(
         "loyalty: generate card, link or unlink a profile", _roles("agent", "manager", "admin")),
+    # Not in DESIGN.md's first table: support fixes a customer's details and hands out referral
+    # codes on the phone, so agents hold both; marketers run referral programmes.
+    "profile_edit": Permission(
+        "edit a customer's profile attributes", _roles("agent", "manager", "admin")),
+    "referrals": Permission(
+        "create a referral code for a customer", _roles("agent", "marketer", "admin")),
     "delete_customer_data": Permission("delete a customer's personal data", _roles("admin")),
     "audit": Permission("audit log", _roles("manager", "admin")),
     "staff_accounts": Permission("staff accounts", _roles("admin")),

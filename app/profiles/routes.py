@@ -36,10 +36,8 @@ from .upstream import claim_submission, navigate, send_change, settle_submission
 
 bp = Blueprint("profiles", __name__, template_folder="templates")
 
-# app.permissions has no entries of their own for these yet (see the issue 7 report); they are
-# customer-data changes like audience memberships, so they follow the `audiences` permission.
-EDIT_PROFILE = "audiences"
-CREATE_REFERRAL = "audiences"
+EDIT_PROFILE = "profile_edit"
+CREATE_REFERRAL = "referrals"
 
 HISTORY_PAGE_SIZE = 10
 TARGET_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")

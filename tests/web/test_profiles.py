@@ -120,10 +120,18 @@ def test_unknown_and_malformed_profiles_are_404(login_as):
     assert client.get("/customers/%3Cb%3E/profile").status_code == 404
 
 
-def test_agent_cannot_edit_attributes(login_as, talon_sandbox):
-    client = login_as("agent")
+def test_marketer_cannot_edit_attributes(login_as, talon_sandbox):
+    client = login_as("marketer")
     assert client.get(f"/customers/{ALICE}/profile").status_code == 403
     assert client.post(f"/customers/{ALICE}/profile", data={"csrf_token": client.csrf, "save": "1"}).status_code == 403
+    assert upstream_changes(talon_sandbox) == []
+
+
+def test_manager_cannot_create_referral_codes(login_as, talon_sandbox):
+    client = login_as("manager")
+    assert client.get(f"/customers/{ALICE}/referrals/new").status_code == 403
+    assert referral(client).status_code == 403
+    assert upstream_changes(talon_sandbox) == []
 
 
 # -- audiences --------------------------------------------------------------------------------
