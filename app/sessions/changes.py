@@ -65,6 +65,9 @@ def apply_once(
     if claim.outcome == once.COMPLETED:
         return ChangeOutcome(record=claim.record)
     if claim.outcome == once.CONFLICT:
+        audit(AUDIT_ACTIONS[kind], session_id, {**audit_summary, "form_key": key, "refused":
+              "the form's key was already used for a different request"}, outcome="refused",
+              upstream_status=None)
         return ChangeOutcome(status=409, message=(
             f"This form was already used for a different {kind}. {what} you see now was not "
             "sent. Reload the page to start again with a fresh form."))

@@ -66,6 +66,8 @@ def return_items(session_id: str):
         return render_template("sessions/return.html", **page)
     if once.status_of(earlier) == once.DONE:
         # The form was sent already, and now asks for something else: start a fresh form.
+        audit("session.return", session_id, {"form_key": key, "refused": "the form's return was "
+              "already confirmed; it now asked for other items"}, outcome="refused", upstream_status=None)
         page.update(used_key=key, message=(
             "This form's return was already confirmed. Nothing more was sent. To return more "
             "items, use the fresh form below."))

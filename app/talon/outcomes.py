@@ -131,11 +131,17 @@ def _success(resp: requests.Response, attempt: Attempt) -> ApiResponse | Failure
     try:
         data = decode_json(content)
     except ValueError:
-        return Failure(
-            TalonMalformedResponse("Talon.One answered with a body that is not valid JSON",
-                                   status=resp.status_code, **attempt.where()),
-            retry=False,
-        )
+        if attempt.may_change:
+            # A 2xx to a change means Talon.One took it; only its answer is lost. Calling that
+            # "unavailable" would tell staff nothing changed, so it is an unknown outcome.
+            error: TalonError = TalonOutcomeUnknown(
+                f"Talon.One accepted the change (HTTP {resp.status_code}) but its answer could "
+                "not be read; re-check before trying again", status=resp.status_code,
+                **attempt.where())
+        else:
+            error = TalonMalformedResponse("Talon.One answered with a body that is not valid JSON",
+                                           status=resp.status_code, **attempt.where())
+        return Failure(error, retry=False)
     return ApiResponse(resp.status_code, data, attempt.request_id)
 
 

@@ -222,6 +222,16 @@ def test_malformed_json_body_is_unavailable_not_a_crash(stub, make_service):
     assert isinstance(caught.value, TalonUnavailable)
 
 
+def test_unreadable_answer_to_a_change_is_an_unknown_outcome(stub, make_service):
+    # The 2xx says Talon.One took the change; telling staff "nothing changed" would be wrong.
+    service = make_service(retries=0)
+    stub.queue(SESSION, Reply(200, '{"customerSession": {"integr', {"Content-Type": "application/json"}))
+    with pytest.raises(TalonOutcomeUnknown) as caught:
+        service.integration.update_customer_session("s1", state="closed")
+    assert caught.value.status == 200
+    assert len(stub.received) == 1
+
+
 def test_wrong_json_shape_is_malformed_not_a_crash(stub, make_service):
     service = make_service(retries=0)
     stub.queue("/v1/applications/1/campaigns", Reply(200, ["not", "an", "object"]))

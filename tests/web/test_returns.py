@@ -151,7 +151,7 @@ def test_confirm_returns_once_and_a_replay_shows_the_same_result(agent, upstream
     assert entry.summary["new_state"] == "partially_returned"
 
 
-def test_the_same_form_asking_for_other_items_is_not_sent(agent, upstream):
+def test_the_same_form_asking_for_other_items_is_not_sent(agent, upstream, app):
     key = new_key(agent)
     assert post_return(agent, {1: "1"}, key=key).status_code == 303
     response = post_return(agent, {0: "1"}, key=key)
@@ -159,6 +159,19 @@ def test_the_same_form_asking_for_other_items_is_not_sent(agent, upstream):
     assert "already confirmed" in text(response)
     assert form_key(response) != key
     assert len(upstream.changes("POST", RETURNS)) == 1
+    assert [e.outcome for e in audit_rows(app, action="session.return")] == ["success", "refused"]
+
+
+def test_a_form_that_timed_out_cannot_be_resent_for_other_items(agent, upstream, app):
+    key = new_key(agent)
+    upstream.fault(RETURNS, "POST", count=1, **SLOW_ANSWER)
+    assert post_return(agent, {1: "1"}, key=key).status_code == 504
+    upstream.wait_for("POST", RETURNS)
+    response = post_return(agent, {1: "2"}, key=key)  # the agent "corrects" the quantity
+    assert response.status_code == 409
+    assert "already used for a different return" in text(response)
+    assert len(upstream.changes("POST", RETURNS)) == 1
+    assert [e.outcome for e in audit_rows(app, action="session.return")] == ["unknown", "refused"]
 
 
 def test_a_concurrent_double_submit_returns_once(agent, login_as, upstream, talon_sandbox):
