@@ -1,4 +1,5 @@
-"""The customer page's inputs: the profile ID in the URL and the sessions filter."""
+"""The customer page's sessions filter (the profile ID in the URL is checked by
+app.search.identifiers)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,8 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from .sections import SESSION_STATES, SessionFilter
 
-# Talon.One integration IDs are free text up to 1000 characters; the console takes printable
-# ones without spaces or markup, up to 255 (what the audit log and recent views keep whole).
-INTEGRATION_ID_LIMIT = 255
-INTEGRATION_ID = re.compile(r"^[^\s<>\"'`\\\x00-\x1f\x7f]+$")
 STORE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 MAX_PAGE = 1000
-
-
-def integration_id_problem(value: str) -> str | None:
-    """None when ``value`` can be a profile or session integration ID, else what is wrong."""
-    if not value:
-        return "The ID is empty."
-    if len(value) > INTEGRATION_ID_LIMIT:
-        return f"An ID has at most {INTEGRATION_ID_LIMIT} characters (this one has {len(value)})."
-    if not INTEGRATION_ID.match(value):
-        return "An ID cannot contain spaces, quotes, markup (< >) or control characters."
-    return None
 
 
 class SessionFilterForm(FlaskForm):

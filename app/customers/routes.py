@@ -14,7 +14,8 @@ from ..permissions import require
 from ..search.recent import remember
 from ..templating import wants_partial
 from . import sections
-from .forms import SessionFilterForm, integration_id_problem
+from ..search.identifiers import integration_id_problem
+from .forms import SessionFilterForm
 
 bp = Blueprint("customers", __name__, template_folder="templates")
 

@@ -72,4 +72,4 @@ def result(session_id: str, key: str):
         abort(404, description="There is no result with this key for this session. It may have "
                                "been made on another console, or the link is incomplete.")
     return render_template("sessions/result.html", session_id=session_id, key=key,
-                           result=session_view.stored_result(record), wording=session_view.wording_for(()))
+                           result=session_view.stored_result(record))
