@@ -29,6 +29,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -61,6 +63,7 @@ class Flow:
     page_bytes: list[int] = field(default_factory=list)
     swap_bytes: list[int] = field(default_factory=list)
     static_bytes_cold: int = 0
+    upstream_calls: int = 0
 
 
 class Traffic:
@@ -125,6 +128,11 @@ def search_to_customer(page, base_url: str, ids) -> float:
     return wait_complete(page)
 
 
+def customer_page(page, base_url: str, ids) -> float:
+    page.goto(f"{base_url}/customers/{ids.profile}")
+    return wait_complete(page)
+
+
 def session_page(page, base_url: str, ids) -> float:
     page.goto(f"{base_url}/sessions/{ids.closed_session}")
     return wait_complete(page)
@@ -152,6 +160,7 @@ def return_preview(page, base_url: str, ids) -> float:
 
 FLOWS = {
     "search -> customer page": search_to_customer,
+    "customer page (opened directly)": customer_page,
     "session page": session_page,
     "dry-run preview result": dry_run_preview,
     "return preview": return_preview,
@@ -188,6 +197,8 @@ def run(latency_ms: float, runs: int) -> dict:
                 sandbox.reset()  # the same data every time: the return preview needs a closed session
                 elapsed = measure(page, console.url, ids)
                 record_bytes(flows[name], traffic, cold=run_index == 0)
+                flows[name].upstream_calls = len(requests.get(f"{sandbox.url}/sandbox/requests", timeout=30).json()
+                                                 .get("requests", []))
                 if run_index > 0:
                     flows[name].times_ms.append(elapsed)
         browser.close()
@@ -206,6 +217,7 @@ def summary(flows: dict[str, Flow], latency_ms: float) -> dict:
             "page_bytes_median": int(statistics.median(flow.page_bytes[1:] or flow.page_bytes)),
             "htmx_swap_bytes": sorted(set(flow.swap_bytes))[:10],
             "static_bytes_cold": flow.static_bytes_cold,
+            "upstream_calls": flow.upstream_calls,
         }
     return out
 
@@ -227,10 +239,10 @@ def main(argv: list[str] | None = None) -> None:
     result["shipped_js_css_gzipped_total"] = sum(result["shipped_js_css_gzipped_bytes"].values())
     print(f"machine: {result['machine']}")
     print(f"L = {args.latency_ms:g} ms, {args.runs} runs after one warm-up")
-    print(f"{'flow':28} {'median':>9} {'max':>9} {'x L':>6} {'page bytes':>11}  htmx swaps (bytes)")
+    print(f"{'flow':32} {'median':>9} {'max':>9} {'x L':>6} {'calls':>6} {'page bytes':>11}  htmx swaps (bytes)")
     for name, row in result["flows"].items():
-        print(f"{name:28} {row['median_ms']:>7.0f}ms {row['max_ms']:>7.0f}ms {row['ratio_to_L']:>6.2f} "
-              f"{row['page_bytes_median']:>11}  {row['htmx_swap_bytes']}")
+        print(f"{name:32} {row['median_ms']:>7.0f}ms {row['max_ms']:>7.0f}ms {row['ratio_to_L']:>6.2f} "
+              f"{row['upstream_calls']:>6} {row['page_bytes_median']:>11}  {row['htmx_swap_bytes']}")
     print(f"static files on a cold first visit: "
           f"{max(r['static_bytes_cold'] for r in result['flows'].values())} bytes")
     print(f"shipped JS + CSS, gzipped: {result['shipped_js_css_gzipped_total']} bytes")

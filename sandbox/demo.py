@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from sandbox.demo_campaigns import DEMO_ACHIEVEMENTS, DEMO_CAMPAIGNS, DEMO_COUPONS, DEMO_LOYALTY_PROGRAMS
-from sandbox.demo_people import PRODUCTS, PROFILE_COUNT, STORES, cart, line, person, profile_id
-from sandbox.models import coupons, loyalty, referrals, returns, sessions
+from sandbox.demo_people import CITIES, PRODUCTS, PROFILE_COUNT, STORES, cart, line, person, profile_id
+from sandbox.models import attributes, coupons, loyalty, referrals, returns, sessions
 from sandbox.models.common import ts
 from sandbox.store import Store
 
@@ -34,6 +34,19 @@ REFERRAL_ADVOCATES = {1: "REF-ALICE", 2: "REF-OLGA", 3: "REF-BRUNO", 4: "REF-IDA
 FRIEND_REFERRALS = {50: "REF-ALICE", 51: "REF-ALICE", 52: "REF-OLGA", 53: "REF-BRUNO", 54: "REF-IDA",
                     55: "REF-PAUL", 56: "REF-CLARA", 57: "REF-OLGA", 58: "REF-BRUNO", 59: "REF-ALICE"}
 GIVEAWAY_CODES = 20
+# The custom attributes the demo data uses, declared as in Talon.One's Campaign Manager:
+# (entity, name, type, title, description, suggestions). ShoeSize and Tier are declared but not
+# set on any demo profile, so a new attribute can be added with its declared type.
+ATTRIBUTES = [
+    ("CustomerProfile", "Name", "string", "Name", "The customer's full name", []),
+    ("CustomerProfile", "Email", "string", "Email", "The customer's e-mail address", []),
+    ("CustomerProfile", "City", "string", "City", "Where the customer lives", CITIES),
+    ("CustomerProfile", "BirthDate", "time", "Birth date", "The customer's date of birth", []),
+    ("CustomerProfile", "Newsletter", "boolean", "Newsletter", "Subscribed to the newsletter", []),
+    ("CustomerProfile", "ShoeSize", "number", "Shoe size", "EU shoe size", []),
+    ("CustomerProfile", "Tier", "string", "Tier", "Customer tier", ["bronze", "silver", "gold"]),
+    ("CustomerSession", "channel", "string", "Channel", "Where the order was placed", ["store", "web", "app"]),
+]
 RNG_SEED = 20250106
 
 
@@ -92,6 +105,8 @@ def _static_records(store: Store, start: datetime) -> None:
             definition = {k: v for k, v in achievement.items() if k not in ("id", "campaignId")}
             tx.insert("achievements", id=achievement["id"], campaign_id=achievement["campaignId"],
                       created=ts(start), definition=definition)
+        for entity, name, kind, title, description, suggestions in ATTRIBUTES:
+            attributes.create(tx, entity, name, kind, title, description, suggestions)
         for audience_id, name in AUDIENCES.items():
             tx.insert("audiences", id=audience_id, name=name, created=ts(start), last_update=ts(start))
         tx.insert("catalogs", id=1, name="main", description="Everything the demo shops sell", version=1,

@@ -273,3 +273,17 @@ CREATE TABLE catalog_items (
     product TEXT,
     PRIMARY KEY (catalog_id, sku)
 );
+
+-- Custom attribute definitions (the Management API's Attribute): account-wide, per entity.
+CREATE TABLE attributes (
+    id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,              -- CustomerProfile | CustomerSession | CartItem | ...
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    type TEXT NOT NULL,                -- string | number | boolean | time | (list string) | ...
+    description TEXT NOT NULL,
+    suggestions TEXT NOT NULL DEFAULT '[]',
+    editable INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL,
+    UNIQUE (entity, name)
+);

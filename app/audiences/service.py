@@ -10,18 +10,16 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..talon import talon
+from ..talon.errors import TalonNotFound
 from ..talon.models import Audience, BulkResult, Page
 from .jobs import Operation, register
 
-# Counting members pages through them (the service layer has no getAudiencesAnalytics yet), so a
-# count stops here and says "at least".
-COUNT_CAP = 20_000
-COUNT_PAGE = 1000
 MEMBERS_PER_PAGE = 50
 
 
 def find_audience(audience_id: int) -> Audience | None:
-    """The audience with this ID (the Management API lists audiences but reads none by ID)."""
+    """The audience with this ID. The Management API reads no single audience (the spec has no
+    such operation), so this goes through the list."""
     for audience in talon.management.iterate(talon.management.list_audiences, limit=10_000):
         if audience.id == audience_id:
             return audience
@@ -35,18 +33,17 @@ def all_audiences() -> list[Audience]:
 @dataclass(frozen=True)
 class MemberCount:
     count: int
-    capped: bool  # True: there are at least `count` members
 
     def __str__(self) -> str:
-        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+        return f"{self.count:,}"
 
 
 def member_count(audience_id: int) -> MemberCount:
-    counted = 0
-    for _ in talon.management.iterate(talon.management.list_audience_members, page_size=COUNT_PAGE,
-                                      limit=COUNT_CAP + 1, audience_id=audience_id):
-        counted += 1
-    return MemberCount(min(counted, COUNT_CAP), counted > COUNT_CAP)
+    """Talon.One's own count (getAudiencesAnalytics): one call, however large the audience."""
+    counts = talon.management.get_audience_analytics([audience_id])
+    if audience_id not in counts:
+        raise TalonNotFound(f"Talon.One has no member count for audience {audience_id}.")
+    return MemberCount(counts[audience_id])
 
 
 def member_page(audience_id: int, page: int) -> Page:

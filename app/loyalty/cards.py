@@ -20,7 +20,11 @@ ALL_PROGRAMS = 0
 
 def audit_id(card: LoyaltyCard) -> str:
     """How the audit log names a card (target_type "loyalty_card"): program and identifier."""
-    return f"{card.program_id}/{card.identifier}"
+    return card_audit_id(card.program_id, card.identifier)
+
+
+def card_audit_id(program_id: int, identifier: str) -> str:
+    return f"{program_id}/{identifier}"
 
 
 def state_of(card: LoyaltyCard) -> str:
@@ -169,6 +173,5 @@ def generated_message(card: LoyaltyCard, form) -> str:
         text += f" and linked to {form.profile_id.data}"
     text += "."
     if form.replaces.data:
-        text += (f" It replaces {form.replaces.data}: unlink the old card's profiles on its page "
-                 f"so it is no longer used.")
+        text += f" It replaces {form.replaces.data}, which is now blocked (“Replaced by {card.identifier}”)."
     return text

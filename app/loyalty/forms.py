@@ -1,18 +1,19 @@
-"""Forms of the loyalty pages: card search, link (look up, then confirm), unlink, generate, and
-the filters of the points and transaction lists (read from the query string, no CSRF)."""
+"""Forms of the loyalty pages: card search, link (look up, then confirm), unlink, generate,
+block and unblock, and the filters of the points and transaction lists (read from the query string, no CSRF)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
-from ..profiles.identifiers import CardIdentifier, ProfileId, SessionId
+from ..profiles.identifiers import CardIdentifier, ProfileId, SafeText, SessionId
 from ..profiles.upstream import new_submission_key
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
 MAX_PAGE = 10_000
+BLOCK_REASON_MAX = 200
 
 
 def page_number(args) -> int:
@@ -89,6 +90,22 @@ class GenerateCardForm(FlaskForm):
     def validate_replaces(self, field) -> None:
         if field.data and field.data == self.identifier.data:
             raise ValidationError("A card cannot replace itself.")
+
+
+class BlockCardForm(FlaskForm):
+    reason = StringField(
+        "Reason", filters=[strip],
+        validators=[DataRequired("Say why the card is blocked, such as “Reported lost by the customer”."),
+                    SafeText(BLOCK_REASON_MAX)],
+        description=f"Shown on the card and kept in Talon.One (at most {BLOCK_REASON_MAX} characters).",
+        render_kw={"autocomplete": "off", "placeholder": "Reported lost by the customer"})
+    confirm = BooleanField("Block it: the card stops earning and spending points and cannot be linked",
+                           validators=[DataRequired("Tick the box to block the card.")])
+
+
+class UnblockCardForm(FlaskForm):
+    confirm = BooleanField("Unblock it: the card becomes active and earns points again",
+                           validators=[DataRequired("Tick the box to unblock the card.")])
 
 
 class PointsFilterForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Management API reads: the lists the Integration API cannot give (sessions of a profile,
-customers, campaigns, coupons, audiences and members, loyalty programs and cards, events).
+customers, campaigns, coupons, audiences and member counts, attribute definitions, loyalty
+programs and cards, events), and one change: a loyalty card's status (block, unblock).
 
 List methods return one ``Page``; ``iterate(method, **filters)`` follows the pages.
 """
@@ -9,12 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .client import MANAGEMENT, Transport
 from .errors import TalonNotFound
+from .integration_loyalty import card_path
 from .models import (
+    Attribute,
     Audience,
+    AudienceAnalytics,
     Campaign,
     Coupon,
     CustomerProfile,
@@ -26,10 +30,11 @@ from .models import (
     build,
     builder,
 )
-from .paging import iterate_pages
-from .wireformat import rfc3339, segment
+from .paging import chunks, iterate_pages
+from .wireformat import csv, drop_none, rfc3339
 
 MAX_PAGE_SIZE = 1000  # every Management list's pageSize maximum in the spec
+ANALYTICS_IDS_PER_CALL = 100  # audienceIds travel in the query string: keep the URL short
 CAMPAIGN_NAMES_TTL = 60.0
 
 
@@ -225,6 +230,33 @@ class ManagementApi:
         path = f"/v1/audiences/{int(audience_id)}/memberships"
         return self._page(path, params, builder(CustomerProfile), skip, page_size)
 
+    def get_audience_analytics(self, audience_ids: Iterable[int]) -> dict[int, int]:
+        """``{audience ID: member count}`` (getAudiencesAnalytics), one call per hundred IDs.
+        Audiences Talon.One does not know are absent from the answer."""
+        counts: dict[int, int] = {}
+        for chunk in chunks(list(dict.fromkeys(int(i) for i in audience_ids)), ANALYTICS_IDS_PER_CALL):
+            data = self._get("/v1/audiences/analytics", {"audienceIds": csv(chunk)})
+            for row in Page.from_response(data, builder(AudienceAnalytics)):
+                if row.audience_id is not None:
+                    counts[row.audience_id] = row.members_count or 0
+        return counts
+
+    # -- attributes -----------------------------------------------------------------------
+
+    def list_attributes(
+        self,
+        entity: str | None = None,
+        *,
+        type: str | None = None,
+        search: str | None = None,
+        sort: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        skip: int = 0,
+    ) -> Page[Attribute]:
+        """Custom attribute definitions (getAttributes), e.g. ``entity="CustomerProfile"``."""
+        params = {"entity": entity, "type": type, "search": search, "sort": sort}
+        return self._page("/v1/attributes", params, builder(Attribute), skip, page_size)
+
     # -- loyalty --------------------------------------------------------------------------
 
     def list_loyalty_programs(self) -> Page[LoyaltyProgram]:
@@ -250,8 +282,17 @@ class ManagementApi:
         return self._page(path, params, builder(LoyaltyCard), skip, page_size)
 
     def get_loyalty_card(self, loyalty_program_id: int, loyalty_card_id: str) -> LoyaltyCard:
-        path = f"/v1/loyalty_programs/{int(loyalty_program_id)}/cards/{segment(loyalty_card_id)}"
-        return build(LoyaltyCard, self._get(path))
+        return build(LoyaltyCard, self._get(card_path(loyalty_program_id, loyalty_card_id)))
+
+    def update_loyalty_card(
+        self, loyalty_program_id: int, loyalty_card_id: str, *, status: str,
+        block_reason: str | None = None,
+    ) -> LoyaltyCard:
+        """Set a card's status (updateLoyaltyCard); ``inactive`` with a ``block_reason`` blocks
+        it, ``active`` lifts a block. A change: sent once, never retried."""
+        body = drop_none({"status": status, "blockReason": block_reason})
+        path = card_path(loyalty_program_id, loyalty_card_id)
+        return build(LoyaltyCard, self._t.call(MANAGEMENT, "PUT", path, json=body).data)
 
     # -- events ---------------------------------------------------------------------------
 

@@ -394,6 +394,38 @@ class Audience:
     extra: dict = field(default_factory=dict)
 
 
+@wire
+@dataclass(frozen=True, slots=True)
+class AudienceAnalytics:
+    """One audience's member count (getAudiencesAnalytics)."""
+
+    audience_id: int | None = None
+    members_count: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# -- attributes ----------------------------------------------------------------------------
+
+
+@wire(convert={"suggestions": _list_of(str)})
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A custom attribute's definition (getAttributes): which entity has it, under which
+    name, of which type (string, number, boolean, time, (list string), location, ...)."""
+
+    name: str = ""
+    entity: str = ""
+    type: str = ""
+    title: str = ""
+    description: str = ""
+    id: int | None = None
+    created: datetime | None = None
+    account_id: int | None = None
+    suggestions: tuple[str, ...] = ()
+    editable: bool | None = None
+    extra: dict = field(default_factory=dict)
+
+
 # -- loyalty -------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from sandbox.clock import parse_rfc3339
 from sandbox.db import load
 from sandbox.engine import campaign_frontend_state
 from sandbox.errors import InvalidRequest, NotFound
-from sandbox.models import audiences, campaigns, coupons, events, loyalty, profiles, sessions
+from sandbox.models import attributes, audiences, campaigns, coupons, events, loyalty, profiles, sessions
 from sandbox.models.common import page, ts
 
 routes = Routes()
@@ -304,6 +304,30 @@ def getAudiences(ctx: Context, request: Request):
     return 200, _window(query, rows, total=with_total)
 
 
+def _ids(query: Query, name: str) -> list[int]:
+    """A required comma-separated list of integer IDs (the spec types it as one string)."""
+    values = query.many(name)
+    if not values:
+        raise InvalidRequest(f"{name} is required: one or more IDs separated by commas", parameter=name)
+    return [path_int(value, name) for value in values]
+
+
+@routes.add("GET", "/v1/audiences/analytics", MANAGEMENT)
+def getAudiencesAnalytics(ctx: Context, request: Request):
+    """Member counts of the listed audiences; IDs of audiences that do not exist are left out."""
+    query = Query(request)
+    audience_ids = _ids(query, "audienceIds")
+    wanted = query.text("sort") or "audienceId"
+    field = wanted.lstrip("-")
+    if field not in ("audienceId", "membersCount"):
+        raise InvalidRequest(f"Cannot sort by {field!r}; sortable: audienceId, membersCount", parameter="sort")
+    with ctx.store.read() as tx:
+        counts = audiences.member_counts(tx, audience_ids)
+    rows = [{"audienceId": audience_id, "membersCount": members} for audience_id, members in counts.items()]
+    rows.sort(key=lambda row: (row[field], row["audienceId"]), reverse=wanted.startswith("-"))
+    return 200, {"hasMore": False, "data": rows}
+
+
 @routes.add("GET", "/v1/audiences/<audienceId>/memberships", MANAGEMENT)
 def getAudienceMemberships(ctx: Context, request: Request, audienceId: str):
     audience_id = path_int(audienceId, "audienceId")
@@ -362,6 +386,47 @@ def getLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyalt
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
     with ctx.store.read() as tx:
         return 200, loyalty.as_card(tx, loyalty.require_card(tx, program_id, loyaltyCardId))
+
+
+UPDATE_CARD = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["active", "inactive"]},
+        "blockReason": {"type": "string", "maxLength": 1000},
+    },
+}
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>", MANAGEMENT)
+def updateLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
+    """Status and blockReason: the spec's UpdateLoyaltyCard (its path names a request schema with
+    status only; Talon.One takes blockReason there too, and blocks the card with it)."""
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, UPDATE_CARD)
+    with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
+        return 200, loyalty.update_card(tx, program_id, loyaltyCardId, body["status"], body.get("blockReason"))
+
+
+# --- attributes ------------------------------------------------------------------------------------
+
+
+@routes.add("GET", "/v1/attributes", MANAGEMENT)
+def getAttributes(ctx: Context, request: Request):
+    query = Query(request)
+    application_ids = query.many("applicationIds")
+    filters = {
+        "entity": query.text("entity"), "type": query.text("type"),
+        "kind": query.text("kind", choices=("builtin", "custom")), "search": query.text("search"),
+        "application_ids": None if application_ids is None else
+        [path_int(value, "applicationIds") for value in application_ids],
+    }
+    order = _sort(query, {"id": "id", "name": "name", "entity": "entity", "type": "type", "created": "created"})
+    paging = query.paging()
+    with ctx.store.read() as tx:
+        rows = attributes.listing(tx, order=order, **filters)
+    # The spec's answer has totalResultSize and no hasMore.
+    return 200, {"totalResultSize": len(rows), "data": rows[paging["skip"]:paging["skip"] + paging["pageSize"]]}
 
 
 # --- events ----------------------------------------------------------------------------------------

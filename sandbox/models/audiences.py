@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from sandbox.db import Tx, load
+from sandbox.db import Tx, dump, load
 from sandbox.errors import Conflict, InvalidRequest, NotFound
 from sandbox.models import campaigns, profiles
 from sandbox.models.common import drop_none, ts
@@ -127,3 +127,12 @@ def members(tx: Tx, audience_id: int, profile_query: str | None) -> list[sqlite3
         rows = [r for r in rows if needle in r["integration_id"].lower() or needle in
                 " ".join(str(v) for v in load(r["attributes"], {}).values()).lower()]
     return rows
+
+
+def member_counts(tx: Tx, audience_ids: list[int]) -> dict[int, int]:
+    """{audience ID: member count} for those of `audience_ids` that exist (getAudiencesAnalytics).
+    The IDs go in as one JSON array, so any number of them fits in one statement."""
+    rows = tx.all("SELECT a.id, count(m.profile_id) AS members FROM audiences a "
+                  "LEFT JOIN audience_members m ON m.audience_id = a.id "
+                  "WHERE a.id IN (SELECT value FROM json_each(?)) GROUP BY a.id", dump(audience_ids))
+    return {row["id"]: row["members"] for row in rows}

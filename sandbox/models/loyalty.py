@@ -249,3 +249,16 @@ def generate(tx: Tx, program_id: int, body: dict) -> dict:
         tx.run("INSERT INTO card_profiles (card_id, profile_integration_id, linked) VALUES (?, ?, ?)",
                card["id"], integration_id, ts(tx.now))
     return as_card(tx, card)
+
+
+# --- the operations of the Management API -----------------------------------------------------
+
+def update_card(tx: Tx, program_id: int, identifier: str, status: str, block_reason: str | None) -> dict:
+    """updateLoyaltyCard: set the status; a blockReason with `inactive` blocks the card (the
+    sandbox's model of a blocked card), and any update without one lifts a block."""
+    card = require_card(tx, program_id, identifier)
+    if block_reason and status != "inactive":
+        raise InvalidRequest("A blockReason blocks the card, so status must be inactive", pointer="/blockReason")
+    tx.run("UPDATE loyalty_cards SET status = ?, block_reason = ?, modified = ? WHERE id = ?",
+           status, block_reason or None, ts(tx.now), card["id"])
+    return as_card(tx, find_card(tx, program_id, identifier))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.faults.actions import ACTIONS, ids_map, last_step, run_until_last
+from tests.faults.actions import ACTIONS, last_step, run_until_last
 from tests.faults.catalog import discover_demo_ids
 from tests.faults.counts import count_checks
 from tests.faults.faults import FAULTS, FaultyConsole, clear, sandbox_requests

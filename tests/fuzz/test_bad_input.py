@@ -220,7 +220,26 @@ def check_answer(response, value: str, what: str, changes_before: int, sandbox) 
         assert not changes, f"{what}: invalid input {value[:120]!r}, yet Talon.One got {changes}"
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+# Known bugs, each reported with its file and a proposed fix. Strict: a fix makes the case XPASS
+# (a failure) until its entry is removed.
+HUGE_ID = ("app/campaigns/routes.py:206 (_get_or_404) looks up an <int:...> URL ID beyond 64 bits: "
+           "OverflowError on SQLite, integer out of range on PostgreSQL, a 500; answer 404 for IDs "
+           "outside 1..2**31-1 before the lookup")
+KNOWN_BUGS = {
+    "campaigns.update_case": HUGE_ID,
+    "campaigns.delete_case": HUGE_ID,
+    "campaigns.step_run": HUGE_ID,
+    "campaigns.delete_suite": HUGE_ID,
+    "campaigns.start_run": HUGE_ID,
+}
+
+
+def known_bug(route):
+    reason = KNOWN_BUGS.get(route.endpoint)
+    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+
+
+@pytest.mark.parametrize("route", [pytest.param(r, marks=known_bug(r)) for r in ROUTES], ids=lambda r: r.id)
 def test_bad_input_never_breaks_the_console(route, fuzz_console, form_map, demo_ids, talon_sandbox):
     targets = targets_for(route, form_map, demo_ids)
     # what can be fuzzed: (target index, field name) and ("path", URL variable)

@@ -77,6 +77,8 @@ def test_every_cookie_the_console_sets_is_httponly_and_samesite(app, login_as, r
         if route.method != "GET" or "<" in route.rule:
             continue
         response = client.get(route.rule)
+        response.get_data()
+        response.close()  # a streamed download holds its app context until closed
         for header in response.headers.getlist("Set-Cookie"):
             assert "HttpOnly" in header, f"{route.rule}: {header}"
             assert "SameSite=Lax" in header or "SameSite=Strict" in header, f"{route.rule}: {header}"

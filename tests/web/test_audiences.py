@@ -299,3 +299,40 @@ def test_a_list_with_only_bad_ids_sends_nothing_and_says_so(app, marketer, talon
     assert sent(talon_sandbox, "POST", "/v2/customer_audiences") == []
     [entry] = audit_rows(app, action="audience.members.add")
     assert entry.outcome == "failure" and entry.summary["refused_before_sending"] == 2
+
+
+# -- member counts come from Talon.One's analytics ----------------------------------------------
+
+
+def _analytics_calls(sandbox) -> list[dict]:
+    return sent(sandbox, "GET", "/v1/audiences/analytics")
+
+
+def test_member_count_is_one_analytics_call_not_paging(marketer, talon_sandbox):
+    count = marketer.get(f"/audiences/{VIP}/count", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'data-count="{VIP_MEMBERS}"' in count
+    [call] = _analytics_calls(talon_sandbox)
+    assert call["query"] == f"audienceIds={VIP}" and call["status"] == 200
+    assert sent(talon_sandbox, "GET", f"/v1/audiences/{VIP}/memberships") == [], "no paging through members"
+
+
+def test_count_follows_a_change_of_members(marketer, talon_sandbox):
+    hx_post(marketer, f"/audiences/{VIP}/members/change",
+            {"members-action": "add", "members-profile_id": "cust-0002"})
+    count = marketer.get(f"/audiences/{VIP}/count", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'data-count="{VIP_MEMBERS + 1}"' in count
+
+
+def test_count_when_analytics_fail_or_know_nothing(marketer, talon_sandbox):
+    unknown = marketer.get("/audiences/999/count", headers={"HX-Request": "true"})
+    assert unknown.status_code == 200 and "not available" in unknown.get_data(as_text=True)
+    faults(talon_sandbox, {"path": "^/v1/audiences/analytics$", "status": 503})
+    down = marketer.get(f"/audiences/{VIP}/count", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "not available" in down and "retry" in down and "data-count" not in down
+
+
+def test_clear_records_the_count_from_analytics(app, marketer, talon_sandbox):
+    hx_post(marketer, f"/audiences/{VIP}/clear", {"clear-confirm": "y"})
+    assert [c["query"] for c in _analytics_calls(talon_sandbox)] == [f"audienceIds={VIP}"]
+    [entry] = audit_rows(app, action="audience.members.clear")
+    assert entry.summary["members_before"] == str(VIP_MEMBERS)
