@@ -19,6 +19,7 @@ from flask import Flask
 
 from . import config as settings
 from .extensions import csrf, db, htmx, limiter, migrate
+from .routing import init_routing
 
 log = logging.getLogger(__name__)
 # One blueprint per area (DESIGN.md section 2).
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    init_routing(app)  # before the blueprints, whose <int:...> rules use it
     _register_blueprints(app)
 
     from .admin.cli import users_cli
@@ -57,10 +59,15 @@ def _init_extensions(app: Flask) -> None:
     from .errors import init_errors
     from .security import init_security
     from .templating import register as register_templating
+    from .timing import init_timing
+    from .assets import init_assets
 
-    # The login check goes first, so an anonymous request is sent to /login before CSRF or
-    # anything else looks at it.
+    # Timing first (Server-Timing, the request ID), so it covers every other hook. Then the
+    # login check, so an anonymous request is sent to /login before CSRF or anything else looks
+    # at it.
+    init_timing(app)
     init_security(app)
+    init_assets(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     init_login(app)

@@ -87,6 +87,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
         "TRUSTED_PROXY_COUNT": 0,
         "AUDIT_PAGE_SIZE": 50,
+        # Static files: a year in browser caches; their URLs carry a content hash (app.assets),
+        # so a changed file gets a new URL. Unversioned static URLs are served with no-cache.
+        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

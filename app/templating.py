@@ -90,7 +90,10 @@ def append_flash_oob(response: Response) -> Response:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(can=can, store_allowed=store_allowed, page_url=page_url,
                                  htmx_config=HTMX_CONFIG)
-    app.jinja_env.filters.update(money=money, utc=utc)
+    from .upstream import read_failure_message
+
+    # `error|talon_problem`: a TalonError in words for staff (never Talon.One's raw 5xx text).
+    app.jinja_env.filters.update(money=money, utc=utc, talon_problem=read_failure_message)
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -82,6 +83,23 @@ def logins(console, count: int) -> str:
     return json.dumps(made)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in a process group (gunicorn's master and
+    workers, the sandbox, locust), from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of /proc/pid/stat: the process group
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
 def read_stats(prefix: Path) -> dict:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -117,13 +135,24 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
                 tempfile.TemporaryDirectory(prefix="talon-desk-locust-") as tmp:
             prefix = Path(tmp) / "load"
             env = {**os.environ, **demo_population(sandbox), "LOAD_LOGINS": logins(console, users)}
-            subprocess.run(
+            groups = {"console (gunicorn)": os.getpgid(console.process.pid),
+                      "sandbox": os.getpgid(sandbox.process.pid)}
+            before = {name: cpu_seconds(pgid) for name, pgid in groups.items()}
+            locust = subprocess.Popen(
                 [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                  "--headless", "--users", str(users), "--spawn-rate", str(users),
                  "--run-time", f"{seconds}s", "--host", console.url, "--csv", str(prefix),
                  "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "10"],
-                cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
+            locust_cpu = 0.0
+            while locust.poll() is None:  # sampled, as a finished process leaves no /proc entry
+                locust_cpu = max(locust_cpu, cpu_seconds(locust.pid))
+                time.sleep(1)
+            cpu = {name: round(cpu_seconds(pgid) - before[name], 1) for name, pgid in groups.items()}
+            cpu["load generator (locust)"] = round(locust_cpu, 1)
             stats = read_stats(prefix)
+            stats["cpu_seconds"] = cpu
             workers = console.env.get("WEB_CONCURRENCY") or "gunicorn.conf.py default"
     finally:
         if services:
@@ -150,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, row in sorted(result["by_request"].items()):
         print(f"  {name:48} n={row['requests']:>5} err={row['failures']:>3} "
               f"p50={row['p50_ms']:>5g} p95={row['p95_ms']:>5g} p99={row['p99_ms']:>5g}")
+    print(f"CPU seconds used during the run (2 cores x {args.seconds} s = {2 * args.seconds} available): "
+          + ", ".join(f"{name} {value}" for name, value in result["cpu_seconds"].items()))
     for failure in result["failures"][:10]:
         print(f"  failure: {failure}")
     if args.json:

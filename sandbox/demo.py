@@ -35,8 +35,9 @@ FRIEND_REFERRALS = {50: "REF-ALICE", 51: "REF-ALICE", 52: "REF-OLGA", 53: "REF-B
                     55: "REF-PAUL", 56: "REF-CLARA", 57: "REF-OLGA", 58: "REF-BRUNO", 59: "REF-ALICE"}
 GIVEAWAY_CODES = 20
 # The custom attributes the demo data uses, declared as in Talon.One's Campaign Manager:
-# (entity, name, type, title, description, suggestions). ShoeSize and Tier are declared but not
-# set on any demo profile, so a new attribute can be added with its declared type.
+# (entity, name, type, title, description, suggestions). ShoeSize and Interests are declared but
+# set on no demo profile, so a new attribute can be added with its declared type; Tier (which
+# marketers set on audiences) stays undeclared, as attributes nobody declared do in real accounts.
 ATTRIBUTES = [
     ("CustomerProfile", "Name", "string", "Name", "The customer's full name", []),
     ("CustomerProfile", "Email", "string", "Email", "The customer's e-mail address", []),
@@ -44,7 +45,7 @@ ATTRIBUTES = [
     ("CustomerProfile", "BirthDate", "time", "Birth date", "The customer's date of birth", []),
     ("CustomerProfile", "Newsletter", "boolean", "Newsletter", "Subscribed to the newsletter", []),
     ("CustomerProfile", "ShoeSize", "number", "Shoe size", "EU shoe size", []),
-    ("CustomerProfile", "Tier", "string", "Tier", "Customer tier", ["bronze", "silver", "gold"]),
+    ("CustomerProfile", "Interests", "(list string)", "Interests", "Product categories the customer likes", []),
     ("CustomerSession", "channel", "string", "Channel", "Where the order was placed", ["store", "web", "app"]),
 ]
 RNG_SEED = 20250106

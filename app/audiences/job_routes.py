@@ -7,14 +7,32 @@ from __future__ import annotations
 from typing import Sequence
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from ..bulk import BulkInputError
 from ..extensions import db
 from ..permissions import require
 from ..templating import render_section, wants_partial
-from .jobs import DONE, PAUSED, BulkJob, resume, row_page, step
+from .jobs import DONE, PAUSED, BulkJob, resume, row_page, stage, step
 
 # kind -> (blueprint name, URL argument of the target, endpoint of the target's page)
 _MOUNTS: dict[str, tuple[str, str, str]] = {}
+
+
+def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJob, dict] | None:
+    """Stage a bulk job from a form with a list of profile IDs (the audience members and coupon
+    reservation forms): the job and the headers of the page that shows it (``bulk-job-done``
+    when it is done already: a single profile ID runs at once). None, with the error on the
+    form's source field, when the list cannot be used."""
+    try:
+        job = stage(kind, target_id, target_name, form.source_label(), current_user.username,
+                    form.id_rows())
+    except BulkInputError as exc:
+        form.source_field().errors = list(form.source_field().errors) + [str(exc)]
+        return None
+    if form.source_field() is form.profile_id:
+        step(job)
+    return job, ({"HX-Trigger": "bulk-job-done"} if job.status == DONE else {})
 
 
 def job_urls(job: BulkJob) -> dict[str, str]:

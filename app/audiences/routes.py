@@ -2,31 +2,28 @@
 clear, members one by one or in bulk, an attribute for every member, the paged member list).
 
 Everyone may look; changing needs the `audiences` permission. Every change is audited through
-app.profiles.upstream.send_change (outcome and Talon.One's status); bulk member changes run as
+app.upstream.send_change (outcome and Talon.One's status); bulk member changes run as
 jobs (jobs.py), audited per chunk and once more with their totals.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ..bulk import BulkInputError
 from ..permissions import require
-from ..profiles.upstream import (
+from ..talon import talon
+from ..talon.errors import TalonError
+from ..templating import render_section, wants_partial
+from ..upstream import (
     claim_submission,
     navigate,
     new_submission_key,
     send_change,
     settle_submission,
 )
-from ..talon import talon
-from ..talon.errors import TalonError
-from ..templating import render_section, wants_partial
 from . import service
 from .forms import AttributeForm, AudienceForm, ClearForm, DeleteForm, MembersForm, RenameForm
-from .job_routes import add_job_routes, progress_context
-from .jobs import DONE, stage, step
+from .job_routes import add_job_routes, progress_context, start_job
 
 bp = Blueprint("audiences", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/audiences")
@@ -64,8 +61,8 @@ def _index_page(form: AudienceForm, status: int = 200):
 @bp.get("/audiences/<int:audience_id>/count")
 @require("lookup")
 def member_count(audience_id: int):
-    """The member count of one row of the list, loaded after the page (counting pages through
-    the members, which can take a moment for a large audience)."""
+    """The member count of one row of the list, loaded after the page so that a slow analytics
+    call never holds up the list itself."""
     try:
         count, error = service.member_count(audience_id), None
     except TalonError as exc:
@@ -221,15 +218,10 @@ def change_members(audience_id: int):
     if not form.validate():
         return _render(audience, "audiences/_bulk.html", 422, members_form=form)
     operation = service.ADD_MEMBERS if form.action.data == "add" else service.REMOVE_MEMBERS
-    try:
-        job = stage(operation.kind, str(audience_id), audience.name, form.source_label(),
-                    current_user.username, form.id_rows())
-    except BulkInputError as exc:
-        form.source_field().errors = list(form.source_field().errors) + [str(exc)]
+    started = start_job(operation.kind, str(audience_id), audience.name, form)
+    if started is None:
         return _render(audience, "audiences/_bulk.html", 422, members_form=form)
-    if form.source_field() is form.profile_id:
-        step(job)
-    headers = {"HX-Trigger": "bulk-job-done"} if job.status == DONE else {}
+    job, headers = started
     return _render(audience, "audiences/_bulk.html", headers=headers, **progress_context(job))
 
 

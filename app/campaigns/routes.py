@@ -19,10 +19,10 @@ from wtforms import SelectChoice
 from ..audit.log import record
 from ..extensions import db
 from ..permissions import require
-from ..profiles.upstream import navigate
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..templating import render_section, wants_partial
+from ..upstream import navigate, read_failure_message
 from . import catalog, expectations, portable, runs
 from .bench import BenchInput, run
 from .forms import BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
@@ -103,7 +103,7 @@ def _fill_from_session(form: BenchForm, template_form: TemplateSessionForm) -> i
         template_form.session.errors.append(f"There is no session {session_id}.")
         return 404
     except TalonError as exc:
-        template_form.session.errors.append(f"Talon.One could not be asked: {exc.message}")
+        template_form.session.errors.append(f"Talon.One could not be asked. {read_failure_message(exc)}")
         return 502
     session = state.session
     form.fill(BenchInput(

@@ -12,15 +12,13 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..audiences.job_routes import add_job_routes, progress_context
-from ..audiences.jobs import DONE, stage, step
-from ..bulk import BulkInputError
+from ..audiences.job_routes import add_job_routes, progress_context, start_job
 from ..permissions import can, require
 from ..profiles.identifiers import profile_id_problem
-from ..profiles.upstream import send_change
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
+from ..upstream import read_failure_message, send_change
 from . import service
 from .forms import FindCouponForm, GoodwillForm, ReservationsForm, coupon_code_problem
 
@@ -60,7 +58,7 @@ def _view_or_refuse(code: str) -> service.CouponView:
     try:
         view = service.load(code)
     except TalonError as exc:
-        _refuse_code(code, f"Talon.One could not be asked: {exc.message}", 502)
+        _refuse_code(code, f"Talon.One could not be asked. {read_failure_message(exc)}", 502)
     if view is None:
         _refuse_code(code, f"No coupon has the code “{code}”. Codes are matched exactly; check "
                            "the spelling.", 404)
@@ -103,15 +101,10 @@ def change_reservations(code: str):
     if not form.validate():
         return _render(view, "coupons/_bulk.html", 422, form=form)
     operation = service.RESERVE if form.action.data == "reserve" else service.UNRESERVE
-    try:
-        job = stage(operation.kind, view.coupon.value, view.coupon.value, form.source_label(),
-                    current_user.username, form.id_rows())
-    except BulkInputError as exc:
-        form.source_field().errors = list(form.source_field().errors) + [str(exc)]
+    started = start_job(operation.kind, view.coupon.value, view.coupon.value, form)
+    if started is None:
         return _render(view, "coupons/_bulk.html", 422, form=form)
-    if form.source_field() is form.profile_id:
-        step(job)
-    headers = {"HX-Trigger": "bulk-job-done"} if job.status == DONE else {}
+    job, headers = started
     return _render(view, "coupons/_bulk.html", headers=headers, **progress_context(job))
 
 
@@ -160,7 +153,7 @@ def _reserve_goodwill(form: GoodwillForm, integration_id: str):
                 form.code.errors = [f"No coupon has the code “{form.code.data}”."]
                 return None, 404
     except TalonError as exc:
-        form.choice.errors = [f"Talon.One could not be asked: {exc.message}"]
+        form.choice.errors = [f"Talon.One could not be asked. {read_failure_message(exc)}"]
         return None, 502
     if coupon.uses_left == 0:
         form.code.errors = [f"{coupon.value} is used up ({coupon.usage_counter} of "

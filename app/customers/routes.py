@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..permissions import require
+from ..permissions import can, require
 from ..search.recent import remember
 from ..templating import wants_partial
 from . import sections
@@ -27,7 +27,8 @@ def show(integration_id: str):
     if problem:
         return _not_found(integration_id, problem)
     form = SessionFilterForm(request.args)
-    results = _load(integration_id, form)
+    may_reserve = _may_reserve_goodwill()
+    results = _load(integration_id, form, goodwill=may_reserve)
     if sections.is_unknown_customer(results):
         return _not_found(integration_id)
     profile = results["profile"]
@@ -36,6 +37,7 @@ def show(integration_id: str):
     return render_template(
         "customers/show.html", integration_id=integration_id, form=form, profile=profile,
         sections={name: sections.section_context(name, results) for name in sections.SECTIONS},
+        goodwill_widget=sections.goodwill_context(results, may_reserve),
     )
 
 
@@ -47,15 +49,26 @@ def section(integration_id: str, name: str):
     if not wants_partial():
         return redirect(url_for("customers.show", integration_id=integration_id, **request.args), 303)
     form = SessionFilterForm(request.args)
-    results = _load(integration_id, form, only=name)
+    may_reserve = name == "coupons" and _may_reserve_goodwill()
+    results = _load(integration_id, form, only=name, goodwill=may_reserve)
     return render_template(f"customers/_{name}.html", integration_id=integration_id, form=form,
-                           ctx=sections.section_context(name, results))
+                           ctx=sections.section_context(name, results),
+                           goodwill_widget=sections.goodwill_context(results, may_reserve)
+                           if name == "coupons" else None)
 
 
-def _load(integration_id: str, form: SessionFilterForm, only: str | None = None) -> dict:
+def _may_reserve_goodwill() -> bool:
+    """The goodwill widget offers a code (and so needs the lookup) only to those who may
+    reserve one."""
+    return sections.goodwill_shown() and can(current_user, "reservations")
+
+
+def _load(integration_id: str, form: SessionFilterForm, only: str | None = None,
+          goodwill: bool = False) -> dict:
     """Fetch the page (or one section). An invalid sessions filter is not sent: the sessions
     section shows the form's errors instead."""
-    return sections.load(integration_id, form.filters() if form.validate() else None, only=only)
+    return sections.load(integration_id, form.filters() if form.validate() else None, only=only,
+                         goodwill=goodwill)
 
 
 def _not_found(integration_id: str, problem: str | None = None):

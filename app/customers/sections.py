@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from flask import current_app
+
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 
@@ -82,10 +84,13 @@ def _calls(integration_id: str, filters: SessionFilter, sources: set[str],
     return {name: call for name, call in calls.items() if name in sources}
 
 
-def load(integration_id: str, filters: SessionFilter | None, only: str | None = None) -> dict[str, Any]:
+def load(integration_id: str, filters: SessionFilter | None, only: str | None = None,
+         goodwill: bool = False) -> dict[str, Any]:
     """``{source: result or TalonError}`` for the whole page, or for one section (``only``).
     Without ``filters`` (the agent's filter was invalid) the sessions are not asked for and
-    read as None."""
+    read as None. With ``goodwill`` (the user may reserve), the page and the coupons section
+    also look up the next free goodwill code (``results["goodwill"]``) in the same fan-out, so
+    the coupons section's goodwill widget is rendered with the page."""
     if only is None:
         sources, flag = {"profile", "sessions", "inventory"}, None
     else:
@@ -94,10 +99,44 @@ def load(integration_id: str, filters: SessionFilter | None, only: str | None = 
     skip_sessions = filters is None and "sessions" in sources
     if skip_sessions:
         sources.discard("sessions")
-    results = talon.fan_out(_calls(integration_id, filters or SessionFilter(), sources, flag))
+    calls = _calls(integration_id, filters or SessionFilter(), sources, flag)
+    if goodwill and only in (None, "coupons"):
+        calls["goodwill"] = _next_free_goodwill
+    results = talon.fan_out(calls)
     if skip_sessions:
         results["sessions"] = None
     return results
+
+
+# -- the coupons section's goodwill widget (app/coupons: coupons/_goodwill.html) -------------
+
+GOODWILL_ENDPOINT = "coupons.goodwill"
+
+
+def _next_free_goodwill():
+    from ..coupons.service import next_free_goodwill
+
+    return next_free_goodwill()
+
+
+def goodwill_shown() -> bool:
+    """The coupons area (and its widget) is installed."""
+    return GOODWILL_ENDPOINT in current_app.view_functions
+
+
+def goodwill_context(results: dict[str, Any], may_reserve: bool) -> dict[str, Any] | None:
+    """What coupons/_goodwill.html needs for its first render (as its own GET would give it);
+    None when the widget is not installed or the lookup was not part of this load."""
+    if not goodwill_shown() or (may_reserve and "goodwill" not in results):
+        return None
+    from ..coupons.forms import GoodwillForm
+    from ..coupons.service import goodwill_prefix
+
+    free = results.get("goodwill") if may_reserve else None
+    error = free if isinstance(free, TalonError) else None
+    return {"form": GoodwillForm(formdata=None, prefix="goodwill"),
+            "free": None if error else free, "lookup_error": error, "reserved": None,
+            "may_reserve": may_reserve, "prefix": goodwill_prefix()}
 
 
 def is_unknown_customer(results: dict[str, Any]) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..profiles.upstream import Sent, audit_refusal, send_change
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon.models import LoyaltyCard
+from ..upstream import Sent, audit_refusal, send_change
 from .cards import card_audit_id, state_of
 
 

@@ -9,10 +9,10 @@ from flask import abort
 from wtforms import SelectChoice
 
 from ..profiles.lookups import find_profile
-from ..profiles.upstream import Sent, audit_refusal
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import LoyaltyCard, LoyaltyProgram
+from ..upstream import Sent, audit_refusal
 
 SEARCH_LIMIT = 20
 ALL_PROGRAMS = 0

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..profiles.identifiers import CardIdentifier, ProfileId, SafeText, SessionId
-from ..profiles.upstream import new_submission_key
+from ..upstream import new_submission_key
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]

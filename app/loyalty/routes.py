@@ -17,16 +17,16 @@ from flask_login import current_user
 from ..permissions import can, require
 from ..profiles.identifiers import card_id_problem, profile_id_problem
 from ..profiles.lookups import customer_url, find_profile, profile_or_404
-from ..profiles.upstream import (
+from ..talon import talon
+from ..talon.errors import TalonError, TalonNotFound
+from ..templating import render_section
+from ..upstream import (
     claim_submission,
     navigate,
     release_submission,
     send_change,
     settle_submission,
 )
-from ..talon import talon
-from ..talon.errors import TalonError, TalonNotFound
-from ..templating import render_section
 from . import blocking, cards, sections
 from .forms import (
     BlockCardForm,
@@ -329,8 +329,8 @@ def _change_block(action: str, program_id: int, identifier: str, form_class, sen
             flash(f"Card {identifier} is blocked ({card.block_reason}).", "info")
             return navigate(card_url)
         blocking.audit_block_refusal(card, action, refusal)
-    if refusal:
-        return page(409, refusal=refusal)
+    if refusal:  # a GET still shows a working page that says why there is nothing to do
+        return page(409 if request.method == "POST" else 200, refusal=refusal)
     if request.method == "GET":
         return page()
     if not form.validate_on_submit():

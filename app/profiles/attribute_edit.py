@@ -1,5 +1,6 @@
-"""The attribute edit form and the changes it asks for: existing attributes keep their type,
-only values that differ are sent, and Save sends exactly what the preview showed."""
+"""The attribute edit form and the changes it asks for: attributes have their declared type (or
+keep the type of their value), only values that differ are sent, and Save sends exactly what the
+preview showed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from ..talon import talon
 from ..talon.effects import EffectLine
 from ..talon.models import IntegrationState
-from .attributes import Attribute, AttributeValueError, as_text, parse
+from .attributes import Attribute, AttributeValueError, as_text, declared_types, editable_kind, parse
 
 
 def fill_rows(form, attributes: list[Attribute]) -> None:
@@ -38,6 +39,8 @@ def collect_changes(form, attributes: list[Attribute]) -> tuple[dict[str, Any], 
             fine = False
             continue
         seen.add(name)
+        if (row.form.value.data or "") == as_text(attribute.value, attribute.kind):
+            continue  # untouched: not re-parsed, so a stored value of another type stays as it is
         try:
             value = parse(row.form.value.data, attribute.kind)
         except AttributeValueError as problem:
@@ -48,12 +51,13 @@ def collect_changes(form, attributes: list[Attribute]) -> tuple[dict[str, Any], 
             changes[name] = value
     new_name = form.new_name.data or ""
     if new_name and not form.new_name.errors:
-        if new_name in known:
-            form.new_name.errors = [f"{new_name} exists already: change it in its row above."]
+        problem = _new_attribute_problem(new_name, known)
+        if problem:
+            form.new_name.errors = [problem]
             fine = False
         else:
             try:
-                changes[new_name] = parse(form.new_value.data, form.new_kind.data)
+                changes[new_name] = parse(form.new_value.data, _new_kind(new_name, form.new_kind.data))
             except AttributeValueError as problem:
                 form.new_value.errors = [*form.new_value.errors, str(problem)]
                 fine = False
@@ -61,6 +65,21 @@ def collect_changes(form, attributes: list[Attribute]) -> tuple[dict[str, Any], 
         form.new_name.errors = [*form.new_name.errors, "Name the new attribute, or clear its value."]
         fine = False
     return changes, fine
+
+
+def _new_attribute_problem(name: str, known: dict[str, Attribute]) -> str | None:
+    if name in known:
+        return f"{name} exists already: change it in its row above."
+    declared = declared_types().get(name)
+    if declared is not None and editable_kind(declared) is None:
+        return f"Talon.One declares {name} as {declared}, which this form cannot edit."
+    return None
+
+
+def _new_kind(name: str, chosen: str) -> str:
+    """A declared attribute takes its declared type, whatever was chosen; others the choice."""
+    declared = declared_types().get(name)
+    return editable_kind(declared) if declared is not None else chosen
 
 
 def fingerprint(changes: dict[str, Any]) -> str:

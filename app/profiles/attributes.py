@@ -1,20 +1,27 @@
 """Customer profile attributes as staff edit them: each has a type, and a new value must be of it.
 
-Talon.One keeps attribute definitions (GET /v1/attributes) that the service layer does not read
-yet, so an existing attribute's type is taken from its current value: a number stays a number,
-true/false stays a boolean, an RFC 3339 time stays a time. New attributes get the type chosen
-in the form. Values are parsed here, before anything is sent.
+The type is the one Talon.One declares for the attribute (GET /v1/attributes, entity
+CustomerProfile). Attributes it does not declare keep the type of their current value (a number
+stays a number, true/false a boolean, an RFC 3339 time a time), and new undeclared ones get the
+type chosen in the form. Values are parsed here, before anything is sent.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
+from flask import g
+
+from ..talon import talon
+from ..talon.errors import TalonError
 from .identifiers import text_problem
+
+log = logging.getLogger(__name__)
 
 KINDS = {
     "string": "text",
@@ -123,6 +130,27 @@ class Attribute:
         return self.kind is not None
 
 
-def attributes_of(profile_attributes: dict) -> list[Attribute]:
-    return [Attribute(name, value, kind_of(value))
+def editable_kind(declared_type: str) -> str | None:
+    """The form's type for a type Talon.One declares; None for lists and locations."""
+    return declared_type if declared_type in KINDS else None
+
+
+def declared_types() -> dict[str, str]:
+    """{name: declared type} of the CustomerProfile attributes, read once per request. When
+    Talon.One cannot be asked, none: every type is then taken from the values, as before."""
+    if "profile_attribute_types" not in g:
+        try:
+            g.profile_attribute_types = {
+                a.name: a.type for a in talon.management.iterate(
+                    talon.management.list_attributes, entity="CustomerProfile", limit=10_000)}
+        except TalonError as error:
+            log.warning("attribute definitions unavailable, types inferred from values: %s", error)
+            g.profile_attribute_types = {}
+    return g.profile_attribute_types
+
+
+def attributes_of(profile_attributes: dict, declared: Mapping[str, str] | None = None) -> list[Attribute]:
+    """The profile's attributes, typed by `declared` (default: Talon.One's definitions)."""
+    declared = declared_types() if declared is None else declared
+    return [Attribute(name, value, editable_kind(declared[name]) if name in declared else kind_of(value))
             for name, value in sorted((profile_attributes or {}).items(), key=lambda kv: kv[0].lower())]

@@ -1,5 +1,6 @@
 """Forms of the profile pages. Typed attribute values are checked in attributes.py (the type of
-an attribute comes from the profile, not from the form), everything else here."""
+an attribute comes from Talon.One's definitions or the profile, not from the form), everything
+else here."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..upstream import new_submission_key
 from .attributes import KINDS, NAME_PATTERN
 from .identifiers import PROFILE_ID_MAX, ProfileId
-from .upstream import new_submission_key
 
 
 def strip(value):
@@ -43,7 +44,8 @@ class EditAttributesForm(FlaskForm):
         validators=[Optional(),
                     Regexp(NAME_PATTERN, message="An attribute name starts with a letter and holds "
                            "letters, digits and underscores (at most 64).")])
-    new_kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()], default="string")
+    new_kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()], default="string",
+                           description="An attribute Talon.One declares keeps its declared type.")
     new_value = StringField("Value")
     # The changes the user previewed (a fingerprint); Save only sends what was previewed.
     previewed = HiddenField(validators=[Optional(), Length(max=64)])

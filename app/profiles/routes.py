@@ -21,6 +21,7 @@ from ..models import AuditEntry
 from ..permissions import can, require
 from ..talon import talon
 from ..templating import render_section
+from ..upstream import claim_submission, navigate, send_change, settle_submission
 from . import attribute_edit, memberships
 from .attributes import attributes_of
 from .erasure import Erasure
@@ -32,7 +33,6 @@ from .forms import (
     referral_request,
 )
 from .lookups import customer_url, find_profile, profile_or_404, referral_campaigns
-from .upstream import claim_submission, navigate, send_change, settle_submission
 
 bp = Blueprint("profiles", __name__, template_folder="templates")
 

@@ -75,6 +75,13 @@ class _CardPrograms:
             self._cached[key] = (time.monotonic(), programs)
         return programs
 
+    def peek(self) -> list[tuple[int, str]] | None:
+        """The cached programs, or None when they would have to be asked for."""
+        hit = self._cached.get(talon.settings.base_url)
+        if hit is not None and time.monotonic() - hit[0] < PROGRAMS_TTL:
+            return hit[1]
+        return None
+
 
 card_programs = _CardPrograms()
 
@@ -112,18 +119,40 @@ def _coupon(query: str) -> list[Match]:
     return [Match("coupon", coupon.value, coupon.value, detail)]
 
 
+def _card_in(program_id: int, title: str, query: str) -> list[Match]:
+    try:
+        card = talon.management.get_loyalty_card(program_id, query)
+    except TalonNotFound:
+        return []
+    return [Match("card", card.identifier or query, card.identifier or query,
+                  f"{title} · {card.status}", program_id=program_id)]
+
+
+def _card_calls(query: str, programs: list[tuple[int, str]]) -> dict[str, Callable[[], list[Match]]]:
+    return {f"card:{program_id}": (lambda p=program_id, t=title: _card_in(p, t, query))
+            for program_id, title in programs}
+
+
+def _merge_cards(results: dict[str, Any], names: list[str]) -> list[Match] | TalonError:
+    """The card programs' answers as one "card" result (its first failure, if any failed)."""
+    found: list[Match] = []
+    for name in names:
+        result = results.pop(name)
+        if isinstance(result, TalonError):
+            return result
+        found.extend(result)
+    return found
+
+
 def _card(query: str) -> list[Match]:
+    """Every card program asked at once (in line when this already runs inside a fan-out)."""
     if not CARD_IDENTIFIER.match(query):
         return []
-    found = []
-    for program_id, title in card_programs.get():
-        try:
-            card = talon.management.get_loyalty_card(program_id, query)
-        except TalonNotFound:
-            continue
-        found.append(Match("card", card.identifier or query, card.identifier or query,
-                           f"{title} · {card.status}", program_id=program_id))
-    return found
+    calls = _card_calls(query, card_programs.get())
+    merged = _merge_cards(talon.fan_out(calls), list(calls))
+    if isinstance(merged, TalonError):
+        raise merged
+    return merged
 
 
 EXACT_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
@@ -133,7 +162,19 @@ EXACT_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
 
 def identify(query: str) -> Lookup:
     """Every kind of lookup at once; see Lookup.single for when the answer is certain."""
-    results = talon.fan_out({kind: (lambda fn=fn: fn(query)) for kind, fn in EXACT_LOOKUPS.items()})
+    calls = {kind: (lambda fn=fn: fn(query)) for kind, fn in EXACT_LOOKUPS.items()}
+    # With the card programs known (cached), each program's card lookup joins the one fan-out,
+    # so a search is one round trip; otherwise the card lookup lists the programs first.
+    programs = card_programs.peek() if CARD_IDENTIFIER.match(query) else None
+    card_names: list[str] = []
+    if programs is not None and calls.get("card") is not None and EXACT_LOOKUPS["card"] is _card:
+        del calls["card"]
+        card_calls = _card_calls(query, programs)
+        card_names = list(card_calls)
+        calls.update(card_calls)
+    results = talon.fan_out(calls)
+    if programs is not None and "card" not in results:
+        results["card"] = _merge_cards(results, card_names)
     return _collect(query, results)
 
 

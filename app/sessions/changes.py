@@ -1,4 +1,5 @@
-"""Sending a return, reopen or cancel at most once (see once.py), auditing every outcome.
+"""Sending a return, reopen or cancel at most once (app.upstream's once-per-form claim), auditing
+every outcome.
 
 The view validates the form and reads the session; ``apply_once`` claims the form's key, sends
 the change, stores the result under the key and writes the audit entry. It never sends twice
@@ -10,17 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import sqlalchemy as sa
+
+from .. import upstream
+from ..extensions import db
 from ..models import IdempotencyRecord
 from ..talon import talon
 from ..talon.errors import TalonError, TalonOutcomeUnknown
 from ..talon.models import IntegrationState
-from . import once
-from .outcomes import audit, failure_message, http_status
+from ..upstream import failure_message
+from .outcomes import audit, http_status
 
 MAX_WAIT_SECONDS = 60.0
 
 WHAT = {"return": "The return", "reopen": "The reopen", "cancel": "The cancellation"}
 AUDIT_ACTIONS = {"return": "session.return", "reopen": "session.reopen", "cancel": "session.cancel"}
+# Reopen and cancel carry no idempotency key to Talon.One: a retry re-reads the session first.
+RETRY_REREADS = " Trying again first re-reads the session, so it is never done twice."
 
 
 @dataclass
@@ -38,11 +45,23 @@ def wait_seconds() -> float:
     return min(MAX_WAIT_SECONDS, longest + 2.0)
 
 
+def scope_for(kind: str, session_id: str) -> str:
+    return f"session-{kind}:{session_id}"[:255]
+
+
+def find_result(session_id: str, key: str, kinds: tuple[str, ...]) -> IdempotencyRecord | None:
+    """The stored result of a return, reopen or cancel of this session, for the result page."""
+    scopes = [scope_for(kind, session_id) for kind in kinds]
+    db.session.expire_all()
+    return db.session.scalar(sa.select(IdempotencyRecord).where(
+        IdempotencyRecord.scope.in_(scopes), IdempotencyRecord.key == key))
+
+
 def previous_try(kind: str, session_id: str, key: str | None) -> IdempotencyRecord | None:
     """The record of an earlier submission of this very form, if any."""
     if not key:
         return None
-    return once.peek(once.scope_for(kind, session_id), key)
+    return upstream.peek(scope_for(kind, session_id), key)
 
 
 def apply_once(
@@ -60,23 +79,24 @@ def apply_once(
     refused); ``result_of`` turns Talon.One's answer into the stored result; after a try whose
     answer never arrived, ``happened_already`` may confirm from a fresh read that it did."""
     what = WHAT[kind]
-    scope = once.scope_for(kind, session_id)
-    claim = once.claim(scope, key, once.fingerprint(request))
-    if claim.outcome == once.COMPLETED:
+    scope = scope_for(kind, session_id)
+    # a re-send is safe here: returns carry the key to Talon.One, reopen and cancel re-read first
+    claim = upstream.claim(scope, key, upstream.fingerprint(request), take_over_unknown=True)
+    if claim.outcome == upstream.COMPLETED:
         return ChangeOutcome(record=claim.record)
-    if claim.outcome == once.CONFLICT:
+    if claim.outcome == upstream.CONFLICT:
         audit(AUDIT_ACTIONS[kind], session_id, {**audit_summary, "form_key": key, "refused":
               "the form's key was already used for a different request"}, outcome="refused",
               upstream_status=None)
         return ChangeOutcome(status=409, message=(
             f"This form was already used for a different {kind}. {what} you see now was not "
             "sent. Reload the page to start again with a fresh form."))
-    if claim.outcome == once.IN_PROGRESS:
-        record = once.wait_for(scope, key, wait_seconds())
-        state = once.status_of(record)
-        if state == once.DONE:
+    if claim.outcome == upstream.IN_PROGRESS:
+        record = upstream.wait_for(scope, key, wait_seconds())
+        state = upstream.status_of(record)
+        if state == upstream.DONE:
             return ChangeOutcome(record=record)
-        if state == once.UNKNOWN:
+        if state == upstream.UNKNOWN:
             return ChangeOutcome(status=504, message=(
                 f"{what} was sent from another window or click, and Talon.One did not answer "
                 "it in time: it may have happened. Re-check the session before trying again."))
@@ -89,7 +109,7 @@ def apply_once(
     if claim.after_unknown and happened_already is not None:
         confirmed = happened_already()
         if confirmed is not None:
-            once.complete(record, {**confirmed, "confirmed_by_reread": True})
+            upstream.complete(record, {**confirmed, "confirmed_by_reread": True})
             audit(AUDIT_ACTIONS[kind], session_id, {**summary, "confirmed_by_reread": True},
                   upstream_status=None)
             return ChangeOutcome(record=record)
@@ -97,14 +117,16 @@ def apply_once(
         answer = send()
     except TalonError as error:
         if isinstance(error, TalonOutcomeUnknown):
-            once.mark_unknown(record, {"kind": kind, "error": str(error)})
+            upstream.mark_unknown(record, {"kind": kind, "error": str(error)})
         else:
-            once.release(record)
+            upstream.release(record)
         audit(AUDIT_ACTIONS[kind], session_id, summary, error=error)
         # only returns carry the key to Talon.One, so only their re-send is safe as such
-        return ChangeOutcome(error=error, status=http_status(error),
-                             message=failure_message(error, what, retry_is_safe=kind == "return"))
+        message = failure_message(error, what, retry_is_safe=kind == "return")
+        if isinstance(error, TalonOutcomeUnknown) and kind != "return":
+            message += RETRY_REREADS
+        return ChangeOutcome(error=error, status=http_status(error), message=message)
     result = result_of(answer)
-    once.complete(record, {**result, "kind": kind})
+    upstream.complete(record, {**result, "kind": kind})
     audit(AUDIT_ACTIONS[kind], session_id, {**summary, **result.get("audit", {})})
     return ChangeOutcome(record=record)

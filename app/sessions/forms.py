@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Any, Sequence
 
 from flask_wtf import FlaskForm
@@ -25,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..talon.models import CartItem
+from ..upstream import new_submission_key as new_form_key  # noqa: F401  (the sessions' name)
 
 REASON_LIMIT = 500
 MAX_QUANTITY = 10_000
@@ -55,10 +55,6 @@ def plain_text(form, field) -> None:
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def new_form_key() -> str:
-    return uuid.uuid4().hex
 
 
 class WholeNumberField(IntegerField):

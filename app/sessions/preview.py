@@ -18,6 +18,7 @@ from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, IntegrationState, Session, build
 from ..templating import render_section
+from ..upstream import failure_message
 from . import access
 from .blueprint import bp
 from .comparison import (
@@ -29,7 +30,7 @@ from .comparison import (
     totals_of,
 )
 from .forms import PreviewForm, attribute_lines, lines_of, parse_attribute_lines
-from .outcomes import audit, failure_message, http_status
+from .outcomes import audit, http_status
 from .session_view import wording_for
 from .state_machine import default_preview_target, preview_targets
 

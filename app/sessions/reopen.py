@@ -14,17 +14,19 @@ from typing import Any
 from flask import make_response, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import upstream
 from ..permissions import check_store, require
 from ..talon import talon
 from ..talon.effects import split_for_rollback
 from ..talon.errors import TalonError
 from ..talon.models import IntegrationState
 from ..templating import render_section
-from . import access, changes, once
+from ..upstream import failure_message
+from . import access, changes
 from .blueprint import bp
 from .effect_view import describe, effect_wire
 from .forms import IDEMPOTENCY_KEY, CancelForm, ReopenForm
-from .outcomes import audit, failure_message, http_status
+from .outcomes import audit, http_status
 from .session_view import cart_snapshot, wording_for
 from .state_machine import ACTIONS
 
@@ -97,9 +99,9 @@ def _page(current: IntegrationState, reopen_form, cancel_form) -> dict[str, Any]
 def _confirm(kind: str, session_id: str, form, send):
     key = form.form_key.data
     earlier = changes.previous_try(kind, session_id, key if key and IDEMPOTENCY_KEY.match(key) else None)
-    if once.status_of(earlier) == once.DONE:
+    if upstream.status_of(earlier) == upstream.DONE:
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
-    retrying = once.status_of(earlier) == once.UNKNOWN
+    retrying = upstream.status_of(earlier) == upstream.UNKNOWN
     # After an unanswered try the session may already be in the target state: do not refuse,
     # let apply_once confirm it from a fresh read.
     current = access.for_action(kind, session_id, check_state=not retrying)

@@ -14,15 +14,17 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import upstream
 from ..permissions import require
 from ..talon import talon
 from ..talon.errors import TalonError, TalonOutcomeUnknown
 from ..talon.models import CartItem, IntegrationState
-from . import access, changes, once
+from ..upstream import failure_message
+from . import access, changes
 from .blueprint import bp
 from .effect_view import EffectRow, amount, describe, effect_wire
 from .forms import ReturnForm, new_form_key
-from .outcomes import audit, failure_message, http_status
+from .outcomes import audit, http_status
 from .session_view import cart_snapshot, wording_for
 
 RESPONSE_CONTENT = ["customerSession", "previousReturns"]
@@ -49,12 +51,12 @@ def return_items(session_id: str):
     valid = form.validate() if request.method == "POST" else True
     key = form.form_key.data if request.method == "POST" and not form.form_key.errors else None
     earlier = changes.previous_try("return", session_id, key)
-    if once.status_of(earlier) == once.DONE and valid and earlier.request_hash == _request_hash(form):
+    if upstream.status_of(earlier) == upstream.DONE and valid and earlier.request_hash == _request_hash(form):
         # a refresh, a double click or a second window: the same return, already done
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is re-sent as it was: Talon.One's idempotency answers it with the first result.
-    retrying = once.status_of(earlier) == once.UNKNOWN
+    retrying = upstream.status_of(earlier) == upstream.UNKNOWN
     current = access.for_action("return", session_id, check_state=not retrying)
     session = current.session
     page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
@@ -64,7 +66,7 @@ def return_items(session_id: str):
         form.fill(session.cart_items)
         form.ensure_key()
         return render_template("sessions/return.html", **page)
-    if once.status_of(earlier) == once.DONE:
+    if upstream.status_of(earlier) == upstream.DONE:
         # The form was sent already, and now asks for something else: start a fresh form.
         audit("session.return", session_id, {"form_key": key, "refused": "the form's return was "
               "already confirmed; it now asked for other items"}, outcome="refused", upstream_status=None)
@@ -90,7 +92,7 @@ def return_items(session_id: str):
 
 def _request_hash(form: ReturnForm) -> str:
     """What identifies a return upstream: the items (the reason is ours, not Talon.One's)."""
-    return once.fingerprint({"items": sorted(form.requested().items())})
+    return upstream.fingerprint({"items": sorted(form.requested().items())})
 
 
 def _preview(session_id, cart, items, summary, page):

@@ -18,7 +18,7 @@ from ..search.recent import remember
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..templating import wants_partial
-from . import access, once, session_view
+from . import access, changes, session_view
 from . import preview, reopen, returns  # noqa: F401  (importing them adds their routes to bp)
 from .blueprint import bp
 
@@ -67,7 +67,7 @@ def section(session_id: str, name: str):
 @require("lookup")
 def result(session_id: str, key: str):
     access.check_id(session_id)
-    record = once.find_result(session_id, key, RESULT_KINDS)
+    record = changes.find_result(session_id, key, RESULT_KINDS)
     if record is None:
         abort(404, description="There is no result with this key for this session. It may have "
                                "been made on another console, or the link is incomplete.")

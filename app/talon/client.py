@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
+from . import timing
 from .circuit import CircuitBreaker
 from .errors import TalonCircuitOpen, TalonOutcomeUnknown, TalonUnauthorized
 from .http_session import new_http_session, prepare, send
@@ -144,7 +145,8 @@ class Transport:
             return self._send(attempt, number, url, query, json, headers, timeouts)
 
         try:
-            response = self._with_retries(attempt, send_once, extra)
+            with timing.upstream_call():
+                response = self._with_retries(attempt, send_once, extra)
         except _UpstreamFailed as failed:
             if use_circuit:
                 self.circuit.record_failure()
@@ -216,8 +218,9 @@ class Transport:
         level = logging.WARNING if warn else logging.INFO
         if log.isEnabledFor(level):
             log.log(
-                level, "talon request_id=%s attempt=%d %s %s status=%s duration_ms=%.1f",
-                attempt.request_id, number, attempt.method, attempt.path, status,
+                level, "talon request_id=%s desk_request=%s attempt=%d %s %s status=%s "
+                "duration_ms=%.1f",
+                attempt.request_id, timing.request_id(), number, attempt.method, attempt.path, status,
                 (time.perf_counter() - started) * 1000,
             )
 

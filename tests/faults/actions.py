@@ -154,6 +154,13 @@ ACTIONS = (
             Step("/loyalty/{program}/cards/4000-0002/link", pick={"step": "confirm"}))),
     Action("unlink a card", "loyalty.unlink", "/loyalty/{program}/cards/{card}/unlink",
            (Step("/loyalty/{program}/cards/{card}/unlink"),)),
+    Action("block a card", "loyalty.block", "/loyalty/{program}/cards/{card}/block",
+           (Step("/loyalty/{program}/cards/{card}/block",
+                 {"reason": "Fault suite: card reported lost", "confirm": "y"}),),
+           after="/loyalty/{program}/cards/{card}"),
+    Action("unblock a card", "loyalty.unblock", "/loyalty/{program}/cards/4000-0035/unblock",
+           (Step("/loyalty/{program}/cards/4000-0035/unblock", {"confirm": "y"}),),
+           after="/loyalty/{program}/cards/4000-0035"),
     Action("generate a card", "loyalty.generate", "/loyalty/{program}/cards/new",
            (Step("/loyalty/{program}/cards/new", {"identifier": "4999-0001"}),)),
     # --- campaigns (marketing) ---

@@ -64,32 +64,6 @@ def test_every_action_is_driven_or_excused():
     assert not missing, f"actions with no fault case (add them to tests/faults/actions.py): {missing}"
 
 
-# Known bugs, each with its report; strict, so a fix makes the case pass and the entry must go.
-KNOWN_BUGS = {
-    "malformed": (
-        "app/talon/outcomes.py:_success reports an unreadable 2xx answer to a change as "
-        "TalonMalformedResponse (a failure), although Talon.One applied the change; it should "
-        "be TalonOutcomeUnknown when attempt.may_change"),
-}
-MALFORMED_BODY_READ = {"return: confirm", "reopen", "cancel: confirm", "create audience", "rename audience",
-                       "customer's audience", "edit attributes: save", "create referral", "link a card",
-                       "unlink a card", "generate a card"}
-
-
-def known_bug(action, fault):
-    if fault.name == "malformed" and action.name in MALFORMED_BODY_READ:
-        return pytest.mark.xfail(reason=KNOWN_BUGS["malformed"], strict=True)
-    return None
-
-
-@pytest.fixture(autouse=True)
-def _mark_known_bugs(request):
-    if "action" in request.fixturenames and "faulty" in request.fixturenames:
-        marker = known_bug(request.getfixturevalue("action"), request.getfixturevalue("faulty").fault)
-        if marker:
-            request.node.add_marker(marker)
-
-
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.id)
 def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
     import requests

@@ -120,21 +120,9 @@ def baselines(sandbox, tmp_path_factory):
     return Baselines(sandbox, tmp_path_factory.mktemp("baseline") / "console.db")
 
 
-# Known bugs, each reported with its file and a proposed fix. Strict: when a fix makes the case
-# pass, it fails as XPASS until its entry here is removed.
-RAW_MESSAGE = ("shows TalonError.message, Talon.One's own error text (here the sandbox's "
-               "'Injected fault'), instead of a human wording of the error's kind "
-               "(error.headline, or app.errors.ERROR_TEXT): {where}")
-KNOWN_BUGS = {
-    "audiences.member_count": (FAULT_IDS, "app/audiences/templates/audiences/_count.html:7 shows "
-                               "'not available' and puts the reason only in a title tooltip"),
-    "campaigns.test_bench": (("500", "503", "409"), RAW_MESSAGE.format(
-        where="app/campaigns/templates/campaigns/_bench.html:5")),
-    "coupons.show": (("500", "503", "429"), RAW_MESSAGE.format(where="app/coupons/routes.py:63")),
-    "coupons.reservations": (("500", "503", "429"), RAW_MESSAGE.format(where="app/coupons/routes.py:63")),
-    "coupons.goodwill": (("500", "503", "429", "409"), RAW_MESSAGE.format(
-        where="app/coupons/templates/coupons/_goodwill.html:22 and app/coupons/routes.py:163")),
-}
+# Known bugs: {endpoint: (fault ids, where and a proposed fix)}. Strict: when a fix makes the
+# case pass, it fails as XPASS until its entry here is removed. None at the moment.
+KNOWN_BUGS: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
 @pytest.fixture(autouse=True)

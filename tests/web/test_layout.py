@@ -172,3 +172,10 @@ def test_state_badge_macro(app):
     assert render_macro(app, '{{ state_badge("partially_returned") }}') == \
         '<span class="badge badge-partially_returned">partially returned</span>'
     assert 'badge-none' in render_macro(app, '{{ state_badge(None) }}')
+
+
+def test_an_id_beyond_what_a_database_holds_is_a_404_not_a_500(login_as):
+    client = login_as("marketer")
+    for url in ("/campaigns/cases/99999999999999999999999", "/audiences/18446744073709551616",
+                "/loyalty/2147483648/cards/4000-0001"):
+        assert client.get(url).status_code == 404, url

@@ -248,6 +248,6 @@ def test_delete_failure_is_reported_and_audited(login_as, app, talon_sandbox):
                   json={"rules": [{"path": "/v1/customer_data/", "status": 503}]}).raise_for_status()
     client = login_as("admin")
     response = client.post(f"/customers/{ALICE}/delete", data={"confirm_id": ALICE, "csrf_token": client.csrf})
-    assert "Talon.One is unavailable (HTTP 503). Nothing was changed" in visible_text(response.get_data(as_text=True))
+    assert "Talon.One is unavailable (HTTP 503). The change was not applied" in visible_text(response.get_data(as_text=True))
     entry = audit_rows(app, action="customer.delete_data")[-1]
     assert (entry.outcome, entry.upstream_status) == ("failure", 503)

@@ -186,7 +186,7 @@ def test_cancel_needs_a_reason(agent, upstream):
 
 @pytest.mark.parametrize("kind", ["reopen", "cancel"])
 @pytest.mark.parametrize("status,words,page_status", [
-    (500, "answered with an error (HTTP 500)", 502),
+    (500, "is unavailable (HTTP 500)", 502),
     (409, "reported a conflict (HTTP 409)", 409),
 ])
 def test_a_failed_change_says_so_and_is_audited(agent, upstream, app, kind, status, words, page_status):

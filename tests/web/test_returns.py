@@ -243,7 +243,7 @@ def test_only_closed_or_partially_returned_sessions_take_returns(agent, upstream
 # -- upstream faults ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status,words,page_status", [
-    (500, "answered with an error (HTTP 500)", 502),
+    (500, "is unavailable (HTTP 500)", 502),
     (409, "reported a conflict (HTTP 409)", 409),
 ])
 def test_a_failed_return_says_so_is_audited_and_can_be_sent_again(agent, upstream, app, status, words, page_status):

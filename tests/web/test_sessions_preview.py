@@ -134,7 +134,7 @@ def test_every_role_may_preview(login_as):
 
 
 @pytest.mark.parametrize("rule,status,words", [
-    ({"status": 500}, 502, "Talon.One answered with an error (HTTP 500)"),
+    ({"status": 500}, 502, "Talon.One is unavailable (HTTP 500)"),
     ({"status": 409}, 409, "Talon.One reported a conflict (HTTP 409)"),
     (SLOW_ANSWER, 504, "Nothing is saved by a preview"),
 ])

@@ -1,0 +1,198 @@
+"""Management API additions: audience member counts (getAudiencesAnalytics), a card's status and
+block (updateLoyaltyCard), and custom attribute definitions (getAttributes). Every exchange
+through `api` is checked against talon-openapi.json."""
+from __future__ import annotations
+
+import pytest
+
+from sandbox.demo_people import PROFILE_COUNT, person, profile_id
+from tests.sandbox.conftest import assert_error, new_id, of_type, put_session
+
+CARD = "4000-0003"  # active, linked to cust-0003
+
+
+def analytics(api, expect: int = 200, **params):
+    response = api.get("/v1/audiences/analytics", params=params, key="management")
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def member_total(api, audience_id: int) -> int:
+    return len(api.get(f"/v1/audiences/{audience_id}/memberships", params={"pageSize": 1000},
+                       key="management").json()["data"])
+
+
+def update_card(api, identifier: str = CARD, expect: int = 200, program: int = 1, **body):
+    response = api.put(f"/v1/loyalty_programs/{program}/cards/{identifier}", json=body, key="management")
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def link(api, identifier: str, profile: str):
+    return api.post(f"/v2/loyalty_programs/1/cards/{identifier}/link_profile", json={"integrationId": profile})
+
+
+def attribute_list(api, **params) -> dict:
+    response = api.get("/v1/attributes", params=params, key="management")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- getAudiencesAnalytics --------------------------------------------------------------------
+
+
+def test_analytics_count_the_members_of_each_audience(api):
+    answer = analytics(api, audienceIds="1,2,3")
+    assert answer["hasMore"] is False
+    assert answer["data"] == [{"audienceId": n, "membersCount": member_total(api, n)} for n in (1, 2, 3)]
+    assert answer["data"][1]["membersCount"] == sum(person(n)["Newsletter"] for n in range(1, PROFILE_COUNT + 1))
+
+
+def test_analytics_leave_unknown_audiences_out_and_read_each_id_once(api):
+    assert analytics(api, audienceIds="3, 999,3")["data"] == [{"audienceId": 3, "membersCount": 9}]
+    assert analytics(api, audienceIds="999")["data"] == []
+
+
+def test_analytics_sort(api):
+    rows = analytics(api, audienceIds="1,2,3", sort="-membersCount")["data"]
+    assert [r["membersCount"] for r in rows] == sorted((r["membersCount"] for r in rows), reverse=True)
+    assert rows[0]["audienceId"] == 2
+
+
+def test_analytics_follow_membership_changes_and_new_audiences(api):
+    before = analytics(api, audienceIds="1")["data"][0]["membersCount"]
+    changed = api.post("/v2/customer_audiences", json={"data": [
+        {"profileIntegrationId": "cust-0002", "audienceId": 1, "action": "add"}]})
+    assert changed.status_code == 204, changed.text
+    assert analytics(api, audienceIds="1")["data"][0]["membersCount"] == before + 1
+    new = api.post("/v2/audiences", json={"name": "Empty one"}).json()
+    assert analytics(api, audienceIds=str(new["id"]))["data"] == [{"audienceId": new["id"], "membersCount": 0}]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"audienceIds": "1,x"}, "must be an integer"),
+    ({"audienceIds": " , "}, "audienceIds is required"),
+    ({"audienceIds": "99999999999999999999"}, "out of range"),
+    ({"audienceIds": "1", "sort": "name"}, "Cannot sort by 'name'"),
+])
+def test_analytics_refuse_bad_parameters(api, params, message):
+    response = api.get("/v1/audiences/analytics", params=params, key="management")
+    assert_error(response, 400, message)
+
+
+def test_analytics_need_their_ids_and_the_management_key(raw):
+    assert_error(raw.get("/v1/audiences/analytics", key="management"), 400, "audienceIds is required")
+    assert_error(raw.get("/v1/audiences/analytics", params={"audienceIds": "1"}, key="integration"), 401)
+
+
+# -- updateLoyaltyCard --------------------------------------------------------------------------
+
+
+def test_block_a_card_then_unblock_it(api):
+    blocked = update_card(api, status="inactive", blockReason="Replaced by 4000-9001")
+    assert (blocked["status"], blocked["blockReason"]) == ("inactive", "Replaced by 4000-9001")
+    assert blocked["identifier"] == CARD and blocked["profiles"][0]["integrationId"] == "cust-0003"
+    assert blocked["modified"]
+    assert_error(link(api, CARD, "cust-0050"), 400, "is blocked")
+    unblocked = update_card(api, status="active")
+    assert unblocked["status"] == "active" and "blockReason" not in unblocked
+    assert link(api, CARD, "cust-0050").status_code == 200
+
+
+def test_a_blocked_card_earns_nothing_until_unblocked(api):
+    update_card(api, status="inactive", blockReason="Lost")
+    cart = [{"sku": "RUN-100", "quantity": 1, "price": 100}]
+    answer = put_session(api, new_id("s"), profileId="cust-0003", loyaltyCards=[CARD], state="open",
+                         cartItems=cart)
+    assert of_type(answer["effects"], "addLoyaltyPoints") == []
+    update_card(api, status="active")
+    answer = put_session(api, new_id("s"), profileId="cust-0003", loyaltyCards=[CARD], state="open",
+                         cartItems=cart)
+    assert of_type(answer["effects"], "addLoyaltyPoints")
+
+
+def test_inactive_without_a_reason_is_not_blocked_and_a_new_update_lifts_a_block(api):
+    assert "blockReason" not in update_card(api, "4000-0035", status="inactive")  # demo: blocked
+    plain = update_card(api, status="inactive", blockReason="")
+    assert plain["status"] == "inactive" and "blockReason" not in plain
+
+
+@pytest.mark.parametrize("body, status, message", [
+    ({"status": "active", "blockReason": "Lost"}, 400, "status must be inactive"),
+    ({"status": "blocked"}, 400, "must be one of active, inactive"),
+    ({"status": "inactive", "blockReason": "r" * 1001}, 400, "at most 1000"),
+])
+def test_update_refuses_bad_bodies(api, body, status, message):
+    response = api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json=body, key="management")
+    assert_error(response, status, message)
+    assert api.get(f"/v1/loyalty_programs/1/cards/{CARD}", key="management").json()["status"] == "active"
+
+
+def test_update_refuses_unknown_cards_programs_and_missing_status(api, raw):
+    assert_error(api.put("/v1/loyalty_programs/1/cards/4000-9999", json={"status": "active"},
+                         key="management"), 404, "does not exist")
+    assert_error(api.put(f"/v1/loyalty_programs/2/cards/{CARD}", json={"status": "active"},
+                         key="management"), 400, "not card-based")
+    assert_error(api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"blockReason": "Lost"},
+                         key="management"), 400, "/status: is required")
+    assert_error(raw.put(f"/v1/loyalty_programs/1/cards/{CARD}", data="{", key="management",
+                         headers={"Content-Type": "application/json"}), 400, "not valid JSON")
+    assert_error(raw.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"status": "active"},
+                         key="integration"), 401)
+
+
+# -- getAttributes ------------------------------------------------------------------------------
+
+
+def test_profile_attributes_are_declared_with_the_types_of_the_demo_values(api):
+    answer = attribute_list(api, entity="CustomerProfile")
+    declared = {a["name"]: a["type"] for a in answer["data"]}
+    assert answer["totalResultSize"] == len(declared)
+    assert {"Name", "Email", "City", "BirthDate", "Newsletter", "ShoeSize", "Interests"} == set(declared)
+    python_types = {"string": str, "boolean": bool, "time": str}
+    for number in range(1, PROFILE_COUNT + 1):
+        for name, value in person(number).items():
+            assert isinstance(value, python_types[declared[name]]), (profile_id(number), name)
+    assert declared["BirthDate"] == "time" and declared["Interests"] == "(list string)"
+    city = next(a for a in answer["data"] if a["name"] == "City")
+    assert "Berlin" in city["suggestions"] and city["entity"] == "CustomerProfile" and city["editable"]
+
+
+def test_session_attributes_are_declared_too(api):
+    assert [(a["name"], a["type"]) for a in attribute_list(api, entity="CustomerSession")["data"]] == \
+        [("channel", "string")]
+    assert attribute_list(api, entity="Coupon") == {"totalResultSize": 0, "data": []}
+
+
+@pytest.mark.parametrize("params, names", [
+    ({"type": "boolean"}, ["Newsletter"]),
+    ({"search": "BIRTH"}, ["BirthDate"]),
+    ({"search": "list"}, ["Interests"]),       # through the type too
+    ({"kind": "builtin"}, []),
+    ({"applicationIds": "2"}, []),
+    ({"entity": "CustomerProfile", "sort": "-name", "pageSize": 2}, ["ShoeSize", "Newsletter"]),
+    ({"entity": "CustomerProfile", "sort": "name", "pageSize": 2, "skip": 5}, ["Newsletter", "ShoeSize"]),
+])
+def test_attribute_filters_sort_and_paging(api, params, names):
+    assert [a["name"] for a in attribute_list(api, **params)["data"]] == names
+
+
+def test_attribute_list_totals_count_every_match_not_the_page(api):
+    everything = attribute_list(api, kind="custom", applicationIds="1")
+    page = attribute_list(api, pageSize=3)
+    assert page["totalResultSize"] == everything["totalResultSize"] == len(everything["data"]) > 3
+    assert len(page["data"]) == 3
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"sort": "title"}, "Cannot sort by 'title'"),
+    ({"applicationIds": "one"}, "must be an integer"),
+])
+def test_attribute_list_refuses_bad_parameters(api, params, message):
+    assert_error(api.get("/v1/attributes", params=params, key="management"), 400, message)
+
+
+def test_attributes_refuse_what_the_spec_forbids(raw):
+    assert_error(raw.get("/v1/attributes", params={"kind": "other"}, key="management"), 400,
+                 "kind must be one of builtin, custom")
+    assert_error(raw.get("/v1/attributes", key="integration"), 401)
