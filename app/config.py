@@ -197,5 +197,15 @@ def backend_problem(config: Mapping[str, Any]) -> str | None:
 def production_problems(config: Mapping[str, Any]) -> list[str]:
     """Everything wrong with the configuration itself (the database check is separate:
     auth.accounts.demo_accounts_present)."""
-    problems = [secret_key_problem(config.get("SECRET_KEY")), backend_problem(config)]
+    problems = [secret_key_problem(config.get("SECRET_KEY")), backend_problem(config),
+                throttle_storage_problem(config)]
     return [p for p in problems if p]
+
+
+def throttle_storage_problem(config: Mapping[str, Any]) -> str | None:
+    # gunicorn runs several workers (gunicorn.conf.py), and each would count failed logins on
+    # its own: the throttle would allow five times as many guesses per worker and instance.
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        return ("RATELIMIT_STORAGE_URI is memory://, so every worker process counts failed logins "
+                "on its own; set it to a shared store such as redis://host:6379/0")
+    return None

@@ -27,6 +27,7 @@ def production_config(tmp_path, **overrides) -> dict:
         "TALON_INTEGRATION_KEY": "live-integration-key-0123456789",
         "TALON_MANAGEMENT_KEY": "live-management-key-0123456789",
         "TALON_APPLICATION_ID": 7,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6399/0",
         **overrides,
     }
 
@@ -39,6 +40,11 @@ def refusal(tmp_path, **overrides) -> str:
     with pytest.raises(UnsafeConfiguration) as raised:
         make_production_app(tmp_path, **overrides)
     return str(raised.value)
+
+
+@pytest.mark.parametrize("storage", [None, "memory://"])
+def test_a_login_throttle_each_worker_counts_alone_is_refused(tmp_path, storage):
+    assert "RATELIMIT_STORAGE_URI is memory://" in refusal(tmp_path, RATELIMIT_STORAGE_URI=storage)
 
 
 def test_safe_settings_start(tmp_path):
