@@ -13,11 +13,11 @@ from werkzeug.routing import IntegerConverter
 LARGEST_ID = 2**31 - 1
 
 
-class DatabaseIdConverter(IntegerConverter):
+class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min,
                          max=LARGEST_ID if max is None else max, signed=signed)
 
 
 def init_routing(app: Flask) -> None:
-    app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["int"] = BoundedIntConverter

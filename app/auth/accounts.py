@@ -138,12 +138,23 @@ def set_role(username: str, role: str, store: str | None = None, *, actor: str |
 
 
 def set_password(username: str, password: str, *, actor: str | None = None) -> User:
+    """An administrator gives the account this password (the CLI's set-password): it ends the
+    account's logins and clears any pending "choose a new password" requirement."""
     user = require_user(username)
+    ended = _replace_password(user, password, must_change=False)
+    _audit("user.set_password", user, actor, {"logins_ended": ended})
+    return user
+
+
+def _replace_password(user: User, password: str, *, must_change: bool) -> int:
+    """The one way an account's password is replaced by someone else: checked, hashed, every
+    login ended, and the next-login password change required or cleared. Returns the logins
+    ended."""
     _check_password(user.username, password)
     user.password_hash = _hash(password)
     ended = revoke_logins(user)
-    _audit("user.set_password", user, actor, {"logins_ended": ended})
-    return user
+    _require_password_change(user, must_change)
+    return ended
 
 
 @lru_cache(maxsize=1)
@@ -283,10 +294,7 @@ def reset_password(username: str, *, password: str | None = None, must_change: b
         password = generated = generate_one_time_password()
         must_change = True
     user = require_user(username)
-    _check_password(user.username, password)
-    user.password_hash = generate_password_hash(password)
-    ended = revoke_logins(user)
-    _require_password_change(user, must_change)
+    ended = _replace_password(user, password, must_change=must_change)
     # (No key may contain "password": the audit log redacts those.)
     _audit("user.reset_password", user, actor,
            {"logins_ended": ended, "generated": generated is not None, "must_change": must_change})
@@ -299,7 +307,7 @@ def change_own_password(user: User, password: str, *, keep_login: str | None = N
     _check_password(user.username, password)
     if check_password_hash(user.password_hash, password):
         raise AccountError("choose a password different from the current one")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash(password)
     others = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
     if keep_login:
         others = others.where(LoginSession.token != keep_login)
