@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/server_time.py [--latency-ms 100] [--rounds 30] [--json out.json]
 
-The console has no Server-Timing header, so this measures from the inside: the app runs in this
-process, requests are sent one at a time (the WSGI call is timed), and every HTTP call to
+This measures from the inside (and cross-checks the console's Server-Timing header): the app
+runs in this process, requests are sent one at a time (the WSGI call is timed), and every HTTP call to
 Talon.One is timed at the transport (requests' adapter). Own time = the request's wall time minus
 the union of the intervals during which at least one upstream call was in flight (fan-out calls
 overlap; their union is what the request waited for). With one request at a time, every upstream
@@ -127,6 +127,21 @@ def flow_requests(client, ids) -> list[tuple[str, callable]]:
     return requests_
 
 
+def parse_server_timing(value: str) -> tuple[float, float] | None:
+    """(app ms, talon ms) from the console's ``Server-Timing: app;dur=X, talon;dur=Y``."""
+    durations = {}
+    for part in value.split(","):
+        name, _, rest = part.strip().partition(";")
+        if rest.startswith("dur="):
+            try:
+                durations[name] = float(rest[4:])
+            except ValueError:
+                return None
+    if "app" not in durations or "talon" not in durations:
+        return None
+    return durations["app"], durations["talon"]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -148,6 +163,7 @@ def run(latency_ms: float, rounds: int) -> dict:
             own: dict[str, list[float]] = {label: [] for label, _ in plan}
             upstream: dict[str, list[float]] = {label: [] for label, _ in plan}
             statuses: dict[str, set[int]] = {label: set() for label, _ in plan}
+            header_own: dict[str, list[float]] = {label: [] for label, _ in plan}
             for round_index in range(rounds + 1):  # round 0 warms up (templates, connections)
                 for label, send in plan:
                     started = time.perf_counter()
@@ -159,10 +175,16 @@ def run(latency_ms: float, rounds: int) -> dict:
                     if round_index:
                         own[label].append((ended - started - waited) * 1000)
                         upstream[label].append(waited * 1000)
+                        timing = parse_server_timing(response.headers.get("Server-Timing", ""))
+                        if timing is not None:
+                            header_own[label].append(timing[0] - timing[1])
         finally:
             sandbox.stop()
     every = [v for values in own.values() for v in values]
+    every_header = [v for values in header_own.values() for v in values]
     return {
+        # the app's own Server-Timing header (app - talon), a cross-check of the outside view
+        "server_timing_own_ms_p50": round(statistics.median(every_header), 2) if every_header else None,
         "latency_ms": latency_ms,
         "rounds": rounds,
         "own_ms_p50": round(statistics.median(every), 2),
@@ -171,6 +193,8 @@ def run(latency_ms: float, rounds: int) -> dict:
         "by_request": {label: {"own_ms_p50": round(statistics.median(values), 2),
                                "own_ms_p95": round(percentile(values, 0.95), 2),
                                "upstream_wait_ms_p50": round(statistics.median(upstream[label]), 1),
+                               "server_timing_own_ms_p50": (round(statistics.median(header_own[label]), 2)
+                                                            if header_own[label] else None),
                                "statuses": sorted(statuses[label])}
                        for label, values in own.items()},
     }
@@ -185,10 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     result = {"machine": machine_description(), **run(args.latency_ms, args.rounds)}
     print(f"machine: {result['machine']}")
     print(f"own server time per request (upstream excluded), L = {args.latency_ms:g} ms, "
-          f"{result['requests']} requests: p50 {result['own_ms_p50']} ms, p95 {result['own_ms_p95']} ms")
+          f"{result['requests']} requests: p50 {result['own_ms_p50']} ms, p95 {result['own_ms_p95']} ms"
+          f" (Server-Timing app - talon: p50 {result['server_timing_own_ms_p50']} ms)")
     for label, row in result["by_request"].items():
         print(f"  {label:34} p50 {row['own_ms_p50']:>7.2f} ms  p95 {row['own_ms_p95']:>7.2f} ms  "
-              f"upstream wait p50 {row['upstream_wait_ms_p50']:>6.1f} ms  status {row['statuses']}")
+              f"upstream wait p50 {row['upstream_wait_ms_p50']:>6.1f} ms  "
+              f"Server-Timing own p50 {row['server_timing_own_ms_p50']} ms  status {row['statuses']}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

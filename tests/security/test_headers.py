@@ -99,7 +99,8 @@ def test_htmx_is_configured_to_run_under_the_policy(client):
     assert config["allowEval"] is False
     assert config["allowScriptTags"] is False
     assert config["historyCacheSize"] == 0  # no customer data in localStorage
-    assert '<script src="/static/vendor/htmx.min.js"' in html
+    # from our own origin, with its content version (app/assets.py)
+    assert re.search(r'<script src="/static/vendor/htmx\.min\.js\?v=[0-9a-f]{10}"', html)
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client):

@@ -15,7 +15,7 @@ from flask import Blueprint
 from tests.conftest import make_console
 from tests.web.test_sessions_support import Upstream, fast_failure_config
 
-VERSIONED = re.compile(r'(?:href|src)="(/[^"?]*static/[^"?]+)\?v=([0-9a-f]{10})"')
+VERSIONED = re.compile(r'(?:href|src)="(/[^"?]+\.(?:css|js|svg))\?v=([0-9a-f]{10})"')
 SERVER_TIMING = re.compile(r"^app;dur=(\d+(?:\.\d+)?), talon;dur=(\d+(?:\.\d+)?)$")
 
 
@@ -49,7 +49,7 @@ def test_static_urls_are_versioned_and_cached_for_a_year(agent):
     # the foundation's files and a blueprint's (search: agent.css, search.js)
     assert {"/static/vendor/htmx.min.js", "/static/vendor/pico.min.css", "/static/app.css",
             "/static/app.js"} <= set(assets)
-    assert any("/search/" in url or "search" in url for url in assets if not url.startswith("/static/"))
+    assert {"/assets/search/agent.css", "/assets/search/search.js"} <= set(assets)
     for url, version in assets.items():
         response = agent.get(f"{url}?v={version}")
         assert response.status_code == 200, url
@@ -184,8 +184,8 @@ def test_the_recently_viewed_order_stays_right(app, agent):
     assert home.index('href="/customers/cust-0001"') < home.index('href="/customers/cust-0002"')
     # a minute later, the same view is written again
     with app.app_context():
-        db.session.execute(sa.update(RecentView).values(
-            viewed_at=RecentView.viewed_at - timedelta(minutes=2)))
+        for row in db.session.scalars(sa.select(RecentView)):
+            row.viewed_at -= timedelta(minutes=2)
         db.session.commit()
     before = dict(recent_rows(app))["cust-0001"]
     agent.get("/customers/cust-0001")
@@ -208,7 +208,7 @@ def test_every_card_program_is_asked_in_the_one_fan_out(agent, upstream, talon_s
     response = agent.get("/search", query_string={"q": "4000-0007"})
     elapsed = time.perf_counter() - started
     assert response.status_code == 303 and response.headers["Location"] == "/loyalty/1/cards/4000-0007"
-    cards = [e for e in upstream.log()[asked_before:] if "/loyalty_cards/" in e["path"]]
+    cards = [e for e in upstream.log()[asked_before:] if "/cards/4000-0007" in e["path"]]
     assert len(cards) == 3
     assert elapsed < 0.3 * 2, f"six lookups of 0.3 s took {elapsed:.2f} s: not in one round trip"
 
