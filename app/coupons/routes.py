@@ -28,9 +28,6 @@ add_job_routes(bp, prefix="/coupons/<code>/jobs", target_arg="code", permission=
                kinds=("coupon.reserve", "coupon.unreserve"), back_endpoint="coupons.show")
 
 RESERVED_PER_PAGE = 50
-# The goodwill widget's GET is for everyone and its POST needs `reservations`: this runs the
-# same audited 403 as @require for the POST half of the one endpoint.
-ensure_may_reserve = require("reservations")(lambda: None)
 
 
 @bp.get("/coupons")
@@ -110,25 +107,35 @@ def change_reservations(code: str):
 
 # -- the customer page's goodwill widget -----------------------------------------------------
 
-@bp.route("/customers/<integration_id>/goodwill-coupon", methods=["GET", "POST"])
+@bp.get("/customers/<integration_id>/goodwill-coupon")
 @require("lookup")
 def goodwill(integration_id: str):
     """A self-replacing widget: reserve a goodwill coupon for this customer."""
+    _check_profile_id(integration_id)
+    return _goodwill_widget(GoodwillForm(prefix="goodwill"), integration_id)
+
+
+@bp.post("/customers/<integration_id>/goodwill-coupon")
+@require("reservations")
+def reserve_goodwill(integration_id: str):
+    _check_profile_id(integration_id)
+    form = GoodwillForm(prefix="goodwill")
+    if not form.validate():
+        return _goodwill_widget(form, integration_id, status=422)
+    reserved, status = _reserve_goodwill(form, integration_id)
+    if reserved is not None:
+        form = GoodwillForm(formdata=None, prefix="goodwill")
+    return _goodwill_widget(form, integration_id, reserved=reserved, status=status)
+
+
+def _check_profile_id(integration_id: str) -> None:
     problem = profile_id_problem(integration_id)
     if problem:
         abort(400, description=problem)
+
+
+def _goodwill_widget(form: GoodwillForm, integration_id: str, *, reserved=None, status: int = 200):
     may_reserve = can(current_user, "reservations")
-    form = GoodwillForm(prefix="goodwill")
-    reserved = None
-    status = 200
-    if request.method == "POST":
-        ensure_may_reserve()
-        if form.validate():
-            reserved, status = _reserve_goodwill(form, integration_id)
-        else:
-            status = 422
-        if reserved is not None:
-            form = GoodwillForm(formdata=None, prefix="goodwill")
     try:
         free, lookup_error = (service.next_free_goodwill() if may_reserve else None), None
     except TalonError as exc:

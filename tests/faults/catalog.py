@@ -24,9 +24,7 @@ OTHER_STORE = "store-hamburg"
 # Views serving two methods with different permissions, where @require on the view names the
 # GET's and the view requires the other for the changing method itself (with the same audited
 # 403). The inventory checks that the behaviour matches this table.
-METHOD_PERMISSIONS = {
-    ("coupons.goodwill", "POST"): "reservations",
-}
+METHOD_PERMISSIONS: dict[tuple[str, str], str] = {}
 
 
 class UnknownVariable(LookupError):
