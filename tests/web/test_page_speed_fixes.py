@@ -13,25 +13,11 @@ import pytest
 from flask import Blueprint
 
 from tests.conftest import make_console
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import Upstream, fast_failure_config
 
 VERSIONED = re.compile(r'(?:href|src)="(/[^"?]+\.(?:css|js|svg))\?v=([0-9a-f]{10})"')
 SERVER_TIMING = re.compile(r"^app;dur=(\d+(?:\.\d+)?), talon;dur=(\d+(?:\.\d+)?)$")
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def set_latency(upstream, talon_sandbox, ms: int) -> None:

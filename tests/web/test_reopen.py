@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import (
     SLOW_ANSWER,
     Upstream,
@@ -23,21 +24,6 @@ PARTLY_RETURNED = "sess-00004"
 OPEN = "sess-00006"
 CANCELLED = "sess-00008"
 REOPEN = r"/reopen$"
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def keys(client, session_id: str) -> dict[str, str]:

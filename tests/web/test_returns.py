@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import (
     SLOW_ANSWER,
     Upstream,
@@ -19,21 +20,6 @@ from tests.web.test_sessions_support import (
 
 SESSION = "sess-00001"  # closed, store-berlin: RUN-100 × 1 (position 0), TEE-010 × 2 (position 1)
 RETURNS = rf"^/v2/customer_sessions/{SESSION}/returns$"
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def return_form(client, quantities: dict | list, *, key: str, reason: str = "Wrong size",

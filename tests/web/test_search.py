@@ -7,22 +7,8 @@ import time
 
 import pytest
 
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import Upstream, fast_failure_config, field_error, text
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def expected_url(app, kind_url: str, fallback: str) -> str:

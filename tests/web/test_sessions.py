@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import Upstream, fast_failure_config, text
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def test_the_page_shows_the_cart_totals_and_effects_in_words(agent):

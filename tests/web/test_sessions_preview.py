@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import SLOW_ANSWER, Upstream, audit_rows, fast_failure_config, field_error, text
 
 SESSION = "sess-00001"  # closed: RUN-100 × 1 (shoes, 89.90), TEE-010 × 2 (shirts, 19.90), card 4000-0001
 PUT = rf"^/v2/customer_sessions/{SESSION}$"
-
-
-@pytest.fixture
-def app_config(talon_sandbox, tmp_path):
-    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
-
-
-@pytest.fixture
-def upstream(talon_sandbox):
-    return Upstream(talon_sandbox)
-
-
-@pytest.fixture
-def agent(login_as):
-    return login_as("agent")
 
 
 def preview_form(client, **changes) -> dict:

@@ -7,6 +7,7 @@ import html
 import re
 import time
 
+import pytest
 import requests
 
 from tests.conftest import console_config
@@ -93,3 +94,20 @@ def field_error(response, field_id: str) -> str:
     match = re.search(rf'id="{re.escape(field_id)}-errors"[^>]*>([^<]*)<', body)
     assert match, f"no error next to {field_id}"
     return html.unescape(match.group(1)).strip()
+
+
+# Fixtures shared by the support console's test modules; each imports them by name.
+
+@pytest.fixture
+def app_config(talon_sandbox, tmp_path):
+    return fast_failure_config(talon_sandbox, tmp_path / "console.db")
+
+
+@pytest.fixture
+def upstream(talon_sandbox):
+    return Upstream(talon_sandbox)
+
+
+@pytest.fixture
+def agent(login_as):
+    return login_as("agent")
