@@ -274,8 +274,16 @@ def _generic(effect: Effect, w: EffectWording) -> str:
     return f"{title}: {', '.join(shown)}" if shown else title
 
 
+# Talon.One names a per-item discount "<discount name>#<position>"; the position is worded apart.
+_ITEM_SUFFIX = re.compile(r"#\d+$")
+
+
+def _discount_name(effect: Effect) -> str:
+    return _ITEM_SUFFIX.sub("", str(effect.prop("name") or ""))
+
+
 def _label(effect: Effect, fallback: str) -> str:
-    return str(effect.prop("name") or effect.rule_name or fallback)
+    return _discount_name(effect) or str(effect.rule_name or fallback)
 
 
 # discounts ---------------------------------------------------------------------------
@@ -311,7 +319,7 @@ def _rollback_discount(e: Effect, w: EffectWording) -> str:
     where = ""
     if e.prop("cartItemPosition") is not None:
         where = f" on {w.item(e.prop('cartItemPosition'))}"
-    label = f"Discount {e.prop('name')}" if e.prop("name") else "Discount"
+    label = f"Discount {_discount_name(e)}" if _discount_name(e) else "Discount"
     return f"{label}{where} taken back ({w.money(e.prop('value'), '+')})"
 
 

@@ -72,6 +72,16 @@ def test_per_item_discount_names_the_item():
     assert line.text == "Shoe week 15% on Trail runner (-€12.00), Shoe week campaign"
 
 
+def test_per_item_discount_drops_talon_ones_position_suffix():
+    # Talon.One names per-item discounts "<name>#<position>"; the item is already in words.
+    line = wording().describe(effect(
+        "setDiscountPerItem", {"name": "Shoe week 15%#0", "value": 12, "position": 0}, campaign_id=3))
+    assert line.text.startswith("Shoe week 15% on Trail runner")
+    back = wording().describe(effect(
+        "rollbackDiscount", {"name": "Shoe week 15%#0", "value": 6, "cartItemPosition": 0}))
+    assert back.text.startswith("Discount Shoe week 15% on Trail runner taken back")
+
+
 def test_amounts_use_the_configured_currency():
     assert money(1234.5, "USD", sign="-") == "-$1,234.50"
     assert money(3, "GBP") == "£3.00"
