@@ -94,6 +94,7 @@ class SandboxApp:
         is_api = not request.path.startswith("/sandbox/")
         fault = None
         if is_api:
+            started = self.request_log.arrived()
             delay = self.faults.latency_seconds()
             if delay:
                 time.sleep(delay)
@@ -108,7 +109,8 @@ class SandboxApp:
                 response.set_data(b'{"effects": [{"campaignId": 1, "effe')
         if is_api:
             self.request_log.add(request.method, request.path, request.query_string.decode("latin-1"),
-                                 response.status_code, request.headers.get("Idempotency-Key"))
+                                 response.status_code, request.headers.get("Idempotency-Key"),
+                                 started=started)
         return response
 
     @staticmethod

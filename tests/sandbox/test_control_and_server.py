@@ -172,3 +172,11 @@ def test_latency_ms_slows_every_api_call():
         started = time.perf_counter()
         requests.get(server.url + "/sandbox/health", timeout=10)
         assert time.perf_counter() - started < 0.2
+
+
+def test_the_request_log_orders_arrivals_and_answers(api):
+    # Two calls one after the other: the second arrives after the first was answered.
+    api.get("/v2/customer_sessions/sess-00001")
+    api.get("/v2/customer_sessions/sess-00002")
+    first, second = api.get("/sandbox/requests", key=None).json()["requests"][-2:]
+    assert first["started"] < first["finished"] < second["started"] < second["finished"]

@@ -18,6 +18,7 @@ from app.talon import (
     TalonSettings,
     TalonUnavailable,
 )
+from tests.support.concurrency import overlapped
 from tests.talon.conftest import SpecChecked
 
 SESSION = "/v2/customer_sessions/sess-00001"
@@ -179,16 +180,15 @@ def test_fan_out_isolates_a_failing_section(fast, control):
     assert results["sessions"].items
 
 
-def test_fan_out_waits_for_the_slowest_call_not_the_sum(fast, control):
-    control.faults(latency_ms=200)
+def test_fan_out_runs_the_calls_at_once(fast, control):
+    control.faults(latency_ms=200)  # keeps each call in flight long enough to meet the others
     calls = {
         "profile": lambda: fast.integration.get_customer_inventory("cust-0001"),
         "sessions": lambda: fast.management.list_sessions(profile="cust-0001"),
         "card": lambda: fast.integration.get_loyalty_card_balances(1, "4000-0001"),
         "events": lambda: fast.management.list_events(profile="cust-0001"),
     }
-    started = time.monotonic()
     results = fast.fan_out(calls)
-    elapsed = time.monotonic() - started
     assert not [r for r in results.values() if isinstance(r, Exception)]
-    assert elapsed < 0.2 * 1.5, f"four 200 ms calls took {elapsed:.3f}s"
+    # every call reached Talon.One before any was answered (the log's order, not a clock)
+    assert overlapped(control.requests()), control.requests()

@@ -6,13 +6,13 @@ header and request IDs that show where a request's time went."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
 from flask import Blueprint
 
 from tests.conftest import make_console
+from tests.support.concurrency import overlapped
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import Upstream, fast_failure_config
 
@@ -190,13 +190,12 @@ def test_every_card_program_is_asked_in_the_one_fan_out(agent, upstream, talon_s
                         lambda: real + [(9001, "Other card"), (9002, "Third card")])
     set_latency(upstream, talon_sandbox, 300)
     asked_before = len(upstream.log())
-    started = time.perf_counter()
     response = agent.get("/search", query_string={"q": "4000-0007"})
-    elapsed = time.perf_counter() - started
     assert response.status_code == 303 and response.headers["Location"] == "/loyalty/1/cards/4000-0007"
-    cards = [e for e in upstream.log()[asked_before:] if "/cards/4000-0007" in e["path"]]
+    asked = upstream.log()[asked_before:]
+    cards = [e for e in asked if "/cards/4000-0007" in e["path"]]
     assert len(cards) == 3
-    assert elapsed < 0.3 * 2, f"six lookups of 0.3 s took {elapsed:.2f} s: not in one round trip"
+    assert overlapped(asked), "all six lookups in one round trip"
 
 
 # -- Server-Timing and request IDs ------------------------------------------------------------

@@ -3,10 +3,10 @@ helpful message, bad input is refused before anything is asked, suggestions whil
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
+from tests.support.concurrency import overlapped
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import Upstream, fast_failure_config, field_error, text
 
@@ -38,11 +38,10 @@ def test_the_lookups_run_in_parallel(agent, upstream, talon_sandbox):
                        timeout=30).raise_for_status()
     agent.get("/search", query_string={"q": "warm-up"})  # fills the loyalty program cache
     asked_before = len(upstream.log())
-    started = time.perf_counter()
     agent.get("/search", query_string={"q": "no-such-thing"})
-    elapsed = time.perf_counter() - started
-    assert len(upstream.log()) - asked_before == 4  # profile, session, coupon, card
-    assert elapsed < 0.3 * 3, f"four lookups of 0.3 s took {elapsed:.2f} s: not in parallel"
+    lookups = upstream.log()[asked_before:]
+    assert len(lookups) == 4  # profile, session, coupon, card
+    assert overlapped(lookups), lookups
 
 
 def test_several_matches_give_a_short_list(agent, upstream, talon_sandbox):
