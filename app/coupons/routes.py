@@ -137,12 +137,22 @@ def _check_profile_id(integration_id: str) -> None:
 def _goodwill_widget(form: GoodwillForm, integration_id: str, *, reserved=None, status: int = 200):
     may_reserve = can(current_user, "reservations")
     try:
-        free, lookup_error = (service.next_free_goodwill() if may_reserve else None), None
+        free = service.next_free_goodwill() if may_reserve else None
     except TalonError as exc:
-        free, lookup_error = None, exc
-    return render_template("coupons/_goodwill.html", form=form, integration_id=integration_id,
-                           free=free, lookup_error=lookup_error, reserved=reserved,
-                           may_reserve=may_reserve, prefix=service.goodwill_prefix()), status
+        free = exc
+    context = goodwill_widget_context(free, may_reserve, form=form, reserved=reserved)
+    return render_template("coupons/_goodwill.html", integration_id=integration_id, **context), status
+
+
+def goodwill_widget_context(free, may_reserve: bool, *, form: GoodwillForm | None = None,
+                            reserved=None) -> dict:
+    """What coupons/_goodwill.html needs besides the customer's ID. `free` is the next free
+    goodwill coupon, None, or the TalonError of looking it up; the customer page passes what its
+    own parallel fetch found, so the widget renders with the page."""
+    lookup_error = free if isinstance(free, TalonError) else None
+    return {"form": form or GoodwillForm(formdata=None, prefix="goodwill"),
+            "free": None if lookup_error else free, "lookup_error": lookup_error,
+            "reserved": reserved, "may_reserve": may_reserve, "prefix": service.goodwill_prefix()}
 
 
 def _reserve_goodwill(form: GoodwillForm, integration_id: str):

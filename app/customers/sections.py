@@ -129,14 +129,9 @@ def goodwill_context(results: dict[str, Any], may_reserve: bool) -> dict[str, An
     None when the widget is not installed or the lookup was not part of this load."""
     if not goodwill_shown() or (may_reserve and "goodwill" not in results):
         return None
-    from ..coupons.forms import GoodwillForm
-    from ..coupons.service import goodwill_prefix
+    from ..coupons.routes import goodwill_widget_context
 
-    free = results.get("goodwill") if may_reserve else None
-    error = free if isinstance(free, TalonError) else None
-    return {"form": GoodwillForm(formdata=None, prefix="goodwill"),
-            "free": None if error else free, "lookup_error": error, "reserved": None,
-            "may_reserve": may_reserve, "prefix": goodwill_prefix()}
+    return goodwill_widget_context(results.get("goodwill") if may_reserve else None, may_reserve)
 
 
 def is_unknown_customer(results: dict[str, Any]) -> bool:
