@@ -10,6 +10,7 @@ connections, stops the other one when either dies, and never leaves one running 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import socket
@@ -45,6 +46,17 @@ def wait_until_listening(host: str, port: int, process: subprocess.Popen, name: 
             time.sleep(0.2)
     raise SystemExit(f"run_demo: the {name} did not start listening on {host}:{port} "
                      f"within {STARTUP_TIMEOUT} s")
+
+
+def die_with_launcher() -> None:
+    """Runs in each child before it starts (Linux): the kernel sends it SIGTERM when the launcher
+    dies, even by SIGKILL, where the launcher's own clean-up cannot run. Elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -102,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         # Own process groups: Ctrl-C reaches only this launcher, which stops both in order.
-        sandbox = subprocess.Popen(commands["sandbox"], cwd=ROOT, env=env, start_new_session=True)
+        sandbox = subprocess.Popen(commands["sandbox"], cwd=ROOT, env=env, start_new_session=True,
+                                   preexec_fn=die_with_launcher)
         processes.append(sandbox)
         wait_until_listening(args.host, args.sandbox_port, sandbox, "sandbox")
-        console = subprocess.Popen(commands["console"], cwd=ROOT, env=env, start_new_session=True)
+        console = subprocess.Popen(commands["console"], cwd=ROOT, env=env, start_new_session=True,
+                                   preexec_fn=die_with_launcher)
         processes.append(console)
         wait_until_listening(args.host, args.port, console, "console")
         print(

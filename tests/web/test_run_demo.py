@@ -34,13 +34,20 @@ def wait_for_banner(process, lines: list[str], timeout: float = 120) -> None:
     raise AssertionError("launcher did not start:\n" + "".join(lines))
 
 
-def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
+def start_launcher(tmp_path):
+    """`make run`'s launcher on free ports, with a throwaway demo database and none of the
+    developer's TALON_* settings: (process, console port, sandbox port)."""
     port, sandbox_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TALON_", "SECRET_KEY"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
     process = subprocess.Popen(
         [sys.executable, "scripts/run_demo.py", "--port", str(port), "--sandbox-port", str(sandbox_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return process, port, sandbox_port
+
+
+def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
+    process, port, sandbox_port = start_launcher(tmp_path)
     lines: list[str] = []
     try:
         wait_for_banner(process, lines)
@@ -68,3 +75,21 @@ def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
     for port_number in (port, sandbox_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port_number)) != 0, f"port {port_number} still served"
+
+
+def test_the_servers_do_not_outlive_a_killed_launcher(tmp_path):
+    # SIGKILL leaves the launcher no chance to clean up; the kernel must stop its children.
+    process, port, sandbox_port = start_launcher(tmp_path)
+    try:
+        wait_for_banner(process, [])
+    finally:
+        process.kill()
+        process.wait()
+    for port_number in (port, sandbox_port):
+        for _ in range(100):  # the children get SIGTERM and shut down: wait for the ports to close
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port_number)) != 0:
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"port {port_number} still served after the launcher was killed")
