@@ -3,7 +3,10 @@
 Every response carries ``Server-Timing: app;dur=<ms>, talon;dur=<ms>``: the console's whole time
 on the request (from the first before_request to the last after_request), and the wall time
 during which at least one Talon.One call of this request was in flight (app.talon.timing; the
-overlapping calls of a fan-out count once). Browsers show both in their network panel.
+overlapping calls of a fan-out count once). Browsers show both in their network panel. A
+streamed page (app.streaming) sends its headers with the frame, before its content is built, so
+it carries ``Server-Timing: frame;dur=<ms>`` (the time until the frame left) instead; the whole
+request's duration is in the access log.
 
 A request's ID: an incoming ``X-Request-ID`` (from a proxy or load balancer) is adopted when it is
 short and plain (``[A-Za-z0-9._-]``, at most 64 characters); otherwise one is made up. It is kept
@@ -22,6 +25,8 @@ from flask import Flask, Response, g, request
 from .talon import timing as talon_timing
 
 REQUEST_ID_HEADER = "X-Request-ID"
+#: set in flask.g by app.streaming for a page whose content follows its headers
+STREAMED_PAGE = "streamed_page"
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -42,9 +47,12 @@ def server_timing(response: Response) -> Response:
     if started is None:
         return response
     total_ms = (time.perf_counter() - started) * 1000
-    context = talon_timing.current()
-    talon_ms = context.upstream_seconds * 1000 if context is not None else 0.0
-    response.headers["Server-Timing"] = f"app;dur={total_ms:.1f}, talon;dur={talon_ms:.1f}"
+    if g.get(STREAMED_PAGE):
+        response.headers["Server-Timing"] = f"frame;dur={total_ms:.1f}"
+    else:
+        context = talon_timing.current()
+        talon_ms = context.upstream_seconds * 1000 if context is not None else 0.0
+        response.headers["Server-Timing"] = f"app;dur={total_ms:.1f}, talon;dur={talon_ms:.1f}"
     response.headers.setdefault(REQUEST_ID_HEADER, g.request_id)
     return response
 

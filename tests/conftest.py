@@ -13,8 +13,22 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.support.openapi import SpecRecorder
+
+
+class ReadingClient(FlaskClient):
+    """Reads every response to its end, as gunicorn does. A streamed page (app.streaming) that a
+    test left unread would keep its request context pushed until garbage collection closed it,
+    in the middle of some later test."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = ReadingClient
 
 ROLES = ("agent", "marketer", "manager", "admin")
 DEMO_PASSWORD = "demo"

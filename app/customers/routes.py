@@ -1,6 +1,7 @@
 """/customers/<integration_id>: everything a support agent needs about one customer.
 
-    GET /customers/<id>                    the page (all sections fetched in parallel)
+    GET /customers/<id>                    the page (all sections fetched in parallel; streamed:
+                                           the frame at once, the content when they are in)
     GET /customers/<id>/sections/<name>    one section (htmx: retry, sessions paging/filter);
                                            without htmx it sends the browser to the page
 """
@@ -12,6 +13,7 @@ from flask_login import current_user
 
 from ..permissions import can, require
 from ..search.recent import remember
+from ..streaming import stream_page
 from ..templating import wants_partial
 from . import sections
 from ..search.identifiers import integration_id_problem
@@ -28,17 +30,22 @@ def show(integration_id: str):
         return _not_found(integration_id, problem)
     form = SessionFilterForm(request.args)
     may_reserve = _may_reserve_goodwill()
-    results = _load(integration_id, form, goodwill=may_reserve)
-    if sections.is_unknown_customer(results):
-        return _not_found(integration_id)
-    profile = results["profile"]
-    if not isinstance(profile, Exception):
-        remember(current_user, "customer", integration_id, profile.display_name)
-    return render_template(
-        "customers/show.html", integration_id=integration_id, form=form, profile=profile,
-        sections={name: sections.section_context(name, results) for name in sections.SECTIONS},
-        goodwill_widget=sections.goodwill_context(results, may_reserve),
-    )
+    loaded = sections.start_load(integration_id, _filters(form), goodwill=may_reserve)
+
+    def content() -> str:
+        results = loaded()
+        if sections.is_unknown_customer(results):
+            return render_template("search/_not_found.html", kind="customer", identifier=integration_id)
+        profile = results["profile"]
+        if not isinstance(profile, Exception):
+            remember(current_user, "customer", integration_id, profile.display_name)
+        return render_template(
+            "customers/_page.html", integration_id=integration_id, form=form, profile=profile,
+            sections={name: sections.section_context(name, results) for name in sections.SECTIONS},
+            goodwill_widget=sections.goodwill_context(results, may_reserve),
+        )
+
+    return stream_page("customers/show.html", content, integration_id=integration_id)
 
 
 @bp.get("/customers/<integration_id>/sections/<name>")
@@ -50,7 +57,7 @@ def section(integration_id: str, name: str):
         return redirect(url_for("customers.show", integration_id=integration_id, **request.args), 303)
     form = SessionFilterForm(request.args)
     may_reserve = name == "coupons" and _may_reserve_goodwill()
-    results = _load(integration_id, form, only=name, goodwill=may_reserve)
+    results = sections.load(integration_id, _filters(form), only=name, goodwill=may_reserve)
     return render_template(f"customers/_{name}.html", integration_id=integration_id, form=form,
                            ctx=sections.section_context(name, results),
                            goodwill_widget=sections.goodwill_context(results, may_reserve)
@@ -63,14 +70,12 @@ def _may_reserve_goodwill() -> bool:
     return sections.goodwill_shown() and can(current_user, "reservations")
 
 
-def _load(integration_id: str, form: SessionFilterForm, only: str | None = None,
-          goodwill: bool = False) -> dict:
-    """Fetch the page (or one section). An invalid sessions filter is not sent: the sessions
-    section shows the form's errors instead."""
-    return sections.load(integration_id, form.filters() if form.validate() else None, only=only,
-                         goodwill=goodwill)
+def _filters(form: SessionFilterForm):
+    """An invalid sessions filter is not sent: the sessions section shows the form's errors
+    instead."""
+    return form.filters() if form.validate() else None
 
 
 def _not_found(integration_id: str, problem: str | None = None):
     return render_template("search/not_found.html", kind="customer", identifier=integration_id,
-                           problem=problem), 404
+                           problem=problem, status=404), 404

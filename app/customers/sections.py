@@ -91,6 +91,21 @@ def load(integration_id: str, filters: SessionFilter | None, only: str | None = 
     read as None. With ``goodwill`` (the user may reserve), the page and the coupons section
     also look up the next free goodwill code (``results["goodwill"]``) in the same fan-out, so
     the coupons section's goodwill widget is rendered with the page."""
+    calls, skip_sessions = _plan(integration_id, filters, only, goodwill)
+    return _completed(talon.fan_out(calls), skip_sessions)
+
+
+def start_load(integration_id: str, filters: SessionFilter | None,
+               goodwill: bool = False) -> Callable[[], dict[str, Any]]:
+    """The whole page's load, started now; the returned function waits for it (the streamed
+    page renders its frame in between)."""
+    calls, skip_sessions = _plan(integration_id, filters, None, goodwill)
+    pending = talon.start_fan_out(calls)
+    return lambda: _completed(pending.results(), skip_sessions)
+
+
+def _plan(integration_id: str, filters: SessionFilter | None, only: str | None,
+          goodwill: bool) -> tuple[dict[str, Callable[[], Any]], bool]:
     if only is None:
         sources, flag = {"profile", "sessions", "inventory"}, None
     else:
@@ -102,7 +117,10 @@ def load(integration_id: str, filters: SessionFilter | None, only: str | None = 
     calls = _calls(integration_id, filters or SessionFilter(), sources, flag)
     if goodwill and only in (None, "coupons"):
         calls["goodwill"] = _next_free_goodwill
-    results = talon.fan_out(calls)
+    return calls, skip_sessions
+
+
+def _completed(results: dict[str, Any], skip_sessions: bool) -> dict[str, Any]:
     if skip_sessions:
         results["sessions"] = None
     return results

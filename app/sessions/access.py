@@ -17,7 +17,7 @@ from .state_machine import ACTIONS
 
 def not_found(session_id: str, problem: str | None = None):
     return make_response(render_template("search/not_found.html", kind="session",
-                                         identifier=session_id, problem=problem), 404)
+                                         identifier=session_id, problem=problem, status=404), 404)
 
 
 def check_id(session_id: str) -> None:

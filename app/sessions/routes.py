@@ -1,6 +1,7 @@
 """/sessions/<id>: one customer session, and the actions on it.
 
-    GET  /sessions/<id>                        the session page (session, effects, events)
+    GET  /sessions/<id>                        the session page (session, effects, events),
+                                               streamed: frame first, content when read
     GET  /sessions/<id>/sections/<name>        one section again (htmx retry)
     GET|POST /sessions/<id>/preview            dry-run editor (preview.py)
     GET|POST /sessions/<id>/return             returns (returns.py)
@@ -15,6 +16,7 @@ from flask_login import current_user
 
 from ..permissions import require
 from ..search.recent import remember
+from ..streaming import stream_page
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..templating import wants_partial
@@ -27,7 +29,7 @@ SECTIONS = ("details", "events")
 RESULT_KINDS = ("return", "reopen", "cancel")
 
 
-def _fetch(session_id: str, names: tuple[str, ...]) -> dict:
+def _calls(session_id: str, names: tuple[str, ...]) -> dict:
     calls = {
         "details": lambda: talon.integration.get_customer_session(session_id),
         "events": lambda: talon.management.list_events(session=session_id, sort="-created",
@@ -35,20 +37,25 @@ def _fetch(session_id: str, names: tuple[str, ...]) -> dict:
         "campaigns": talon.management.campaign_names,
     }
     wanted = set(names) | ({"campaigns"} if "details" in names or "events" in names else set())
-    return talon.fan_out({name: call for name, call in calls.items() if name in wanted})
+    return {name: call for name, call in calls.items() if name in wanted}
 
 
 @bp.get("/sessions/<session_id>")
 @require("lookup")
 def show(session_id: str):
     access.check_id(session_id)
-    results = _fetch(session_id, SECTIONS)
-    if isinstance(results["details"], TalonNotFound):
-        return access.not_found(session_id)
-    context = session_view.page_context(session_id, results, current_user)
-    if context["session"] is not None:
-        remember(current_user, "session", session_id, context["session"].profile_id or "")
-    return render_template("sessions/show.html", **context)
+    pending = talon.start_fan_out(_calls(session_id, SECTIONS))
+
+    def content() -> str:
+        results = pending.results()
+        if isinstance(results["details"], TalonNotFound):
+            return render_template("search/_not_found.html", kind="session", identifier=session_id)
+        context = session_view.page_context(session_id, results, current_user)
+        if context["session"] is not None:
+            remember(current_user, "session", session_id, context["session"].profile_id or "")
+        return render_template("sessions/_page.html", **context)
+
+    return stream_page("sessions/show.html", content, session_id=session_id)
 
 
 @bp.get("/sessions/<session_id>/sections/<name>")
@@ -59,7 +66,8 @@ def section(session_id: str, name: str):
     access.check_id(session_id)
     if not wants_partial():
         return redirect(url_for("sessions.show", session_id=session_id), 303)
-    context = session_view.page_context(session_id, _fetch(session_id, (name,)), current_user)
+    results = talon.fan_out(_calls(session_id, (name,)))
+    context = session_view.page_context(session_id, results, current_user)
     return render_template(f"sessions/_{name}.html", **context)
 
 

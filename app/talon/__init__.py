@@ -114,6 +114,14 @@ class Talon:
         service = self.service
         return service.fan_out(calls, bind=lambda: _bound_service.set(service), timeout=timeout)
 
+    def start_fan_out(
+        self, calls: Mapping[str, Callable[[], Any]], *, timeout: float | None = None
+    ):
+        """fan_out without the wait: the calls start now, and the returned object's
+        ``results()`` waits for them (a streamed page renders its frame meanwhile)."""
+        service = self.service
+        return service.start_fan_out(calls, bind=lambda: _bound_service.set(service), timeout=timeout)
+
 
 talon = Talon()
 

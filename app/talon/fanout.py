@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Mapping
 
@@ -59,21 +59,50 @@ class FanOut:
         if len(calls) <= 1 or _inside_fan_out.get():
             # nothing to overlap, or already on a pool thread: run in line
             return {name: _capture(fn) for name, fn in calls.items()}
+        return self.start(calls, bind=bind, timeout=timeout).results()
+
+    def start(
+        self,
+        calls: Mapping[str, Callable[[], Any]],
+        *,
+        bind: Callable[[], Any] | None = None,
+        timeout: float | None = None,
+    ) -> "PendingFanOut":
+        """Start the calls and return at once; ``.results()`` waits for them as ``run`` does.
+        A streamed page starts its calls first and renders its frame while they are under way,
+        so even a single call goes to the pool here."""
+        if _inside_fan_out.get():
+            return PendingFanOut(done={name: _capture(fn) for name, fn in calls.items()})
         pool = shared_pool(self.max_workers)
         futures = {
             name: pool.submit(contextvars.copy_context().run, _run_in_worker, fn, bind)
             for name, fn in calls.items()
         }
-        results: dict[str, Any] = {}
-        for name, future in futures.items():
-            try:
-                results[name] = future.result(timeout=timeout)
-            except FutureTimeout:
-                results[name] = TalonTimeout(f"The {name} section took too long")
-        for value in results.values():
+        return PendingFanOut(futures=futures, timeout=timeout)
+
+
+class PendingFanOut:
+    """Calls under way on the pool (or already made in line)."""
+
+    def __init__(self, *, futures: Mapping[str, Future] | None = None,
+                 timeout: float | None = None, done: dict[str, Any] | None = None) -> None:
+        self._futures = dict(futures or {})
+        self._timeout = timeout
+        self._results = done
+
+    def results(self) -> dict[str, Any]:
+        if self._results is None:
+            results: dict[str, Any] = {}
+            for name, future in self._futures.items():
+                try:
+                    results[name] = future.result(timeout=self._timeout)
+                except FutureTimeout:
+                    results[name] = TalonTimeout(f"The {name} section took too long")
+            self._results = results
+        for value in self._results.values():
             if isinstance(value, _Crash):
                 raise value.exc
-        return results
+        return dict(self._results)
 
 
 class _Crash:

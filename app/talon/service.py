@@ -52,6 +52,15 @@ class TalonService:
     ) -> dict[str, Any]:
         return self._fanout.run(calls, bind=bind, timeout=timeout)
 
+    def start_fan_out(
+        self,
+        calls: Mapping[str, Callable[[], Any]],
+        *,
+        bind: Callable[[], Any] | None = None,
+        timeout: float | None = None,
+    ):
+        return self._fanout.start(calls, bind=bind, timeout=timeout)
+
     def effect_wording(
         self,
         *,

@@ -126,3 +126,33 @@ def test_one_bounded_pool_per_process(make_service):
     for service in (first, second, first):
         service.fan_out({str(n): record for n in range(6)})
     assert len(names) <= 3 and all(n.startswith("talon-fanout") for n in names)
+
+
+def test_a_started_fan_out_runs_while_the_caller_goes_on(make_service):
+    service = make_service()
+    release = threading.Event()
+    started = threading.Event()
+
+    def held():
+        started.set()
+        assert release.wait(5)
+        return "held"
+
+    pending = service.start_fan_out({"only": held})  # one call: still off the caller's thread
+    assert started.wait(5)  # it runs before anyone waits for it...
+    release.set()  # ...while the caller does other work (renders a frame)
+    assert pending.results() == {"only": "held"}
+    assert pending.results() == {"only": "held"}  # asking again does not run it again
+
+
+def test_a_started_fan_out_reports_errors_like_a_fan_out(stub, make_service):
+    service = make_service(retries=0)
+    stub.queue("/v2/customer_sessions/gone", Reply(404, {"message": "no such session"}))
+    pending = service.start_fan_out({
+        "gone": lambda: service.integration.get_customer_session("gone"),
+        "fine": lambda: 1,
+    })
+    results = pending.results()
+    assert isinstance(results["gone"], TalonNotFound) and results["fine"] == 1
+    with pytest.raises(ZeroDivisionError):
+        service.start_fan_out({"a": lambda: 1 / 0}).results()
