@@ -52,6 +52,15 @@ KNOWN_WEAK_SECRETS = frozenset(
 )
 MIN_SECRET_LENGTH = 32
 
+# SQLAlchemy's connection pool per process for PostgreSQL. A request holds its connection from
+# the login check to its end (it waits for Talon.One meanwhile), so a gunicorn worker with
+# GUNICORN_THREADS (8) threads can have that many checked out at once. SQLAlchemy's default
+# keeps only 5 and closes every connection beyond them when it comes back, so busy workers
+# opened and closed PostgreSQL connections all the time (a server process each). Keep enough
+# for the threads instead; the total per process stays 15, as the README's sizing says.
+DATABASE_POOL_SIZE = 10
+DATABASE_POOL_OVERFLOW = 5
+
 DEMO_USERNAMES = ("agent", "marketer", "manager", "admin")
 DEMO_PASSWORD = "demo"
 
@@ -94,6 +103,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "talon_desk_session",
+        # The cookie is written when the session changes (login, CSRF token, flash messages), not
+        # re-signed on every response: a login's lifetime is fixed at login time on the server
+        # (SESSION_MAX_AGE_HOURS from LoginSession.created_at), so pushing the cookie's expiry
+        # forward on each request gained nothing and cost a signature per request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # CSRF tokens live as long as the login (bounded by SESSION_MAX_AGE_HOURS); the default
@@ -133,6 +147,11 @@ def finalise(config: dict[str, Any]) -> None:
     if mode == "testing":
         config["TESTING"] = True
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_size", DATABASE_POOL_SIZE)
+        options.setdefault("max_overflow", DATABASE_POOL_OVERFLOW)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config["TALON_APPLICATION_ID"] = int(config["TALON_APPLICATION_ID"])
     config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
     config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])

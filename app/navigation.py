@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from .permissions import can
+from .permissions import can, resolved
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 
 def visible_nav(user: Any) -> list[dict[str, str]]:
     views = current_app.view_functions
+    user = resolved(user)  # once, not once per entry through the current_user proxy
     return [
         {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
         for item in NAV_ITEMS

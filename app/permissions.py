@@ -61,10 +61,19 @@ PERMISSIONS: dict[str, Permission] = {
 }
 
 
+def resolved(user: Any) -> Any:
+    """The user object behind Flask-Login's ``current_user`` proxy (any other value as it is).
+    Templates ask can(current_user, ...) many times per page, and every attribute read through
+    the proxy looks the user up again; reading the object once is cheaper and answers the same."""
+    get_object = getattr(user, "_get_current_object", None)
+    return get_object() if get_object is not None else user
+
+
 def can(user: Any, permission: str) -> bool:
     """Whether the user's role holds the permission. An unknown permission name is a bug in the
     caller, so it raises KeyError instead of quietly answering False."""
     rule = PERMISSIONS[permission]
+    user = resolved(user)
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return getattr(user, "role", None) in rule.roles
@@ -73,6 +82,7 @@ def can(user: Any, permission: str) -> bool:
 def store_allowed(user: Any, store_id: str | None) -> bool:
     """A manager tied to a store may act only on that store's sessions; everyone else, and a
     manager without a store, on any store."""
+    user = resolved(user)
     own_store = getattr(user, "store", None)
     if getattr(user, "role", None) != "manager" or not own_store:
         return True
@@ -111,11 +121,12 @@ def require(permission: str) -> Callable:
         def guarded(*args, **kwargs):
             from flask_login import current_user
 
-            if not current_user.is_authenticated:
+            user = resolved(current_user)
+            if not user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if not can(current_user, permission):
+            if not can(user, permission):
                 _refuse(permission, "permission", permission,
-                        f"Your role ({current_user.role}) may not use this: "
+                        f"Your role ({user.role}) may not use this: "
                         f"{PERMISSIONS[permission].action}.",
                         endpoint=request.endpoint)
             return view(*args, **kwargs)

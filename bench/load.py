@@ -100,6 +100,51 @@ def cpu_seconds(pgid: int) -> float:
     return total / CLOCK_TICKS
 
 
+def postgres_connections(database_url: str | None) -> int | None:
+    """Connections made to the console's database so far (pg_stat_database.sessions, which
+    counts every connection opened, PostgreSQL 14+); None for SQLite. A pool that keeps its
+    connections makes a few per worker at the start and none during the run; connections made
+    during the run cost a backend process each on the database's (here: the same) cores."""
+    if not database_url or not database_url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").fetchone()
+    # this connection counts itself
+    return int(row[0]) - 1 if row else None
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def where_time_went(path: Path) -> dict:
+    """p50/p95 per request name of: what locust saw; the console's whole time (Server-Timing
+    app); Talon.One in flight (talon); the console's own time (app - talon: its CPU, and waits for
+    a CPU, the GIL, a fan-out thread or a database connection); and the time outside the app
+    (client - app: gunicorn's queue, the network, locust itself)."""
+    if not path.exists():
+        return {}
+    rows = json.loads(path.read_text())
+    rows["all"] = [row for name, values in list(rows.items()) for row in values]
+    summary = {}
+    for name, values in rows.items():
+        parts = {
+            "client": [c for c, _, _ in values],
+            "app": [a for _, a, _ in values],
+            "talon": [t for _, _, t in values],
+            "own": [a - t for _, a, t in values],
+            "outside": [c - a for c, a, _ in values],
+        }
+        summary[name] = {part: {"p50": round(percentile(v, 0.5), 1), "p95": round(percentile(v, 0.95), 1)}
+                         for part, v in parts.items()}
+        summary[name]["n"] = len(values)
+    return summary
+
+
 def read_stats(prefix: Path) -> dict:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -134,10 +179,12 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
                            RATELIMIT_STORAGE_URI=limiter_url) as (sandbox, console), \
                 tempfile.TemporaryDirectory(prefix="talon-desk-locust-") as tmp:
             prefix = Path(tmp) / "load"
-            env = {**os.environ, **demo_population(sandbox), "LOAD_LOGINS": logins(console, users)}
+            env = {**os.environ, **demo_population(sandbox), "LOAD_LOGINS": logins(console, users),
+                   "LOAD_TIMINGS": str(Path(tmp) / "timings.json")}
             groups = {"console (gunicorn)": os.getpgid(console.process.pid),
                       "sandbox": os.getpgid(sandbox.process.pid)}
             before = {name: cpu_seconds(pgid) for name, pgid in groups.items()}
+            connections_before = postgres_connections(database_url)
             locust = subprocess.Popen(
                 [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                  "--headless", "--users", str(users), "--spawn-rate", str(users),
@@ -151,8 +198,13 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
                 time.sleep(1)
             cpu = {name: round(cpu_seconds(pgid) - before[name], 1) for name, pgid in groups.items()}
             cpu["load generator (locust)"] = round(locust_cpu, 1)
+            connections_after = postgres_connections(database_url)
             stats = read_stats(prefix)
             stats["cpu_seconds"] = cpu
+            stats["server_timing"] = where_time_went(Path(tmp) / "timings.json")
+            if connections_before is not None and connections_after is not None:
+                # minus the one postgres_connections made itself before the run
+                stats["database_connections_opened"] = connections_after - connections_before - 1
             workers = console.env.get("WEB_CONCURRENCY") or "gunicorn.conf.py default"
     finally:
         if services:
@@ -181,6 +233,20 @@ def main(argv: list[str] | None = None) -> None:
               f"p50={row['p50_ms']:>5g} p95={row['p95_ms']:>5g} p99={row['p99_ms']:>5g}")
     print(f"CPU seconds used during the run (2 cores x {args.seconds} s = {2 * args.seconds} available): "
           + ", ".join(f"{name} {value}" for name, value in result["cpu_seconds"].items()))
+    if total["requests"]:
+        console_cpu = result["cpu_seconds"]["console (gunicorn)"]
+        print(f"console CPU per request: {1000 * console_cpu / total['requests']:.1f} ms")
+    if "database_connections_opened" in result:
+        print(f"PostgreSQL connections opened during the run: {result['database_connections_opened']}")
+    timing = result.get("server_timing") or {}
+    if timing:
+        print("where the time went (ms, p50/p95; Server-Timing: app = console, talon = upstream in flight, "
+              "own = app - talon, outside = locust's time - app):")
+        for name in ["all"] + sorted(n for n in timing if n != "all"):
+            row = timing[name]
+            print(f"  {name:48} n={row['n']:>5} " + "  ".join(
+                f"{part} {row[part]['p50']:g}/{row[part]['p95']:g}"
+                for part in ("client", "app", "talon", "own", "outside")))
     for failure in result["failures"][:10]:
         print(f"  failure: {failure}")
     if args.json:

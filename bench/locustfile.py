@@ -15,7 +15,7 @@ import random
 import re
 from collections import deque
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 LAZY = re.compile(r'hx-get="([^"]+)"[^>]*hx-trigger="[^"]*\bload\b')
@@ -30,6 +30,30 @@ SESSIONS = os.environ.get("LOAD_SESSIONS", "sess-00001").split(",")
 LOGINS = deque(tuple(pair) for pair in json.loads(os.environ.get("LOAD_LOGINS", "[]")))
 COOKIE = "talon_desk_session"
 RETURNABLE = deque(os.environ.get("LOAD_RETURNABLE", "").split(",") if os.environ.get("LOAD_RETURNABLE") else [])
+
+# Where the time of each request went, from the console's own Server-Timing header (app: the
+# console's whole time on the request; talon: the time Talon.One calls were in flight) next to
+# the time locust saw. Written at the end of the run to LOAD_TIMINGS (a JSON file) for
+# bench/load.py: {"request name": [[client ms, app ms, talon ms], ...]}.
+SERVER_TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
+TIMINGS: dict[str, list[list[float]]] = {}
+
+
+@events.request.add_listener
+def _keep_server_timing(request_type, name, response_time, response=None, **_kwargs) -> None:
+    if response is None or not os.environ.get("LOAD_TIMINGS"):
+        return
+    durations = dict(SERVER_TIMING.findall(response.headers.get("Server-Timing", "")))
+    if "app" in durations and "talon" in durations:
+        TIMINGS.setdefault(f"{request_type} {name}", []).append(
+            [round(response_time, 1), float(durations["app"]), float(durations["talon"])])
+
+
+@events.test_stop.add_listener
+def _write_server_timing(**_kwargs) -> None:
+    if os.environ.get("LOAD_TIMINGS"):
+        with open(os.environ["LOAD_TIMINGS"], "w") as handle:
+            json.dump(TIMINGS, handle)
 
 
 def form_fields(html: str, action: str) -> dict[str, str]:

@@ -194,19 +194,32 @@ def end_login(token: str | None) -> None:
         db.session.commit()
 
 
-def user_for_login(token: str) -> User | None:
-    """Flask-Login's user loader: the active user of a live, unexpired login."""
-    row = db.session.execute(
-        sa.select(User, LoginSession.created_at)
+@lru_cache(maxsize=1)
+def _login_query() -> sa.Select:
+    """user_for_login's statement, built once (the token is a bound parameter)."""
+    pending = _pending_change_model()
+    return (
+        sa.select(User, LoginSession.created_at, pending.user_id)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token == token)
-    ).first()
+        .outerjoin(pending, pending.user_id == User.id)
+        .where(LoginSession.token == sa.bindparam("token"))
+    )
+
+
+def user_for_login(token: str) -> User | None:
+    """Flask-Login's user loader: the active user of a live, unexpired login.
+
+    Runs on every request, so it is one query: the same statement also reads whether the user
+    must choose a new password (the admin area's before_request asks must_change_password on
+    every page), which saves a second round trip to the database per request."""
+    row = db.session.execute(_login_query(), {"token": token}).first()
     if row is None:
         return None
-    user, created_at = row
+    user, created_at, pending_user_id = row
     if not user.active or created_at < utcnow() - _max_age():
         return None
     user.login_token = token
+    _remember_password_change(user, pending_user_id is not None)
     return user
 
 
@@ -254,8 +267,21 @@ def generate_one_time_password() -> str:
     return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
 
 
+# The answer of must_change_password, read with the user by the user loader for this request
+# (a plain instance attribute, not a column: it lives as long as the loaded User object, which is
+# one request's database session). _require_password_change keeps it up to date.
+_PENDING_CHANGE_ATTR = "_password_change_pending"
+
+
+def _remember_password_change(user: User, pending: bool) -> None:
+    setattr(user, _PENDING_CHANGE_ATTR, pending)
+
+
 def must_change_password(user: User) -> bool:
     """Whether the user has to choose a new password before using the console."""
+    known = getattr(user, _PENDING_CHANGE_ATTR, None)
+    if known is not None:
+        return known
     model = _pending_change_model()
     return db.session.get(model, user.id) is not None
 
@@ -267,6 +293,7 @@ def _require_password_change(user: User, required: bool) -> None:
         db.session.add(model(user_id=user.id))
     elif not required and row is not None:
         db.session.delete(row)
+    _remember_password_change(user, required)
 
 
 def create_user_with_password(username: str, role: str, store: str | None = None, *,

@@ -20,45 +20,59 @@ LABEL_LIMIT = 255
 REWRITE_AFTER = timedelta(seconds=60)
 
 
+_TABLE = RecentView.__table__
+# remember()'s statements, built once: it runs on every customer and session page.
+_USER_ENTRIES = (
+    sa.select(_TABLE.c.id, _TABLE.c.kind, _TABLE.c.target_id, _TABLE.c.label, _TABLE.c.viewed_at)
+    .where(_TABLE.c.user_id == sa.bindparam("user_id"))
+    .order_by(_TABLE.c.viewed_at.desc(), _TABLE.c.id.desc())
+)
+_INSERT = sa.insert(_TABLE)
+_UPDATE = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("entry_id"))
+_DELETE = sa.delete(_TABLE).where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def remember(user: Any, kind: str, target_id: str, label: str = "") -> None:
     """Record a view. A database problem here must never break the page being viewed, so it is
     logged and swallowed.
 
     Views repeated within REWRITE_AFTER of the user's newest entry are not written again (one
     read, no write, no commit): the list's order is unchanged by such a view. A view of anything
-    that is not already the user's newest entry is always written, so the order stays right."""
+    that is not already the user's newest entry is always written, so the order stays right.
+
+    Every page view comes here, so it costs one read of the user's short list (at most
+    KEPT_PER_USER rows, kept so by the trimming below), from which the newest entry, an existing
+    entry for this target and the entries to trim are all known, then at most one insert or
+    update, one delete and the commit; plain statements, no ORM unit of work."""
     user_id = getattr(user, "id", None)
     if user_id is None:
         return
     label = (label or "")[:LABEL_LIMIT]
     target_id = target_id[:255]
     try:
-        newest = db.session.scalar(
-            sa.select(RecentView).filter_by(user_id=user_id)
-            .order_by(RecentView.viewed_at.desc(), RecentView.id.desc()).limit(1))
+        entries = db.session.execute(_USER_ENTRIES, {"user_id": user_id}).all()
+        newest = entries[0] if entries else None
         now = utcnow()
         if (newest is not None and newest.kind == kind and newest.target_id == target_id
                 and (newest.label == label or not label)
                 and timedelta(0) <= now - newest.viewed_at < REWRITE_AFTER):
             return
-        if newest is not None and newest.kind == kind and newest.target_id == target_id:
-            existing = newest
-        else:
-            existing = db.session.scalar(sa.select(RecentView).filter_by(
-                user_id=user_id, kind=kind, target_id=target_id))
+        existing = next((e for e in entries if e.kind == kind and e.target_id == target_id), None)
         if existing is None:
-            db.session.add(RecentView(user_id=user_id, kind=kind, target_id=target_id,
-                                      label=label, viewed_at=now))
-            db.session.flush()
-            stale = db.session.scalars(
-                sa.select(RecentView.id).filter_by(user_id=user_id)
-                .order_by(RecentView.viewed_at.desc(), RecentView.id.desc()).offset(KEPT_PER_USER)
-            ).all()
+            # The new entry goes before every entry viewed up to now (a later viewed_at can only
+            # come from another server's clock), and everything past KEPT_PER_USER is dropped.
+            ahead = sum(1 for e in entries if e.viewed_at > now)
+            if ahead < KEPT_PER_USER:
+                stale = entries[KEPT_PER_USER - 1:]
+                db.session.execute(_INSERT, {"user_id": user_id, "kind": kind, "target_id": target_id,
+                                             "label": label, "viewed_at": now})
+            else:  # the new entry itself would be past the end of the list
+                stale = entries[KEPT_PER_USER:]
             if stale:
-                db.session.execute(sa.delete(RecentView).where(RecentView.id.in_(stale)))
+                db.session.execute(_DELETE, {"ids": [e.id for e in stale]})
         else:
-            existing.viewed_at = now
-            existing.label = label or existing.label
+            db.session.execute(_UPDATE, {"entry_id": existing.id, "viewed_at": now,
+                                         "label": label or existing.label})
         db.session.commit()
     except SQLAlchemyError:
         # e.g. two tabs recording the same view at once (unique constraint): harmless

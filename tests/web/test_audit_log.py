@@ -163,7 +163,7 @@ def read_csv(response) -> list[dict]:
 def test_csv_export_streams_the_filtered_entries(app, login_as):
     add_entries(app)
     client = login_as("manager")
-    response = client.get("/audit/export.csv?target_id=sess-00001")
+    response = client.get("/audit/export.csv?target_id=sess-00001", buffered=False)
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="audit-')
