@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 from typing import Any, Callable
 
-from flask import Response, g, render_template, stream_with_context
+from flask import Flask, Response, current_app, g, render_template, stream_with_context
 from markupsafe import Markup
 
 from .timing import STREAMED_PAGE
 
 log = logging.getLogger(__name__)
+
+AFTER_RESPONSE = "after_response"
 
 #: what the content part shows when building it failed (the frame has been sent with a 200)
 CONTENT_FAILED = ("This page could not be completed",
@@ -48,13 +51,35 @@ def stream_page(frame_template: str, content: Callable[[], str], **context: Any)
         raise RuntimeError(f"{frame_template} has no {{{{ content_slot }}}}")
 
     g.setdefault(STREAMED_PAGE, True)
+    jobs = g.setdefault(AFTER_RESPONSE, [])
 
     @stream_with_context
     def body():
         yield head
         yield _content_or_panel(content) + tail
 
-    return Response(body(), mimetype="text/html")
+    response = Response(body(), mimetype="text/html")
+    response.call_on_close(partial(_run_after_response, current_app._get_current_object(), jobs))
+    return response
+
+
+def after_response(job: Callable[[], Any]) -> None:
+    """Run ``job`` once the whole page has been sent: bookkeeping the page does not need, such
+    as the recently viewed list. A database commit takes several milliseconds, and the browser
+    cannot finish the page before the response's last byte, so such work waits until then. It
+    runs in an app context of its own (the request's is gone) and must not use the request."""
+    g.setdefault(AFTER_RESPONSE, []).append(job)
+
+
+def _run_after_response(app: Flask, jobs: list[Callable[[], Any]]) -> None:
+    if not jobs:
+        return
+    with app.app_context():
+        for job in jobs:
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - the page is sent; nothing to tell but the log
+                log.exception("work after a streamed response failed")
 
 
 def _content_or_panel(content: Callable[[], str]) -> str:

@@ -64,6 +64,8 @@ class Flow:
     swap_bytes: list[int] = field(default_factory=list)
     static_bytes_cold: int = 0
     upstream_calls: int = 0
+    #: PerformanceNavigationTiming marks of each run (ms), for "where the time goes"
+    marks: list[dict] = field(default_factory=list)
 
 
 class Traffic:
@@ -98,6 +100,16 @@ def wait_complete(page) -> float:
         const nav = performance.getEntriesByType('navigation')[0];
         return Math.max(nav.loadEventEnd, window.__td.lastSwap);
     }""")
+
+
+NAVIGATION_MARKS = ("responseStart", "responseEnd", "domContentLoadedEventEnd", "loadEventEnd")
+
+
+def navigation_marks(page) -> dict:
+    return page.evaluate(f"""() => {{
+        const nav = performance.getEntriesByType('navigation')[0];
+        return Object.fromEntries({list(NAVIGATION_MARKS)!r}.map(k => [k, nav[k]]));
+    }}""")
 
 
 def record_bytes(flow: Flow, traffic: Traffic, cold: bool) -> None:
@@ -167,6 +179,12 @@ FLOWS = {
 }
 
 
+def last_request_id(sandbox) -> int:
+    """The ID of the newest entry in the sandbox's request log (0 when empty)."""
+    entries = requests.get(f"{sandbox.url}/sandbox/requests", timeout=30).json().get("requests", [])
+    return max((e["id"] for e in entries), default=0)
+
+
 def shipped_assets_gzipped() -> dict[str, int]:
     """gzip -9 size of every JS and CSS file the console ships (vendored and its own)."""
     sizes = {}
@@ -192,15 +210,19 @@ def run(latency_ms: float, runs: int) -> dict:
         traffic = Traffic(page)
         login(page, console.url)
         traffic.take()
+        # No flow changes the sandbox (page views, searches, dry runs and the return preview,
+        # which is a dry run too), so it is reset once, not before every flow: a reset rebuilds
+        # the sandbox's database, and the next requests would measure a cold emulator.
+        sandbox.reset()
         for run_index in range(runs + 1):  # run 0 warms up (cold cache, first connections)
             for name, measure in FLOWS.items():
-                sandbox.reset()  # the same data every time: the return preview needs a closed session
+                seen = last_request_id(sandbox)
                 elapsed = measure(page, console.url, ids)
                 record_bytes(flows[name], traffic, cold=run_index == 0)
-                flows[name].upstream_calls = len(requests.get(f"{sandbox.url}/sandbox/requests", timeout=30).json()
-                                                 .get("requests", []))
+                flows[name].upstream_calls = last_request_id(sandbox) - seen
                 if run_index > 0:
                     flows[name].times_ms.append(elapsed)
+                    flows[name].marks.append(navigation_marks(page))
         browser.close()
     return {name: flow for name, flow in flows.items()}
 
@@ -218,6 +240,8 @@ def summary(flows: dict[str, Flow], latency_ms: float) -> dict:
             "htmx_swap_bytes": sorted(set(flow.swap_bytes))[:10],
             "static_bytes_cold": flow.static_bytes_cold,
             "upstream_calls": flow.upstream_calls,
+            "navigation_marks_median_ms": {mark: round(statistics.median(m[mark] for m in flow.marks), 1)
+                                           for mark in NAVIGATION_MARKS} if flow.marks else {},
         }
     return out
 
@@ -243,6 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     for name, row in result["flows"].items():
         print(f"{name:32} {row['median_ms']:>7.0f}ms {row['max_ms']:>7.0f}ms {row['ratio_to_L']:>6.2f} "
               f"{row['upstream_calls']:>6} {row['page_bytes_median']:>11}  {row['htmx_swap_bytes']}")
+    print("navigation marks, median ms (the document's own; for the dry run, the page it ran on):")
+    for name, row in result["flows"].items():
+        print(f"  {name:32} " + "  ".join(f"{k} {v:.0f}" for k, v in row["navigation_marks_median_ms"].items()))
     print(f"static files on a cold first visit: "
           f"{max(r['static_bytes_cold'] for r in result['flows'].values())} bytes")
     print(f"shipped JS + CSS, gzipped: {result['shipped_js_css_gzipped_total']} bytes")

@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..permissions import can, require
 from ..search.recent import remember
-from ..streaming import stream_page
+from ..streaming import after_response, stream_page
 from ..templating import wants_partial
 from . import sections
 from ..search.identifiers import integration_id_problem
@@ -31,6 +33,7 @@ def show(integration_id: str):
     form = SessionFilterForm(request.args)
     may_reserve = _may_reserve_goodwill()
     loaded = sections.start_load(integration_id, _filters(form), goodwill=may_reserve)
+    user_id = current_user.id
 
     def content() -> str:
         results = loaded()
@@ -38,7 +41,7 @@ def show(integration_id: str):
             return render_template("search/_not_found.html", kind="customer", identifier=integration_id)
         profile = results["profile"]
         if not isinstance(profile, Exception):
-            remember(current_user, "customer", integration_id, profile.display_name)
+            after_response(partial(remember, user_id, "customer", integration_id, profile.display_name))
         return render_template(
             "customers/_page.html", integration_id=integration_id, form=form, profile=profile,
             sections={name: sections.section_context(name, results) for name in sections.SECTIONS},

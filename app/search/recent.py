@@ -32,7 +32,7 @@ _UPDATE = sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("entry_id"))
 _DELETE = sa.delete(_TABLE).where(_TABLE.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
-def remember(user: Any, kind: str, target_id: str, label: str = "") -> None:
+def remember(user_id: int | None, kind: str, target_id: str, label: str = "") -> None:
     """Record a view. A database problem here must never break the page being viewed, so it is
     logged and swallowed.
 
@@ -44,7 +44,6 @@ def remember(user: Any, kind: str, target_id: str, label: str = "") -> None:
     KEPT_PER_USER rows, kept so by the trimming below), from which the newest entry, an existing
     entry for this target and the entries to trim are all known, then at most one insert or
     update, one delete and the commit; plain statements, no ORM unit of work."""
-    user_id = getattr(user, "id", None)
     if user_id is None:
         return
     label = (label or "")[:LABEL_LIMIT]

@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..permissions import require
 from ..search.recent import remember
-from ..streaming import stream_page
+from ..streaming import after_response, stream_page
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..templating import wants_partial
@@ -45,6 +47,7 @@ def _calls(session_id: str, names: tuple[str, ...]) -> dict:
 def show(session_id: str):
     access.check_id(session_id)
     pending = talon.start_fan_out(_calls(session_id, SECTIONS))
+    user_id = current_user.id
 
     def content() -> str:
         results = pending.results()
@@ -52,7 +55,8 @@ def show(session_id: str):
             return render_template("search/_not_found.html", kind="session", identifier=session_id)
         context = session_view.page_context(session_id, results, current_user)
         if context["session"] is not None:
-            remember(current_user, "session", session_id, context["session"].profile_id or "")
+            after_response(partial(remember, user_id, "session", session_id,
+                                   context["session"].profile_id or ""))
         return render_template("sessions/_page.html", **context)
 
     return stream_page("sessions/show.html", content, session_id=session_id)

@@ -122,7 +122,7 @@ def view(app, user, target, label=""):
     from app.search.recent import remember
 
     with app.app_context():
-        remember(user, "customer", target, label)
+        remember(user.id, "customer", target, label)
 
 
 @pytest.fixture

@@ -106,3 +106,35 @@ def test_a_malformed_id_is_still_a_404_sent_before_streaming(agent, upstream, pa
     page = agent.get(path)
     assert page.status_code == 404 and "Error 404" in text(page)
     assert upstream.log() == []
+
+
+def test_the_view_is_recorded_after_the_last_byte(agent, app):
+    """The recently viewed list is written once the page is sent (app.streaming.after_response),
+    not while the browser waits for the page's last byte."""
+    from app.search.models import RecentView
+
+    def viewed() -> list[str]:
+        with app.app_context():
+            return [v.target_id for v in RecentView.query.all()]
+
+    response = agent.get("/sessions/sess-00004", buffered=False)
+    try:
+        body = b"".join(response.response).decode()
+        assert "Cart" in body and body.rstrip().endswith("</html>")
+        assert "sess-00004" not in viewed()  # every byte is out, the write is still to come
+    finally:
+        response.close()
+    assert "sess-00004" in viewed()
+
+
+def test_a_failing_record_of_the_view_is_only_logged(agent, monkeypatch, caplog):
+    import app.customers.routes as customer_routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bookkeeping failed")
+
+    monkeypatch.setattr(customer_routes, "remember", broken)
+    caplog.set_level(logging.ERROR, logger="app.streaming")
+    page = agent.get("/customers/cust-0001")
+    assert page.status_code == 200 and "Alice Archer" in text(page)
+    assert any("after a streamed response" in r.getMessage() for r in caplog.records)
