@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         output = args.out / f"{name}.json"
         command = [PYTHON] + [part.replace("{json}", str(output)) for part in template]
         print(f"\n== {name}: {' '.join(command[1:])}", flush=True)
-        step = {"command": " ".join([".venv/bin/python"] + command[1:]), "started": now(),
+        shown = [part.replace(f"{ROOT}/", "") for part in command[1:]]
+        step = {"command": " ".join([".venv/bin/python"] + shown), "started": now(),
                 "load_average_before": load_average()}
         begun = time.monotonic()
         returncode = subprocess.call(command, cwd=ROOT)
