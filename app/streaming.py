@@ -23,7 +23,7 @@ import secrets
 from functools import partial
 from typing import Any, Callable
 
-from flask import Flask, Response, current_app, g, render_template, stream_with_context
+from flask import Flask, Response, current_app, g, render_template, request, stream_with_context
 from markupsafe import Markup
 
 from .timing import STREAMED_PAGE
@@ -67,8 +67,12 @@ def after_response(job: Callable[[], Any]) -> None:
     """Run ``job`` once the whole page has been sent: bookkeeping the page does not need, such
     as the recently viewed list. A database commit takes several milliseconds, and the browser
     cannot finish the page before the response's last byte, so such work waits until then. It
-    runs in an app context of its own (the request's is gone) and must not use the request."""
-    g.setdefault(AFTER_RESPONSE, []).append(job)
+    runs in an app context of its own (the request's is gone) and must not use the request.
+    Only for the content of a page sent with stream_page (nothing else would run the job)."""
+    jobs = g.get(AFTER_RESPONSE)
+    if jobs is None:
+        raise RuntimeError("after_response is for the content of a stream_page page")
+    jobs.append(job)
 
 
 def _run_after_response(app: Flask, jobs: list[Callable[[], Any]]) -> None:
@@ -86,13 +90,8 @@ def _content_or_panel(content: Callable[[], str]) -> str:
     try:
         return content()
     except Exception:  # noqa: BLE001 - the status is sent; the agent gets a panel, the log the trace
-        log.exception("streamed content of %s failed (request %s)", _path(), g.get("request_id"))
+        log.exception("streamed content of %s failed (request %s)", request.path, g.get("request_id"))
         title, message = CONTENT_FAILED
         return render_template("errors/_content_failed.html", title=title, message=message,
                                request_id=g.get("request_id"))
 
-
-def _path() -> str:
-    from flask import request
-
-    return request.path
