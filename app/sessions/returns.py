@@ -57,7 +57,12 @@ def return_items(session_id: str):
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is re-sent as it was: Talon.One's idempotency answers it with the first result.
     retrying = upstream.status_of(earlier) == upstream.UNKNOWN
-    current = access.for_action("return", session_id, check_state=not retrying)
+    # The same form being confirmed right now by another click or another instance: its return
+    # may already have used up the quantities, so the cart is not checked again; _confirm's claim
+    # waits for that request and answers with its result.
+    in_flight = (upstream.status_of(earlier) == upstream.PENDING
+                 and request.form.get("action") == "confirm")
+    current = access.for_action("return", session_id, check_state=not (retrying or in_flight))
     session = current.session
     page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
                 retrying=retrying, items_by_position=_by_position(session.cart_items), used_key=None)
@@ -77,7 +82,7 @@ def return_items(session_id: str):
         form.form_key.data = new_form_key()
         return render_template("sessions/return.html", **page), 409
 
-    if valid and not retrying:
+    if valid and not (retrying or in_flight):
         valid = form.check_against_cart(session.cart_items)
     if not (valid and form.check_selection()):
         return render_template("sessions/return.html", **page), 422
