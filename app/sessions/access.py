@@ -44,13 +44,20 @@ def for_action(action: str, session_id: str, *, check_state: bool = True) -> Int
     if ACTIONS[action].store_bound:
         check_store(current_user, session.store_integration_id, target_type="session",
                     target_id=session_id)
-    if check_state and not ACTIONS[action].state_allows(session.state):
-        reason = ACTIONS[action].why_not(session.state)
-        if request.method == "POST":
-            audit(f"session.{action}", session_id, {"refused": reason, "state": session.state},
-                  outcome="refused", upstream_status=None)
-        abort(make_response(render_template(
-            "sessions/not_allowed.html", session=session, action=ACTIONS[action], reason=reason,
-        ), 409))
+    if check_state:
+        require_state(action, session_id, state)
     return state
 
+
+def require_state(action: str, session_id: str, state: IntegrationState) -> None:
+    """End the request with a 409 page when the session's state does not allow ``action``."""
+    session = state.session
+    if ACTIONS[action].state_allows(session.state):
+        return
+    reason = ACTIONS[action].why_not(session.state)
+    if request.method == "POST":
+        audit(f"session.{action}", session_id, {"refused": reason, "state": session.state},
+              outcome="refused", upstream_status=None)
+    abort(make_response(render_template(
+        "sessions/not_allowed.html", session=session, action=ACTIONS[action], reason=reason,
+    ), 409))

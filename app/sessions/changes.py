@@ -64,6 +64,17 @@ def previous_try(kind: str, session_id: str, key: str | None) -> IdempotencyReco
     return upstream.peek(scope_for(kind, session_id), key)
 
 
+def sent_by_twin(kind: str, session_id: str, key: str | None, request: dict[str, Any]) -> bool:
+    """Whether this very form is, by now, being sent or done by another request: a double click
+    or the same form posted to another instance. A session read after that twin changed it
+    refuses the form (quantities used up, state moved on), yet the change is the form's own; the
+    claim the twin wrote before sending shows it, and apply_once then answers with its result."""
+    record = previous_try(kind, session_id, key)
+    status = upstream.status_of(record)
+    return status == upstream.PENDING or (
+        status == upstream.DONE and record.request_hash == upstream.fingerprint(request))
+
+
 def apply_once(
     kind: str,
     session_id: str,

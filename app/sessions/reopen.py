@@ -98,13 +98,18 @@ def _page(current: IntegrationState, reopen_form, cancel_form) -> dict[str, Any]
 
 def _confirm(kind: str, session_id: str, form, send):
     key = form.form_key.data
-    earlier = changes.previous_try(kind, session_id, key if key and IDEMPOTENCY_KEY.match(key) else None)
+    known_key = key if key and IDEMPOTENCY_KEY.match(key) else None
+    earlier = changes.previous_try(kind, session_id, known_key)
     if upstream.status_of(earlier) == upstream.DONE:
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
     retrying = upstream.status_of(earlier) == upstream.UNKNOWN
+    current = access.for_action(kind, session_id, check_state=False)
     # After an unanswered try the session may already be in the target state: do not refuse,
-    # let apply_once confirm it from a fresh read.
-    current = access.for_action(kind, session_id, check_state=not retrying)
+    # let apply_once confirm it from a fresh read. Nor when this very form was sent meanwhile by
+    # another click or instance (see changes.sent_by_twin): its result is the answer.
+    if not (retrying or ACTIONS[kind].state_allows(current.session.state)
+            or changes.sent_by_twin(kind, session_id, known_key, {"kind": kind})):
+        access.require_state(kind, session_id, current)
     forms = {"reopen": (form, ReopenForm()), "cancel": (ReopenForm(), form)}[kind]
     context = _page(current, *forms)
     context["show_cancel_confirm"] = kind == "cancel"

@@ -26,6 +26,7 @@ from .effect_view import EffectRow, amount, describe, effect_wire
 from .forms import ReturnForm, new_form_key
 from .outcomes import audit, http_status
 from .session_view import cart_snapshot, wording_for
+from .state_machine import ACTIONS
 
 RESPONSE_CONTENT = ["customerSession", "previousReturns"]
 
@@ -51,23 +52,20 @@ def return_items(session_id: str):
     valid = form.validate() if request.method == "POST" else True
     key = form.form_key.data if request.method == "POST" and not form.form_key.errors else None
     earlier = changes.previous_try("return", session_id, key)
-    if upstream.status_of(earlier) == upstream.DONE and valid and earlier.request_hash == _request_hash(form):
+    if (upstream.status_of(earlier) == upstream.DONE and valid
+            and earlier.request_hash == upstream.fingerprint(_identity(form))):
         # a refresh, a double click or a second window: the same return, already done
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is re-sent as it was: Talon.One's idempotency answers it with the first result.
     retrying = upstream.status_of(earlier) == upstream.UNKNOWN
-    # The same form being confirmed right now by another click or another instance: its return
-    # may already have used up the quantities, so the cart is not checked again; _confirm's claim
-    # waits for that request and answers with its result.
-    in_flight = (upstream.status_of(earlier) == upstream.PENDING
-                 and request.form.get("action") == "confirm")
-    current = access.for_action("return", session_id, check_state=not (retrying or in_flight))
+    current = access.for_action("return", session_id, check_state=False)
     session = current.session
     page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
                 retrying=retrying, items_by_position=_by_position(session.cart_items), used_key=None)
 
     if request.method == "GET":
+        access.require_state("return", session_id, current)
         form.fill(session.cart_items)
         form.ensure_key()
         return render_template("sessions/return.html", **page)
@@ -82,8 +80,17 @@ def return_items(session_id: str):
         form.form_key.data = new_form_key()
         return render_template("sessions/return.html", **page), 409
 
-    if valid and not (retrying or in_flight):
-        valid = form.check_against_cart(session.cart_items)
+    if not retrying:
+        state_allows = ACTIONS["return"].state_allows(session.state)
+        fits_cart = state_allows and valid and form.check_against_cart(session.cart_items)
+        # Refused by a session read after this very form was confirmed by another click or
+        # instance (see changes.sent_by_twin): that confirm's result is the answer.
+        twin = (valid and not fits_cart and request.form.get("action") == "confirm"
+                and changes.sent_by_twin("return", session_id, key, _identity(form)))
+        if not (state_allows or twin):
+            access.require_state("return", session_id, current)
+        if not twin:
+            valid = fits_cart
     if not (valid and form.check_selection()):
         return render_template("sessions/return.html", **page), 422
 
@@ -95,9 +102,9 @@ def return_items(session_id: str):
     return _preview(session_id, session.cart_items, items, summary, page)
 
 
-def _request_hash(form: ReturnForm) -> str:
+def _identity(form: ReturnForm) -> dict[str, Any]:
     """What identifies a return upstream: the items (the reason is ours, not Talon.One's)."""
-    return upstream.fingerprint({"items": sorted(form.requested().items())})
+    return {"items": sorted(form.requested().items())}
 
 
 def _preview(session_id, cart, items, summary, page):
@@ -138,7 +145,7 @@ def _confirm(session_id, cart, form, items, summary, page):
                       "points_back": amount(answer.effects, "rollbackAddedLoyaltyPoints")},
         }
 
-    outcome = changes.apply_once("return", session_id, key, {"items": items}, send, result_of, summary)
+    outcome = changes.apply_once("return", session_id, key, _identity(form), send, result_of, summary)
     if outcome.record is not None:
         return redirect(url_for("sessions.result", session_id=session_id, key=key), 303)
     page["message"] = outcome.message

@@ -12,6 +12,7 @@ from tests.web.test_sessions_support import (
     SLOW_ANSWER,
     Upstream,
     audit_rows,
+    blind_to_the_first_look,
     fast_failure_config,
     field_error,
     form_key,
@@ -211,3 +212,25 @@ def test_a_timed_out_change_is_confirmed_by_a_reread_not_sent_twice(agent, upstr
     entries = audit_rows(app, action=f"session.{kind}", dry_run=False)
     assert [e.outcome for e in entries] == ["unknown", "success"]
     assert entries[-1].summary["confirmed_by_reread"] is True
+
+
+@pytest.mark.parametrize("kind,target", [("reopen", "open"), ("cancel", "cancelled")])
+def test_a_confirm_that_reads_the_session_after_its_twin_changed_it_shows_the_twin_result(
+        agent, login_as, upstream, app, monkeypatch, kind, target):
+    """The same form posted to two instances: B looks for an earlier try before A has claimed the
+    form, then reads the session after A has changed it. B answers with A's result instead of
+    refusing because the state moved on, and nothing is sent twice."""
+    other = login_as("agent")
+    key = keys(agent, CLOSED)[kind]
+    send = reopen if kind == "reopen" else cancel
+    first = send(agent, key=key)
+    assert first.status_code == 303 and upstream.state(CLOSED) == target
+
+    looks = blind_to_the_first_look(monkeypatch)
+    second = send(other, key=key)
+    assert second.status_code == 303, text(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(looks) == 2
+    path = REOPEN if kind == "reopen" else rf"/{CLOSED}$"
+    assert len(upstream.changes("PUT", path)) == 1
+    assert [e.outcome for e in audit_rows(app, action=f"session.{kind}", dry_run=False)] == ["success"]

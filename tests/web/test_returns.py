@@ -12,6 +12,7 @@ from tests.web.test_sessions_support import (
     SLOW_ANSWER,
     Upstream,
     audit_rows,
+    blind_to_the_first_look,
     fast_failure_config,
     field_error,
     form_key,
@@ -181,6 +182,34 @@ def test_a_concurrent_double_submit_returns_once(agent, login_as, upstream, talo
     assert {a.headers["Location"] for a in answers} == {f"/sessions/{SESSION}/results/{key}"}
     assert len(upstream.changes("POST", RETURNS)) == 1
     assert [i["returnedQuantity"] for i in upstream.session(SESSION)["customerSession"]["cartItems"]] == [0, 1]
+
+
+def test_a_confirm_that_reads_the_session_after_its_twin_used_it_up_shows_the_twin_result(
+        agent, login_as, upstream, app, monkeypatch):
+    """The race the scale test found: instance B looks for an earlier try of the form before A
+    has claimed it, then reads the session after A's return has used up the quantity. B answers
+    with A's result instead of refusing the very return it asked for, and sends nothing."""
+    other = login_as("agent")
+    key = new_key(agent)
+    first = agent.post(f"/sessions/{SESSION}/return", data=return_form(agent, {1: "2"}, key=key))
+    assert first.status_code == 303
+
+    looks = blind_to_the_first_look(monkeypatch)
+    second = other.post(f"/sessions/{SESSION}/return", data=return_form(other, {1: "2"}, key=key))
+    assert second.status_code == 303, text(second)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(looks) == 2  # the look before the session was read, and the one after
+    assert len(upstream.changes("POST", RETURNS)) == 1
+    assert [e.outcome for e in audit_rows(app, action="session.return", dry_run=False)] == ["success"]
+
+
+def test_a_form_whose_quantity_is_used_up_by_another_form_is_still_refused(agent, upstream, app):
+    """The look for a twin confirm must not let a different form through."""
+    assert post_return(agent, {1: "2"}).status_code == 303
+    refused = post_return(agent, {1: "1"})
+    assert refused.status_code == 422
+    assert "returned in full already" in field_error(refused, "lines-1-quantity")
+    assert len(upstream.changes("POST", RETURNS)) == 1
 
 
 # -- roles, stores and states ------------------------------------------------------------------

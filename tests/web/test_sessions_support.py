@@ -96,6 +96,22 @@ def field_error(response, field_id: str) -> str:
     return html.unescape(match.group(1)).strip()
 
 
+def blind_to_the_first_look(monkeypatch) -> list:
+    """Make the view's first look for an earlier try of its form find nothing, as when another
+    instance claims the form just after that look; later looks are real. Returns the looks."""
+    from app.sessions import changes
+
+    looks: list = []
+    real_previous_try = changes.previous_try
+
+    def previous_try(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real_previous_try(*args)
+
+    monkeypatch.setattr(changes, "previous_try", previous_try)
+    return looks
+
+
 # Fixtures shared by the support console's test modules; each imports them by name.
 
 @pytest.fixture
