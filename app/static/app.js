@@ -29,4 +29,19 @@
       area.replaceChildren();
     }
   });
+
+  // Raw JSON arrives compact (templates' json_block); indent it when its <details> opens.
+  // "toggle" does not bubble, hence the capturing listener.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.open || !details.querySelectorAll) return;
+    details.querySelectorAll("pre.json:not([data-indented])").forEach(function (pre) {
+      try {
+        pre.textContent = JSON.stringify(JSON.parse(pre.textContent), null, 2);
+      } catch (error) {
+        // not JSON after all: leave it as it came
+      }
+      pre.setAttribute("data-indented", "");
+    });
+  }, true);
 })();

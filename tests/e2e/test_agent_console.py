@@ -76,6 +76,18 @@ def test_suggestions_can_be_picked_with_the_keyboard(logged_in_page):
     page.wait_for_url(re.compile(re.escape(target) + "$"))
 
 
+def test_the_header_search_box_suggests_on_a_streamed_page(logged_in_page):
+    """The header's box is enhanced while a streamed page waits for its content; the home
+    page's box (above) after it."""
+    page = logged_in_page("agent")
+    page.goto("/sessions/sess-00002")
+    box = page.locator(".header-search input[name=q]")
+    expect(box).to_have_attribute("role", "combobox")
+    box.press_sequentially("cust-000", delay=40)
+    expect(page.locator(".header-search [role=option]").first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+
+
 def test_customer_page_and_a_closed_session(logged_in_page):
     page = logged_in_page("agent")
     page.goto("/customers/cust-0001")
@@ -106,6 +118,9 @@ def test_customer_page_and_a_closed_session(logged_in_page):
     raw = effects.locator("details.raw").first
     raw.locator("summary").click()
     expect(raw.locator("pre")).to_contain_text('"effectType"')
+    # sent compact, indented by app.js when opened
+    expect(raw.locator("pre")).to_have_attribute("data-indented", "")
+    assert '\n  "effectType"' in raw.locator("pre").text_content()
     actions = page.locator(".session-actions")
     for label in ("Dry-run preview", "Return items", "Reopen", "Cancel session"):
         expect(actions.get_by_role("button", name=label)).to_be_visible()

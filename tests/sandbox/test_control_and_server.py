@@ -1,6 +1,8 @@
 """The sandbox's own controls (reset, faults, request log), its server and its command line."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import subprocess
 import sys
@@ -180,3 +182,41 @@ def test_the_request_log_orders_arrivals_and_answers(api):
     api.get("/v2/customer_sessions/sess-00002")
     first, second = api.get("/sandbox/requests", key=None).json()["requests"][-2:]
     assert first["started"] < first["finished"] < second["started"] < second["finished"]
+
+
+def test_connections_are_kept_open_between_calls():
+    """One connection carries several calls, as with Talon.One: a body the sandbox reads, one it
+    never reads (an unknown path), and a fault's answer. Each answer is complete and the next
+    request on the connection is understood."""
+    with SandboxServer(seed="demo") as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        headers = {"Authorization": f"ApiKey-v1 {server.integration_key}", "Content-Type": "application/json"}
+        calls = [
+            ("PUT", "/v2/customer_profiles/kept-alive", json.dumps({"attributes": {"x": 1}}), 200),
+            ("POST", "/v2/no_such_operation", json.dumps({"unread": "x" * 50_000}), 404),
+            ("GET", "/v2/customer_sessions/sess-00001", None, 200),
+        ]
+        sockets = set()
+        for method, path, body, status in calls:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            payload = answer.read()
+            assert answer.status == status, (method, path, payload[:200])
+            assert answer.getheader("Connection") != "close"
+            json.loads(payload)
+            sockets.add(id(connection.sock))
+        assert len(sockets) == 1  # no reconnect between the calls
+        connection.close()
+
+
+def test_stopping_the_sandbox_closes_kept_open_connections():
+    server = SandboxServer(seed="empty").start()
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/sandbox/health")
+    assert connection.getresponse().read()
+    server.stop()
+    connection.sock.settimeout(5)
+    assert connection.sock.recv(1) == b""  # closed by the server, not left to its idle timeout
+    connection.close()

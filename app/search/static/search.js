@@ -79,7 +79,18 @@
     });
   }
 
-  // Runs before htmx processes the page (deferred scripts run before DOMContentLoaded), so
-  // htmx picks the attributes up itself.
-  document.querySelectorAll("form[role=search] input[name=q]").forEach(enhance);
+  // base.html loads this file at the end of the page frame, before htmx has processed the
+  // page: the header's box is enhanced now and htmx picks its attributes up itself. The boxes of
+  // the content (home page, search results) exist at DOMContentLoaded, after htmx's own
+  // handler (htmx was loaded first), so they are handed to htmx as they are enhanced.
+  function enhanceAll(htmxStarted) {
+    document.querySelectorAll("form[role=search] input[name=q]").forEach(function (input, number) {
+      if (input.dataset.suggest) return;
+      enhance(input, number);
+      if (htmxStarted && window.htmx) window.htmx.process(input);
+    });
+  }
+
+  enhanceAll(false);
+  document.addEventListener("DOMContentLoaded", function () { enhanceAll(true); });
 })();
