@@ -177,4 +177,3 @@ class SandboxServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
