@@ -37,7 +37,6 @@ class QuietHandler(WSGIRequestHandler):
     #: an idle kept-alive connection is closed after this many seconds
     timeout = 60
     MAX_BODY_BYTES = 32 * 1024 * 1024
-    _body_read = False
 
     def setup(self) -> None:
         super().setup()
@@ -51,9 +50,14 @@ class QuietHandler(WSGIRequestHandler):
             connections.discard(self.connection)
         super().finish()
 
+    def parse_request(self) -> bool:
+        # Each request starts with its body unread: an answer to a malformed request (sent
+        # before make_environ) must close the connection, whatever the previous request did.
+        _drain.skip = False
+        return super().parse_request()
+
     def make_environ(self):
         environ = super().make_environ()
-        self._body_read = _drain.skip = False
         if not KEEP_ALIVE or environ.get("wsgi.input_terminated"):  # a chunked body: werkzeug's way
             return environ
         try:
@@ -62,11 +66,11 @@ class QuietHandler(WSGIRequestHandler):
             return environ
         if 0 <= length <= self.MAX_BODY_BYTES:
             environ["wsgi.input"] = io.BytesIO(self.rfile.read(length) if length else b"")
-            self._body_read = _drain.skip = True
+            _drain.skip = True
         return environ
 
     def send_header(self, keyword: str, value: str) -> None:
-        if keyword.lower() == "connection" and value.lower() == "close" and self._body_read:
+        if keyword.lower() == "connection" and value.lower() == "close" and _drain.skip:
             return  # the body was read in full: the connection can take the next request
         super().send_header(keyword, value)
 
@@ -103,7 +107,9 @@ class _DrainSkippingSelectors:
 
 
 class _DrainState(threading.local):
-    skip = False  # per thread: set by QuietHandler for the request it is serving
+    # per handler thread (one connection): whether the request being served had its body read
+    # in full, so the connection may stay open and werkzeug's drain must skip
+    skip = False
 
 
 _drain = _DrainState()
