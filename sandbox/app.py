@@ -1,10 +1,13 @@
 """The sandbox's WSGI application: routing, Talon.One authentication, errors, faults, latency.
 
-    create_sandbox_app(store=None, db=None, seed="demo", control=True, latency_ms=0, keys=None)
+    create_sandbox_app(store=None, db=None, seed="demo", control=True, latency_ms=0, keys=None,
+                       management_rate_limit=0)
 
 Integration endpoints take `Authorization: ApiKey-v1 <key>`, Management endpoints
 `ManagementKey-v1 <key>`; anything else is a 401 with Talon.One's error body. Every error,
 expected or not, is a JSON error body; an unexpected one is logged and answered 500.
+Management endpoints take at most `management_rate_limit` requests per second each (0: no
+limit), as Talon.One's do (sandbox/ratelimit.py).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import os
 import time
 from dataclasses import dataclass
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
@@ -21,8 +25,9 @@ from werkzeug.wrappers import Request, Response
 from sandbox.api import control, integration, management
 from sandbox.api.context import Context
 from sandbox.api.routing import CONTROL, INTEGRATION, MANAGEMENT, OPEN, Routes
-from sandbox.errors import MethodNotAllowed, NotFound, SandboxError, Unauthorized, error_body
+from sandbox.errors import MethodNotAllowed, NotFound, SandboxError, TooManyRequests, Unauthorized, error_body
 from sandbox.faults import FaultPlan
+from sandbox.ratelimit import ManagementRateLimit
 from sandbox.requestlog import RequestLog
 from sandbox.store import Store
 
@@ -58,15 +63,18 @@ ROUTES = _all_routes()
 class SandboxContext(Context):
     """The handlers' context, plus what the control endpoints act on."""
 
-    def __init__(self, store: Store, faults: FaultPlan, request_log: RequestLog) -> None:
+    def __init__(self, store: Store, faults: FaultPlan, request_log: RequestLog,
+                 rate_limit: ManagementRateLimit) -> None:
         super().__init__(store)
         self.faults = faults
         self.request_log = request_log
+        self.rate_limit = rate_limit
 
     def reset(self) -> None:
         self.store.reset()
         self.faults.clear()
         self.request_log.clear()
+        self.rate_limit.reset()
 
 
 def json_response(status: int, body, headers: dict | None = None) -> Response:
@@ -77,12 +85,14 @@ def json_response(status: int, body, headers: dict | None = None) -> Response:
 
 
 class SandboxApp:
-    def __init__(self, store: Store, keys: Keys, *, control_enabled: bool, latency_ms: float = 0.0) -> None:
+    def __init__(self, store: Store, keys: Keys, *, control_enabled: bool, latency_ms: float = 0.0,
+                 management_rate_limit: int = 0) -> None:
         self.store = store
         self.keys = keys
         self.faults = FaultPlan(latency_ms)
         self.request_log = RequestLog()
-        self.context = SandboxContext(store, self.faults, self.request_log)
+        self.rate_limit = ManagementRateLimit(management_rate_limit)
+        self.context = SandboxContext(store, self.faults, self.request_log, self.rate_limit)
         self.urls = ROUTES.map(include_control=control_enabled)
 
     def __call__(self, environ, start_response):
@@ -92,14 +102,21 @@ class SandboxApp:
 
     def dispatch(self, request: Request) -> Response:
         is_api = not request.path.startswith("/sandbox/")
-        fault = None
+        fault = retry_after = None
         if is_api:
             started = self.request_log.arrived()
+            retry_after = self._over_rate_limit(request)  # counted on arrival, as a gateway does
             delay = self.faults.latency_seconds()
             if delay:
                 time.sleep(delay)
-            fault = self.faults.fault_for(request.method, request.path)
-        if fault is not None and fault.status:
+            if retry_after is None:
+                fault = self.faults.fault_for(request.method, request.path)
+        if retry_after is not None:
+            response = json_response(429, TooManyRequests(
+                f"More than {self.rate_limit.per_second} requests per second to "
+                f"{request.method} {request.path}'s endpoint; retry after {retry_after} s",
+                message="Too many requests").body(), {"Retry-After": str(retry_after)})
+        elif fault is not None and fault.status:
             response = self._fault_response(fault)
         else:
             if fault is not None and fault.sleep_seconds:
@@ -119,6 +136,20 @@ class SandboxApp:
         body = error_body(fault.status, "Injected fault", "Injected fault",
                           f"The sandbox was told to answer {fault.status} here (POST /sandbox/faults)")
         return json_response(fault.status, body, headers)
+
+    def _over_rate_limit(self, request: Request) -> int | None:
+        """The Retry-After for a Management request beyond its endpoint's limit, else None.
+        Requests without the Management key are left to authentication (a 401)."""
+        try:
+            rule, _ = self.urls.bind_to_environ(request.environ).match(return_rule=True)
+        except HTTPException:
+            return None
+        if ROUTES.operations[rule.endpoint].auth != MANAGEMENT:
+            return None
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme != AUTH_PREFIX[MANAGEMENT] or key.strip() != self.keys.management:
+            return None
+        return self.rate_limit.admit(f"{request.method} {spec_template(rule.rule)}", key.strip())
 
     def _handle(self, request: Request) -> Response:
         adapter = self.urls.bind_to_environ(request.environ)
@@ -154,9 +185,16 @@ class SandboxApp:
 
 
 def create_sandbox_app(store: Store | None = None, *, db: str | None = None, seed: str = "demo",
-                       control: bool = True, latency_ms: float = 0.0, keys: Keys | None = None) -> SandboxApp:
+                       control: bool = True, latency_ms: float = 0.0, keys: Keys | None = None,
+                       management_rate_limit: int = 0) -> SandboxApp:
     """The WSGI app over `store`, or over a new store seeded with `seed` ("demo" or "empty")."""
     if store is None:
         from sandbox.seeding import open_seeded_store
         store = open_seeded_store(db, seed)
-    return SandboxApp(store, keys or Keys.from_environment(), control_enabled=control, latency_ms=latency_ms)
+    return SandboxApp(store, keys or Keys.from_environment(), control_enabled=control, latency_ms=latency_ms,
+                      management_rate_limit=management_rate_limit)
+
+
+def spec_template(rule: str) -> str:
+    """A route rule in the spec's notation: /v1/audiences/<audienceId> -> /v1/audiences/{audienceId}."""
+    return rule.replace("<", "{").replace(">", "}")

@@ -1,6 +1,7 @@
 """The sandbox served over HTTP from a background thread (like moto's ThreadedMotoServer).
 
-    server = SandboxServer(host="127.0.0.1", port=0, db=None, seed="demo", control=True, latency_ms=0)
+    server = SandboxServer(host="127.0.0.1", port=0, db=None, seed="demo", control=True, latency_ms=0,
+                           management_rate_limit=0)
     server.start()          # returns once the socket accepts connections
     server.url, server.integration_key, server.management_key
     server.stop()
@@ -122,13 +123,15 @@ if KEEP_ALIVE:
 
 class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str | None = None, seed: str = "demo",
-                 control: bool = True, latency_ms: float = 0, keys: Keys | None = None) -> None:
+                 control: bool = True, latency_ms: float = 0, keys: Keys | None = None,
+                 management_rate_limit: int = 0) -> None:
         self.host = host
         self.port = port
         self.db = db
         self.seed = seed
         self.control = control
         self.latency_ms = latency_ms
+        self.management_rate_limit = management_rate_limit
         self.keys = keys or Keys.from_environment()
         self.app = None
         self._server: BaseWSGIServer | None = None
@@ -150,7 +153,8 @@ class SandboxServer:
 
     def start(self) -> "SandboxServer":
         self.app = create_sandbox_app(db=self.db, seed=self.seed, control=self.control,
-                                      latency_ms=self.latency_ms, keys=self.keys)
+                                      latency_ms=self.latency_ms, keys=self.keys,
+                                      management_rate_limit=self.management_rate_limit)
         # make_server binds and listens before it returns, so the URL accepts connections as
         # soon as start() returns.
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=QuietHandler)

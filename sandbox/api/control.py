@@ -12,6 +12,18 @@ from sandbox.errors import InvalidRequest
 routes = Routes()
 
 
+def _plan(request: Request) -> dict:
+    """A control body: a JSON object, or nothing (read as {})."""
+    raw = request.get_data(cache=True)
+    try:
+        plan = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(plan, dict):
+        raise InvalidRequest("The body must be a JSON object")
+    return plan
+
+
 @routes.add("GET", "/sandbox/health", OPEN)
 def health(ctx, request: Request):
     return 200, {"status": "ok"}
@@ -26,11 +38,7 @@ def reset(ctx, request: Request):
 
 @routes.add("POST", "/sandbox/faults", CONTROL)
 def set_faults(ctx, request: Request):
-    raw = request.get_data(cache=True)
-    try:
-        plan = json.loads(raw) if raw.strip() else {}
-    except ValueError as exc:
-        raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
+    plan = _plan(request)
     if not plan:
         ctx.faults.clear()
         return 200, ctx.faults.describe()
@@ -45,3 +53,18 @@ def get_faults(ctx, request: Request):
 @routes.add("GET", "/sandbox/requests", CONTROL)
 def requests_since_reset(ctx, request: Request):
     return 200, {"requests": ctx.request_log.entries()}
+
+
+@routes.add("POST", "/sandbox/rate-limit", CONTROL)
+def set_rate_limit(ctx, request: Request):
+    """The Management API limit (sandbox/ratelimit.py): ``{"managementPerSecond": 3}`` (0: off),
+    ``{"clock": "manual"}`` then ``{"advanceSeconds": 1}`` to move time by hand, ``"real"`` back.
+    A reset returns to the limit the sandbox was started with."""
+    return 200, ctx.rate_limit.configure(_plan(request))
+
+
+@routes.add("GET", "/sandbox/rate-limit", CONTROL)
+def get_rate_limit(ctx, request: Request):
+    """The limit, the clock, and per Management endpoint the requests, the refused ones and the
+    most that arrived within one second since the last reset."""
+    return 200, ctx.rate_limit.describe()
