@@ -36,6 +36,7 @@ from .talon.errors import (
     TalonCircuitOpen,
     TalonConflict,
     TalonError,
+    TalonMalformedResponse,
     TalonNotFound,
     TalonOutcomeUnknown,
     TalonRateLimited,
@@ -68,6 +69,8 @@ def read_failure_message(error: TalonError) -> str:
     said = talon_said(error) if error.status and 400 <= error.status < 500 else ""
     if said:
         text += f" Talon.One said: {said}."
+    elif isinstance(error, TalonMalformedResponse) and error.message != error.headline:
+        text += f" {error.message}."  # what the answer lacked
     if error.retry_after:
         text += f" Try again in {max(1, int(error.retry_after))} seconds."
     elif error.status is None or error.status >= 500:

@@ -29,12 +29,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..coupons.forms import coupon_code_problem
 from ..profiles.identifiers import card_id_problem, profile_id_problem
+from ..talon.models import CART_ITEMS_LIMIT
 from .bench import PROFILE_MODES, BenchInput, now_problem
 
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EFFECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
-MAX_ITEMS = 50
+MAX_ITEMS = CART_ITEMS_LIMIT  # Talon.One's own cap on a cart
 MAX_CODES = 20
 MAX_ATTRIBUTES = 50
 VALUE_MAX = 1000

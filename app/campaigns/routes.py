@@ -25,7 +25,7 @@ from ..templating import render_section, wants_partial
 from ..upstream import navigate, read_failure_message
 from . import catalog, expectations, portable, runs
 from .bench import BenchInput, run
-from .forms import BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
+from .forms import MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
 from .models import BenchCase, BenchSuite, SuiteRun
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -106,6 +106,11 @@ def _fill_from_session(form: BenchForm, template_form: TemplateSessionForm) -> i
         template_form.session.errors.append(f"Talon.One could not be asked. {read_failure_message(exc)}")
         return 502
     session = state.session
+    if len(session.cart_items) > MAX_ITEMS:
+        template_form.session.errors.append(
+            f"Session {session_id} has {len(session.cart_items):,} cart lines; the bench, like "
+            f"Talon.One, takes at most {MAX_ITEMS:,}.")
+        return 422
     form.fill(BenchInput(
         campaign_ids=[],
         cart=[{"sku": i.sku, "quantity": i.quantity, "price": str(i.price or 0),
@@ -126,7 +131,8 @@ def run_bench():
     form = _bench_form(campaigns, bind=True)
     action = request.form.get("action", "run")
     if action == "add_item":
-        form.items.append_entry()
+        if len(form.items.entries) < MAX_ITEMS:
+            form.items.append_entry()
         return _bench_page(form, campaigns, campaigns_error)
     if campaigns_error is not None:
         return _bench_page(form, campaigns, campaigns_error, status=502)

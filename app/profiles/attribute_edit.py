@@ -15,8 +15,20 @@ from ..talon.models import IntegrationState
 from .attributes import Attribute, AttributeValueError, as_text, declared_types, editable_kind, parse
 
 
+def too_many_rows(form, attributes: list[Attribute]) -> str | None:
+    """Why the editor cannot hold this profile's attributes, or None."""
+    editable = sum(1 for a in attributes if a.editable)
+    if editable <= form.rows.max_entries:
+        return None
+    return (f"This profile has {editable:,} attributes; the editor holds at most "
+            f"{form.rows.max_entries:,}. Change them through Talon.One instead.")
+
+
 def fill_rows(form, attributes: list[Attribute]) -> None:
-    """One row per editable attribute, holding its current value."""
+    """One row per editable attribute, holding its current value (none when there are more
+    than the form holds: too_many_rows says so)."""
+    if too_many_rows(form, attributes):
+        return
     for attribute in attributes:
         if attribute.editable:
             form.rows.append_entry({"name": attribute.name,

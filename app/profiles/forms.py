@@ -25,6 +25,11 @@ from ..upstream import new_submission_key
 from .attributes import KINDS, NAME_PATTERN
 from .identifiers import PROFILE_ID_MAX, ProfileId
 
+# Talon.One publishes no cap on a profile's attributes (the spec's attributes object has no
+# maxProperties): the editor holds every attribute a profile has, up to a bound far above what an
+# account defines, and says so past it instead of cutting the form short.
+MAX_ATTRIBUTE_ROWS = 10_000
+
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -38,7 +43,7 @@ class AttributeRowForm(Form):
 
 
 class EditAttributesForm(FlaskForm):
-    rows = FieldList(FormField(AttributeRowForm), max_entries=500)
+    rows = FieldList(FormField(AttributeRowForm), max_entries=MAX_ATTRIBUTE_ROWS)
     new_name = StringField(
         "New attribute", filters=[strip],
         validators=[Optional(),

@@ -72,6 +72,8 @@ def edit_attributes(integration_id: str):
         return render_section("profiles/edit.html", "profiles/_edit_form.html",
                               **context, **more), status
 
+    if too_many := attribute_edit.too_many_rows(form, attributes):
+        return page(200 if request.method == "GET" else 422, problem=too_many)
     if request.method == "GET":
         attribute_edit.fill_rows(form, attributes)
         return page()

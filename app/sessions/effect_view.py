@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..talon.effects import EffectLine, EffectWording
-from ..talon.models import Effect, build
+from ..talon.models import Effect, as_wire, build
 
 DISCOUNT_TYPES = ("setDiscount", "setDiscountPerItem", "setDiscountPerAdditionalCost",
                   "setDiscountPerAdditionalCostPerItem")
@@ -15,13 +15,7 @@ DISCOUNT_TYPES = ("setDiscount", "setDiscountPerItem", "setDiscountPerAdditional
 
 def effect_wire(effect: Effect) -> dict[str, Any]:
     """The effect as Talon.One sent it (known fields under their wire names, plus extras)."""
-    out: dict[str, Any] = {}
-    for wire_name, (attribute, _convert) in type(effect)._WIRE.items():
-        value = getattr(effect, attribute)
-        if value is not None:
-            out[wire_name] = value
-    out.update(effect.extra)
-    return out
+    return as_wire(effect)
 
 
 def effect_from_wire(data: dict[str, Any]) -> Effect:

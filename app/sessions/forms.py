@@ -23,13 +23,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..talon.models import CartItem
+from ..talon.models import CART_ITEMS_LIMIT, CartItem
 from ..upstream import new_submission_key as new_form_key  # noqa: F401  (the sessions' name)
 
 REASON_LIMIT = 500
 MAX_QUANTITY = 10_000
 MAX_PRICE = 1_000_000
-MAX_CART_LINES = 100
+MAX_CART_LINES = CART_ITEMS_LIMIT
 MAX_CODES = 20
 MAX_ATTRIBUTES = 50
 CODE_LIMIT = 100  # couponCodes and referralCode maxLength in talon-openapi.json
@@ -252,9 +252,12 @@ class ReturnForm(KeyedForm):
         self.selection_errors = []
 
     def fill(self, items: Sequence[CartItem]) -> None:
-        """One line per cart item, quantity 0 (for a new form)."""
+        """One line per cart item, quantity 0 (for a new form); none for a cart longer than
+        the form holds (the page says so: cart_too_long)."""
         while len(self.lines.entries):
             self.lines.pop_entry()
+        if cart_too_long(items, "returned"):
+            return
         for index, item in enumerate(items):
             self.lines.append_entry({"position": _position(item, index), "quantity": 0})
 
@@ -301,6 +304,15 @@ class ReturnForm(KeyedForm):
             return True
         self.selection_errors.append("Pick at least one item: set a quantity above 0.")
         return False
+
+
+def cart_too_long(items: Sequence[CartItem], what: str) -> str | None:
+    """Why a cart longer than Talon.One takes in one update cannot be used for ``what``
+    ("previewed", "returned"), or None."""
+    if len(items) <= MAX_CART_LINES:
+        return None
+    return (f"This session has {len(items):,} cart lines. Talon.One takes at most "
+            f"{MAX_CART_LINES:,} in one update, so it cannot be {what} here.")
 
 
 def _position(item: CartItem, index: int) -> int:

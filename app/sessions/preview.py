@@ -29,7 +29,14 @@ from .comparison import (
     summary_counts,
     totals_of,
 )
-from .forms import PreviewForm, attribute_lines, lines_of, parse_attribute_lines
+from .forms import (
+    MAX_CART_LINES,
+    PreviewForm,
+    attribute_lines,
+    cart_too_long,
+    lines_of,
+    parse_attribute_lines,
+)
 from .outcomes import audit, http_status
 from .session_view import wording_for
 from .state_machine import default_preview_target, preview_targets
@@ -58,9 +65,18 @@ def preview(session_id: str):
     form.target_state.choices = [SelectChoice(s, STATE_LABELS[s]) for s in preview_targets(session.state)]
     page = dict(session_id=session_id, session=session, form=form, result=None, error_message=None)
 
+    too_long = cart_too_long(session.cart_items, "previewed")
+    if too_long:
+        page["error_message"] = too_long
+        return render_section("sessions/preview.html", "sessions/_preview.html", **page), (
+            200 if request.method == "GET" else 422)
     if request.method == "GET":
         _start_from(form, session)
         return render_section("sessions/preview.html", "sessions/_preview.html", **page)
+    if "add_item" in request.form and len(form.items.entries) >= MAX_CART_LINES:
+        page["error_message"] = (f"At most {MAX_CART_LINES:,} cart lines: Talon.One takes no "
+                                 "more in one update.")
+        return render_section("sessions/preview.html", "sessions/_preview.html", **page), 422
     if "add_item" in request.form:
         # Adding a line sends nothing; the form comes back with an empty line to fill in.
         form.items.append_entry({"origin": -1, "quantity": 1, "price": 0})

@@ -23,7 +23,7 @@ from ..upstream import failure_message
 from . import access, changes
 from .blueprint import bp
 from .effect_view import EffectRow, amount, describe, effect_wire
-from .forms import ReturnForm, new_form_key
+from .forms import ReturnForm, cart_too_long, new_form_key
 from .outcomes import audit, http_status
 from .session_view import cart_snapshot, wording_for
 from .state_machine import ACTIONS
@@ -68,6 +68,7 @@ def return_items(session_id: str):
         access.require_state("return", session_id, current)
         form.fill(session.cart_items)
         form.ensure_key()
+        page["message"] = cart_too_long(session.cart_items, "returned")
         return render_template("sessions/return.html", **page)
     if upstream.status_of(earlier) == upstream.DONE:
         # The form was sent already, and now asks for something else: start a fresh form.

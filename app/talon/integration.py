@@ -25,6 +25,7 @@ from .models import (
     Referral,
     Reservation,
     build,
+    require,
     builder,
 )
 from .integration_loyalty import LoyaltyOperations
@@ -49,6 +50,14 @@ def _cart_item_json(item: CartItem | Mapping[str, Any]) -> dict:
     return item.to_wire() if isinstance(item, CartItem) else dict(item)
 
 
+def _with_session(state: IntegrationState) -> IntegrationState:
+    """A session read (or an update that asked for the session back) is of no use without the
+    session, which the spec's IntegrationCustomerSessionResponse and IntegrationStateV2 leave
+    optional: such an answer is refused as unusable rather than shown as an empty session."""
+    require(state.session, "customerSession")
+    return state
+
+
 class IntegrationApi(LoyaltyOperations):
     def __init__(self, transport: Transport) -> None:
         self._t = transport
@@ -60,7 +69,7 @@ class IntegrationApi(LoyaltyOperations):
 
     def get_customer_session(self, session_id: str) -> IntegrationState:
         data = self._call("GET", f"/v2/customer_sessions/{segment(session_id)}")
-        return build(IntegrationState, data)
+        return _with_session(build(IntegrationState, data))
 
     def update_customer_session(
         self,
@@ -106,7 +115,8 @@ class IntegrationApi(LoyaltyOperations):
         data = self._call(
             "PUT", f"/v2/customer_sessions/{segment(session_id)}", params=params, json=body, safe=dry
         )
-        return build(IntegrationState, data)
+        state = build(IntegrationState, data)
+        return _with_session(state) if "customerSession" in (response_content or ()) else state
 
     def return_cart_items(
         self,

@@ -8,6 +8,14 @@ unknown field is kept in ``extra`` rather than rejected.
 
 Field names are the snake_case of the wire names (``cartItems`` → ``cart_items``); the
 ``@wire`` decorator derives the mapping once per class, so parsing does no string work.
+
+Optional means optional, here and nowhere else: Talon.One may leave out any field its spec does
+not require, send null where the spec allows it, and vary both from release to release. A field
+that is missing, null, or not of the kind the class declares (a null ``attributes``, a string
+where a number was expected) takes the field's default, so a template can read
+``profile.attributes.items()`` or ``session.state`` without guarding it. Only an answer that
+lacks what the console cannot do without (a session read with no session in it) is refused, with
+a TalonMalformedResponse that names the missing part (``require``).
 """
 
 from __future__ import annotations
@@ -60,7 +68,7 @@ def wire(cls=None, *, names: dict[str, str] | None = None, convert: dict[str, Ca
     """
 
     def decorate(cls):
-        mapping: dict[str, tuple[str, Callable | None]] = {}
+        mapping: dict[str, tuple[str, Callable | None, tuple[type, ...] | None]] = {}
         for f in fields(cls):
             if f.name == "extra":
                 continue
@@ -68,11 +76,35 @@ def wire(cls=None, *, names: dict[str, str] | None = None, convert: dict[str, Ca
             converter = (convert or {}).get(f.name)
             if converter is None and _TIME_FIELD.search(f.name):
                 converter = parse_time
-            mapping[wire_name] = (f.name, converter)
+            mapping[wire_name] = (f.name, converter, None if converter else _kinds(f.type))
         cls._WIRE = mapping
         return cls
 
     return decorate(cls) if cls is not None else decorate
+
+
+# The JSON kinds a declared type accepts (annotations are strings: `from __future__`).
+_KINDS: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "dict": (dict,),
+    "list": (list,),
+}
+
+
+def _kinds(annotation: str) -> tuple[type, ...] | None:
+    """The kinds of JSON value a field declared as ``annotation`` takes, or None for any.
+    A bool is not taken for a number (JSON keeps them apart; Python's bool is an int)."""
+    parts = [part.strip() for part in str(annotation).split("|") if part.strip() != "None"]
+    if len(parts) != 1 or parts[0] not in _KINDS:
+        return None
+    return _KINDS[parts[0]]
+
+
+def _fits(value: Any, kinds: tuple[type, ...] | None) -> bool:
+    if kinds is None:
+        return True
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    return isinstance(value, kinds)
 
 
 _TIME_FIELD = re.compile(r"(^created$|^updated$|^modified$|_date$|_time$|^last_activity$|^last_update$|^timestamp$|^joined$)")
@@ -92,12 +124,35 @@ def build(cls: type[T], data: Any) -> T:
         if spec is None:
             extra[key] = value
             continue
-        attr, converter = spec
-        if converter is not None and value is not None:
+        attr, converter, kinds = spec
+        if value is None:
+            continue  # null reads as missing: the field's default
+        if converter is not None:
             value = converter(value)
+        elif not _fits(value, kinds):
+            continue  # not what the class declares: the default, never a crash further on
         kwargs[attr] = value
     kwargs["extra"] = extra
     return cls(**kwargs)
+
+
+def as_wire(obj: Any) -> dict[str, Any]:
+    """A parsed object back as Talon.One sent it: the known fields under their wire names
+    (those that were present), plus the extras."""
+    out: dict[str, Any] = {}
+    for wire_name, (attribute, *_rest) in type(obj)._WIRE.items():
+        value = getattr(obj, attribute)
+        if value is not None:
+            out[wire_name] = value
+    out.update(obj.extra)
+    return out
+
+
+def require(value: T | None, what: str) -> T:
+    """``value``, or the refusal of an answer without the part the console cannot do without."""
+    if value is None:
+        raise TalonMalformedResponse(f"Talon.One sent no {what} in its answer")
+    return value
 
 
 def builder(cls: type[T]) -> Callable[[Any], T]:
@@ -109,6 +164,12 @@ def _dict(value: Any) -> dict:
 
 
 # -- sessions ------------------------------------------------------------------------------
+
+#: Talon.One's own cap on a session's cart: "Do not exceed 1000 items" (cartItems of
+#: NewCustomerSessionV2 in talon-openapi.json). The console edits, previews and returns carts up
+#: to this size; a longer cart that Talon.One sends is shown, and the forms say why it cannot
+#: be edited rather than cutting it short.
+CART_ITEMS_LIMIT = 1000
 
 #: CartItem fields marked readOnly in talon-openapi.json
 CART_ITEM_READ_ONLY = frozenset({

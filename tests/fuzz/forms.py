@@ -95,6 +95,17 @@ def forms_on(page_path: str, html: str) -> list[FormSpec]:
     return specs
 
 
+def endpoint_of(app, method: str, path: str) -> str | None:
+    """The endpoint that would serve ``method path``, or None (a 404 or 405)."""
+    from werkzeug.exceptions import HTTPException
+
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method=method)
+    except HTTPException:
+        return None
+    return endpoint
+
+
 def split_action(action: str) -> tuple[str, dict[str, str]]:
     """An action URL's path and its query arguments."""
     parts = urlsplit(html_lib.unescape(action))

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.faults.catalog import all_routes, discover_demo_ids
 from tests.faults.counts import count_checks
 from tests.faults.faults import TRACEBACK, upstream_changes
-from tests.fuzz.forms import FormSpec, forms_on, query_names_in_code, split_action
+from tests.fuzz.forms import FormSpec, endpoint_of, forms_on, query_names_in_code, split_action
 
 EXAMPLES_PER_ROUTE = 45
 MARKER = "tdxss"
@@ -102,13 +102,7 @@ class FuzzConsole:
         return self.admin
 
     def endpoint_of(self, method: str, path: str) -> str | None:
-        from werkzeug.exceptions import HTTPException
-
-        try:
-            endpoint, _ = self.app.url_map.bind("localhost").match(path, method=method)
-        except HTTPException:
-            return None
-        return endpoint
+        return endpoint_of(self.app, method, path)
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ def test_every_wire_name_exists_in_the_spec(model):
     spec_names = set()
     for schema in SOURCES[model]:
         spec_names |= set(schemas[schema].get("properties", {}))
-    ours = {wire for wire, (attr, _) in model._WIRE.items() if attr in OURS.get(model, set())}
+    ours = {wire for wire, (attr, *_) in model._WIRE.items() if attr in OURS.get(model, set())}
     unknown = set(model._WIRE) - spec_names - ours
     assert not unknown, f"{model.__name__} reads fields the spec does not have: {unknown}"
 
