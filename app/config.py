@@ -34,6 +34,7 @@ ENVIRONMENT_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "TALON_DESK_MODE",
     "LOGIN_RATE_LIMIT",
+    "LOGIN_ADDRESS_RATE_LIMIT",
     "SESSION_MAX_AGE_HOURS",
     "TRUSTED_PROXY_COUNT",
 )
@@ -88,9 +89,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TALON_APPLICATION_ID": 1,
         "CURRENCY": "EUR",
         "RATELIMIT_STORAGE_URI": "memory://",
-        # Failed logins per client address per window (Flask-Limiter syntax). Successful logins
-        # are not counted: a shared office address must not lock out staff who type correctly.
+        # Failed logins per account (from any address) per window, Flask-Limiter syntax: stops
+        # guessing one account's password. And failed logins per client address (any accounts):
+        # stops trying many accounts from one place, set high enough that a shared office's
+        # typos never reach it. Successful logins count towards neither, so the right password
+        # from a shared address still works while one account is being guessed.
         "LOGIN_RATE_LIMIT": "5 per minute",
+        "LOGIN_ADDRESS_RATE_LIMIT": "50 per minute",
         # A login is valid this long at most (server-side, see models.LoginSession).
         "SESSION_MAX_AGE_HOURS": 12,
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).

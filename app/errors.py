@@ -70,6 +70,8 @@ def _custom_description(error: HTTPException) -> str | None:
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error.response, Response):
+        return error.response  # made for this error by whoever raised it (a login throttle)
     message = _custom_description(error) if error.code != 429 else None
     return render_error(error.code, message=message, retry_after=getattr(error, "retry_after", None))
 

@@ -86,9 +86,15 @@ class ConfirmForm(FlaskForm):
 
 
 class ChangeOwnPasswordForm(FlaskForm):
+    # Required by app.auth.accounts.change_own_password unless an admin just set the password.
+    current_password = PasswordField(
+        "Current password", validators=[Optional(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password", "autofocus": True})
     password = PasswordField(
         "New password", validators=[DataRequired("Choose a new password."), Length(max=PASSWORD_MAX)],
-        render_kw={"autocomplete": "new-password", "autofocus": True})
+        description="At least 12 characters; not a common password, not made of your username. "
+                    "A few unrelated words work well.",
+        render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired("Repeat the new password."),

@@ -199,7 +199,12 @@ def change_password():
     if form.validate_on_submit():
         try:
             accounts.change_own_password(current_user, form.password.data,
+                                         current=form.current_password.data,
                                          keep_login=current_user.login_token)
+        except accounts.WrongCurrentPassword as exc:
+            record("user.change_own_password", "user", current_user.username, outcome="refused",
+                   summary={"reason": "wrong current one"})
+            form.current_password.errors.append(_sentence(exc))
         except accounts.AccountError as exc:
             form.password.errors.append(_sentence(exc))
         else:

@@ -16,9 +16,9 @@ from ..audit.log import record
 from ..config import DEMO_PASSWORD, DEMO_USERNAMES
 from ..extensions import db
 from ..models import ROLES, LoginSession, User, utcnow
+from .passwords import password_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-MIN_PRODUCTION_PASSWORD = 12
 DEMO_STORE = "store-berlin"
 
 
@@ -40,15 +40,20 @@ def _check_role(role: str) -> str:
     return role
 
 
+def _is_demo_account(username: str, password: str) -> bool:
+    """The demo accounts themselves (make run, the tests), which production refuses at start."""
+    return (username in DEMO_USERNAMES and password == DEMO_PASSWORD
+            and current_app.config["TALON_DESK_MODE"] != "production")
+
+
 def _check_password(username: str, password: str) -> None:
-    if not password:
-        raise AccountError("password must not be empty")
-    # Demo and test databases use the password 'demo'; production insists on real ones.
-    if current_app.config["TALON_DESK_MODE"] == "production":
-        if len(password) < MIN_PRODUCTION_PASSWORD:
-            raise AccountError(f"password must have at least {MIN_PRODUCTION_PASSWORD} characters")
-        if password.lower() == username.lower():
-            raise AccountError("password must differ from the username")
+    """The password policy (app.auth.passwords), in every mode, for every way a password is
+    set: creation, an admin's reset, the CLI, one's own change."""
+    if _is_demo_account(username, password):
+        return
+    problem = password_problem(username, password)
+    if problem:
+        raise AccountError(problem)
 
 
 def _hash(password: str) -> str:
@@ -93,11 +98,11 @@ def create_user(username: str, password: str, role: str, store: str | None = Non
                 actor: str | None = None) -> User:
     name = _clean_username(username)
     _check_role(role)
-    _check_password(name, password)
+    store = _store_for(role, store)
     if get_user(name) is not None:
         raise AccountError(f"user {name!r} already exists")
-    user = User(username=name, password_hash=_hash(password), role=role,
-                store=_store_for(role, store), active=True)
+    _check_password(name, password)
+    user = User(username=name, password_hash=_hash(password), role=role, store=store, active=True)
     db.session.add(user)
     db.session.flush()
     _audit("user.create", user, actor, {"role": role, "store": user.store})
@@ -328,9 +333,20 @@ def reset_password(username: str, *, password: str | None = None, must_change: b
     return user, generated
 
 
-def change_own_password(user: User, password: str, *, keep_login: str | None = None) -> None:
+class WrongCurrentPassword(AccountError):
+    """A change of one's own password that did not prove the current one."""
+
+
+def change_own_password(user: User, password: str, *, current: str | None = None,
+                        keep_login: str | None = None) -> None:
     """The user chose a new password (first login after a reset, or any time): it replaces the
-    old one, the pending change is cleared, and every other login of the account ends."""
+    old one, the pending change is cleared, and every other login of the account ends.
+
+    The current password is required (OWASP ASVS 2.1.6: an unlocked desk or a stolen cookie is
+    not enough to take the account over), except right after an administrator set a temporary
+    or one-time password: the user has just proved it by logging in with it."""
+    if not must_change_password(user) and not check_password_hash(user.password_hash, current or ""):
+        raise WrongCurrentPassword("current password is wrong")
     _check_password(user.username, password)
     if check_password_hash(user.password_hash, password):
         raise AccountError("choose a password different from the current one")

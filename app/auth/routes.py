@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..audit.log import record
+from ..errors import render_error
 from ..extensions import limiter
 from .accounts import authenticate, end_login, start_login
 from .forms import LoginForm
@@ -18,13 +21,32 @@ log = logging.getLogger(__name__)
 
 
 def _login_failed(response) -> bool:
-    # Only rejected attempts count towards LOGIN_RATE_LIMIT; successful logins never do.
+    # Only rejected attempts count towards the login limits; successful logins never do.
     return g.get("login_failed", False)
+
+
+def _attempted_account() -> str:
+    """The throttle's key for the account a login names (known or not: an unknown name is
+    throttled the same, so the limit does not tell which names exist)."""
+    return "account:" + (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _throttled(what: str):
+    def on_breach(limit):
+        retry_after = max(1, int(limit.reset_at - time.time()))
+        return render_error(429, "Too many attempts",
+                            f"Too many failed logins {what}. Wait {retry_after} seconds, then "
+                            "try again.", retry_after=retry_after)
+    return on_breach
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-               deduct_when=_login_failed)
+               key_func=_attempted_account, scope="login-account", deduct_when=_login_failed,
+               on_breach=_throttled("for this account"))
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], methods=["POST"],
+               key_func=get_remote_address, scope="login-address", deduct_when=_login_failed,
+               on_breach=_throttled("from your address"))
 def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))

@@ -77,7 +77,8 @@ class FuzzConsole:
         # The login throttle is the throttle's own tests' business; here it would stop the
         # login form's fuzzing after five inputs.
         self.app = make_console(console_config(sandbox, tmp / "console.db",
-                                               LOGIN_RATE_LIMIT="100000 per minute"))
+                                               LOGIN_RATE_LIMIT="100000 per minute",
+                                               LOGIN_ADDRESS_RATE_LIMIT="100000 per minute"))
         self.sandbox = sandbox
         self.admin = None
         self.login()

@@ -31,7 +31,7 @@ def account(app, username):
 
 
 def test_create_with_password_option(users, app):
-    result = users("create", "Berta", "--role", "manager", "--store", "store-munich", "--password", "pw")
+    result = users("create", "Berta", "--role", "manager", "--store", "store-munich", "--password", "plum orchard ledger")
     assert result.exit_code == 0, result.output
     assert "created berta\tmanager store=store-munich\tactive" in result.output
     assert account(app, "berta") == ("manager", "store-munich", True)
@@ -40,10 +40,10 @@ def test_create_with_password_option(users, app):
 
 
 def test_create_prompts_for_the_password(users, app, client, csrf_token):
-    result = users("create", "carl", "--role", "agent", input="s3cret-pass\ns3cret-pass\n")
+    result = users("create", "carl", "--role", "agent", input="s3cret-passage-9\ns3cret-passage-9\n")
     assert result.exit_code == 0, result.output
     token = csrf_token(client)
-    response = client.post("/login", data={"username": "carl", "password": "s3cret-pass", "csrf_token": token})
+    response = client.post("/login", data={"username": "carl", "password": "s3cret-passage-9", "csrf_token": token})
     assert response.status_code == 303
 
 
@@ -105,8 +105,8 @@ def test_set_role_drops_the_store_of_a_manager_who_stops_being_one(users, app):
 
 def test_set_password(users, app, login_as):
     client = login_as("admin")
-    assert users("set-password", "admin", "--password", "fresh-one").exit_code == 0
+    assert users("set-password", "admin", "--password", "a fresh passphrase").exit_code == 0
     assert client.get("/").status_code == 302  # logins end with the old password
     with pytest.raises(AssertionError):
         login_as("admin")
-    assert login_as("admin", password="fresh-one").get("/").status_code == 200
+    assert login_as("admin", password="a fresh passphrase").get("/").status_code == 200
