@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..bulk import BulkInputError
 from ..extensions import db
 from ..permissions import require
+from ..routing import page_arg
 from ..templating import render_section, wants_partial
 from .jobs import DONE, PAUSED, BulkJob, resume, row_page, stage, step
 
@@ -98,7 +99,7 @@ def add_job_routes(bp, *, prefix: str, target_arg: str, permission: str, kinds: 
     def job_rows(job_id: int, **target):
         job = load(target[target_arg], job_id)
         problems_only = request.args.get("all") != "1"
-        page = request.args.get("page", 1, type=int)
+        page = page_arg()
         return render_template("bulk/_rows.html", job=job, urls=job_urls(job),
                                problems_only=problems_only,
                                rows=row_page(job, problems_only=problems_only, page=page))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..permissions import require
+from ..routing import page_arg
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
@@ -129,7 +130,7 @@ def _render(audience, partial: str | None, status: int = 200, headers: dict | No
 
 
 def _members_context(audience_id: int) -> dict:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     try:
         members, error = service.member_page(audience_id, page), None
     except TalonError as exc:
@@ -142,7 +143,7 @@ def _members_context(audience_id: int) -> dict:
 def members(audience_id: int):
     if not wants_partial():
         return redirect(url_for("audiences.show", audience_id=audience_id,
-                                page=request.args.get("page", 1, type=int)), 303)
+                                page=page_arg()), 303)
     return render_template("audiences/_members.html", **_members_context(audience_id))
 
 

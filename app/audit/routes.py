@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from ..extensions import db
 from ..models import utcnow
 from ..permissions import require
+from ..routing import page_arg
 from ..templating import render_section
 from .export import stream_csv
 from .filters import AuditFilterForm, filtered_entries
@@ -26,10 +27,10 @@ def _filters() -> AuditFilterForm:
 @require("audit")
 def index():
     form = _filters()
-    page = request.args.get("page", 1, type=int)
-    entries = db.paginate(filtered_entries(form), page=max(page, 1),
+    entries = db.paginate(filtered_entries(form), page=page_arg(),
                           per_page=current_app.config["AUDIT_PAGE_SIZE"], error_out=False)
-    export_query = {k: v for k, v in request.args.items() if k != "page" and v}
+    # The filter's own fields only: request arguments never reach url_for (_scheme, _method...).
+    export_query = {f.name: request.args[f.name] for f in form if request.args.get(f.name)}
     return render_section("audit/index.html", "audit/_entries.html",
                           form=form, entries=entries, export_query=export_query)
 

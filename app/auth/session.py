@@ -3,6 +3,7 @@ anonymous request gets, and the safe `next` redirect."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, request, url_for
@@ -11,9 +12,16 @@ from ..extensions import htmx, login_manager
 from .accounts import user_for_login
 
 
+NEXT_MAX = 2000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no protocol-relative //), else home."""
-    if target:
+    """Only a path on this site (no scheme, no host, no protocol-relative //), else home. No
+    control characters either: a CR or LF would split the Location header (and werkzeug
+    refuses to send one), and browsers drop tabs and newlines from URLs, so "/\t/evil.example"
+    would leave the site."""
+    if target and len(target) <= NEXT_MAX and not _CONTROL.search(target):
         parts = urlsplit(target)
         if (not parts.scheme and not parts.netloc and target.startswith("/")
                 and not target.startswith("//") and "\\" not in target):

@@ -27,6 +27,10 @@ FORMAT = "talon-desk/test-suite"
 VERSION = 1
 MAX_FILE_BYTES = 512 * 1024
 MAX_CASES = 500
+# The format nests five levels (file, cases, case, request, cart line); attribute values may add
+# a few. Numbers are IDs, quantities and prices: 30 digits is far beyond any of them.
+MAX_DEPTH = 16
+NUMBER_DIGITS_MAX = 30
 MAX_CAMPAIGNS_PER_CASE = 50
 
 
@@ -56,11 +60,52 @@ def read(stream: IO[bytes], known_campaigns: set[int] | None) -> dict:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportProblem("The file is not UTF-8 text; export the suite again.") from None
+    deep = _nesting_problem(text)
+    if deep:
+        raise ImportProblem(deep)
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int,
+                          parse_float=_bounded_float)
     except json.JSONDecodeError as exc:
         raise ImportProblem(f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     return check(data, known_campaigns)
+
+
+def _nesting_problem(text: str) -> str | None:
+    """Lists and objects nested deeper than MAX_DEPTH, found before parsing (the parser would
+    recurse once per level and fail with a RecursionError past about a thousand)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"Not a test suite: lists and objects nest deeper than {MAX_DEPTH} levels."
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _bounded_int(text: str) -> int:
+    # Checked before int(): Python refuses to convert more than 4,300 digits (ValueError).
+    if len(text.lstrip("-")) > NUMBER_DIGITS_MAX:
+        raise ImportProblem(f"Not a test suite: a number has more than {NUMBER_DIGITS_MAX} digits.")
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > NUMBER_DIGITS_MAX + 10:
+        raise ImportProblem(f"Not a test suite: a number has more than {NUMBER_DIGITS_MAX} digits.")
+    return float(text)
 
 
 def _no_constant(name: str):

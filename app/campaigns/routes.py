@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from ..audit.log import record
 from ..extensions import db
 from ..permissions import require
+from ..routing import LARGEST_ID, int_arg
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..templating import render_section, wants_partial
@@ -87,7 +88,7 @@ def test_bench():
     if "session" in request.args:
         status = _fill_from_session(form, template_form)
     elif "case" in request.args:
-        case = _case_or_404(request.args.get("case", type=int) or 0)
+        case = _case_or_404(int_arg("case", 0, low=0, high=LARGEST_ID))
         form.fill(BenchInput.from_dict(case.request))
     return _bench_page(form, campaigns, campaigns_error, status=status, template_form=template_form)
 

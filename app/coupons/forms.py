@@ -9,6 +9,7 @@ from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..bulk import ProfileIdsInput
+from ..routing import DOT_SEGMENT_PROBLEM, is_dot_segment
 
 CODE_MAX = 255
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -25,6 +26,8 @@ def coupon_code_problem(code: str | None) -> str | None:
         return "A coupon code cannot contain markup (< or >)."
     if _CONTROL_OR_SPACE.search(code):
         return "A coupon code cannot contain spaces or control characters."
+    if is_dot_segment(code):
+        return DOT_SEGMENT_PROBLEM
     return None
 
 

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from ..audiences.job_routes import add_job_routes, progress_context, start_job
 from ..permissions import can, require
 from ..profiles.identifiers import profile_id_problem
+from ..routing import page_arg
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
@@ -73,7 +74,7 @@ def _render(view, partial: str | None, status: int = 200, headers: dict | None =
             **overrides):
     context = {"view": view, "coupon": view.coupon,
                "form": ReservationsForm(formdata=None, prefix="reservations"),
-               "page": max(1, request.args.get("page", 1, type=int)), **overrides}
+               "page": page_arg(), **overrides}
     context.update(per_page=RESERVED_PER_PAGE, campaign_state=service.campaign_state)
     if partial is None or not wants_partial():
         return render_template("coupons/show.html", **context), status, headers or {}

@@ -56,9 +56,12 @@ def show(integration_id: str):
 def section(integration_id: str, name: str):
     if name not in sections.SECTIONS or integration_id_problem(integration_id):
         abort(404)
-    if not wants_partial():
-        return redirect(url_for("customers.show", integration_id=integration_id, **request.args), 303)
     form = SessionFilterForm(request.args)
+    if not wants_partial():
+        # Only the filter's own arguments, checked: request arguments never reach url_for,
+        # where names such as _method, _scheme or integration_id would steer the URL built.
+        kept = form.query() if form.validate() else {}
+        return redirect(url_for("customers.show", integration_id=integration_id, **kept), 303)
     may_reserve = name == "coupons" and _may_reserve_goodwill()
     results = sections.load(integration_id, _filters(form), only=name, goodwill=may_reserve)
     return render_template(f"customers/_{name}.html", integration_id=integration_id, form=form,

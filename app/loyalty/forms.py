@@ -8,21 +8,17 @@ from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..profiles.identifiers import CardIdentifier, ProfileId, SafeText, SessionId
+from ..routing import page_arg
 from ..upstream import new_submission_key
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
-MAX_PAGE = 10_000
 BLOCK_REASON_MAX = 200
 
 
 def page_number(args) -> int:
-    """?page= of a list: a number from 1 to MAX_PAGE, anything else reads as 1."""
-    try:
-        number = int(args.get("page", 1))
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), MAX_PAGE)
+    """?page= of a list (app.routing.page_arg)."""
+    return page_arg(args)
 
 
 def strip(value):

@@ -8,6 +8,8 @@ import re
 
 from wtforms.validators import ValidationError
 
+from ..routing import DOT_SEGMENT_PROBLEM, is_dot_segment
+
 # Talon.One's integration IDs are free text of up to 1000 characters; the console accepts the
 # printable ones without spaces or markup, up to 255 (the length the audit log keeps whole).
 PROFILE_ID_MAX = 255
@@ -33,6 +35,8 @@ def profile_id_problem(value: str | None, noun: str = "profile ID") -> str | Non
         return f"A {noun} cannot contain markup (< or >)."
     if not PROFILE_ID_PATTERN.match(value):
         return f"A {noun} cannot contain spaces, quotes, backslashes or control characters."
+    if is_dot_segment(value):
+        return DOT_SEGMENT_PROBLEM
     return None
 
 

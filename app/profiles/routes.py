@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from ..extensions import db, htmx
 from ..models import AuditEntry
 from ..permissions import can, require
+from ..routing import page_arg
 from ..talon import talon
 from ..templating import render_section
 from ..upstream import claim_submission, navigate, send_change, settle_submission
@@ -258,7 +259,7 @@ def delete_data(integration_id: str):
 def history(target_type: str, target_id: str):
     if not TARGET_TYPE.match(target_type) or len(target_id) > 255:
         abort(404, description="There is no history for this address.")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     entries = db.paginate(
         sa.select(AuditEntry)
         .where(AuditEntry.target_type == target_type, AuditEntry.target_id == target_id)

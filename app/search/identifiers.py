@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..routing import DOT_SEGMENT_PROBLEM, is_dot_segment
+
 INTEGRATION_ID_LIMIT = 255
 INTEGRATION_ID = re.compile(r"^[^\s<>\"'`\\\x00-\x1f\x7f]+$")
 
@@ -21,4 +23,6 @@ def integration_id_problem(value: str) -> str | None:
         return f"An ID has at most {INTEGRATION_ID_LIMIT} characters (this one has {len(value)})."
     if not INTEGRATION_ID.match(value):
         return "An ID cannot contain spaces, quotes, markup (< >) or control characters."
+    if is_dot_segment(value):
+        return DOT_SEGMENT_PROBLEM
     return None

@@ -8,8 +8,12 @@ from urllib.parse import quote
 
 
 def segment(value: Any) -> str:
-    """One path segment, percent-encoded (session IDs and coupon codes may hold '/' or '#')."""
-    return quote(str(value), safe="")
+    """One path segment, percent-encoded (session IDs and coupon codes may hold '/' or '#').
+    ``.`` and ``..`` are encoded too (quote leaves dots alone): as they are, they would walk the
+    path (/profile/../transactions) on our side, in proxies and in Talon.One's router. The
+    console refuses such IDs before this (app.routing.is_dot_segment); this is the last guard."""
+    encoded = quote(str(value), safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def rfc3339(value: datetime | str | None) -> str | None:
