@@ -236,9 +236,9 @@ def test_expectations_are_checked(marketer, field, value, message):
 def test_cases_belong_to_their_author(app, login_as):
     from app.auth.accounts import create_user
     with app.app_context():
-        create_user("marketer2", "demo", "marketer")
+        create_user("marketer2", "plum orchard ledger", "marketer")
     case_id = save_case(login_as("marketer"), "Mine", new_suite_name="Mine", new_suite_campaign="2")
-    other = login_as("marketer2")
+    other = login_as("marketer2", password="plum orchard ledger")
     page = other.get(f"/campaigns/cases/{case_id}").get_data(as_text=True)
     assert "Only marketer (or an administrator) can change this case" in page
     assert hx_post(other, f"/campaigns/cases/{case_id}", {"name": "Theirs", "tolerance": "0.01"}).status_code == 403
