@@ -24,6 +24,9 @@ import secrets
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2, multiprocessing.cpu_count()) or 1)
+# Without a shared Redis, each worker keeps its own Management API budget and takes this
+# share of Talon.One's per-endpoint limit (app/talon/settings.py, TalonSettings.budget).
+os.environ.setdefault("TALON_DESK_WORKERS", str(workers))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 8)
 

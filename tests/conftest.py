@@ -107,6 +107,9 @@ def console_config(sandbox, db_path: Path, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # scrypt would cost ~0.3 s for each demo account in every test; production ignores this.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # The Management budget (3 per second per endpoint) is off unless a test turns it on
+        # with a clock it moves (tests/talon/test_budget*.py); the e2e console runs with it.
+        "TALON_MANAGEMENT_RATE_LIMIT": 0,
         **overrides,
     }
 
@@ -202,9 +205,15 @@ class LiveConsole:
         self.thread.join(timeout=10)
 
 
+# Talon.One's Management API limit, which the e2e tests run with (issue 12): the sandbox refuses a
+# fourth request per endpoint within a second, and the live console budgets for it.
+E2E_MANAGEMENT_LIMIT = 3
+
+
 @pytest.fixture(scope="session")
 def live_console(sandbox, tmp_path_factory):
-    app = make_console(console_config(sandbox, tmp_path_factory.mktemp("live") / "console.db"))
+    app = make_console(console_config(sandbox, tmp_path_factory.mktemp("live") / "console.db",
+                                      TALON_MANAGEMENT_RATE_LIMIT=E2E_MANAGEMENT_LIMIT))
     server = LiveConsole(app).start()
     yield server
     server.stop()
@@ -244,6 +253,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_console, talon_sandbox, request):
+    requests.post(f"{talon_sandbox.url}/sandbox/rate-limit",
+                  json={"managementPerSecond": E2E_MANAGEMENT_LIMIT}, timeout=10).raise_for_status()
     context = browser.new_context(base_url=live_console.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     browser_page = context.new_page()

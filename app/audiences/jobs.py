@@ -25,6 +25,7 @@ from ..audit.log import record
 from ..bulk import BulkInputError, IdRow
 from ..extensions import db
 from ..models import utcnow
+from ..talon.budget import as_bulk
 from .models import (CLAIMED, DONE, FAILED, INVALID, OK, PAUSED, PENDING, RUNNING, UNKNOWN,
                      BulkJob, BulkRow)
 
@@ -221,6 +222,7 @@ def _release(rows: list[BulkRow]) -> None:
         row.status, row.claim = PENDING, None
 
 
+@as_bulk  # paces itself within the Management API budget, after pages
 def step(job: BulkJob) -> StepReport | None:
     """Send the next chunk of a running job and audit it; None when nothing was left to send
     (the job is then finished, and its summary audited once)."""

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ..audit.log import record
 from ..extensions import db
 from ..models import utcnow
+from ..talon.budget import as_bulk
 from ..talon.errors import TalonError
 from . import catalog
 from .bench import BenchInput, now_problem, run
@@ -47,6 +48,7 @@ def _claim(suite_run: SuiteRun) -> CaseResult | None:
                                                          CaseResult.claim == token))
 
 
+@as_bulk  # paces itself within the Management API budget, after pages
 def step(suite_run: SuiteRun) -> CaseResult | None:
     """Run the next case of the run; None when none was left (the run is then finished)."""
     if suite_run.finished_at is not None:

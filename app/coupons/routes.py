@@ -138,7 +138,7 @@ def _check_profile_id(integration_id: str) -> None:
 def _goodwill_widget(form: GoodwillForm, integration_id: str, *, reserved=None, status: int = 200):
     may_reserve = can(current_user, "reservations")
     try:
-        free = service.next_free_goodwill() if may_reserve else None
+        free = service.next_free_goodwill(shown_only=True) if may_reserve else None
     except TalonError as exc:
         free = exc
     context = goodwill_widget_context(free, may_reserve, form=form, reserved=reserved)

@@ -64,12 +64,14 @@ def goodwill_prefix() -> str:
     return current_app.config.get("GOODWILL_COUPON_PREFIX", DEFAULT_GOODWILL_PREFIX)
 
 
-def next_free_goodwill() -> Coupon | None:
-    """The first goodwill code nobody has reserved or used, that is valid now."""
+def next_free_goodwill(*, shown_only: bool = False) -> Coupon | None:
+    """The first goodwill code nobody has reserved or used, that is valid now. ``shown_only``:
+    the widget only shows it, so the search may come from the read cache (the console's own
+    reservations refresh it); reserving reads afresh."""
     prefix = goodwill_prefix()
     for page in range(GOODWILL_SEARCH_PAGES):
         found = talon.management.search_coupons(prefix, exact_match=False, page_size=50,
-                                                skip=page * 50)
+                                                skip=page * 50, cached=shown_only)
         for coupon in found:
             if (coupon.value.upper().startswith(prefix.upper()) and not coupon.reservation_counter
                     and coupon.uses_left != 0 and coupon_state(coupon, None)[1] == "redeemable"):

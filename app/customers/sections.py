@@ -56,10 +56,8 @@ INVENTORY_FLAGS = ("referrals", "coupons", "loyalty", "giveaways", "achievements
 
 
 def _profile(integration_id: str):
-    profile = talon.management.find_customer(integration_id)
-    if profile is None:
-        raise TalonNotFound(f"No customer profile {integration_id!r}", status=404)
-    return profile
+    # the Integration API (no published cap), not the Management API's 3 per second
+    return talon.integration.get_customer_profile(integration_id)
 
 
 def _sessions(integration_id: str, filters: SessionFilter):
@@ -134,7 +132,7 @@ GOODWILL_ENDPOINT = "coupons.goodwill"
 def _next_free_goodwill():
     from ..coupons.service import next_free_goodwill
 
-    return next_free_goodwill()
+    return next_free_goodwill(shown_only=True)
 
 
 def goodwill_shown() -> bool:

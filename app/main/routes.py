@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 # What /healthz passes on from talon.health(): enough to see the state, nothing about where
 # the backend is or what it said.
-PUBLIC_TALON_FIELDS = ("status", "reachable", "http_status", "latency_ms", "circuit")
+PUBLIC_TALON_FIELDS = ("status", "reachable", "http_status", "latency_ms", "circuit",
+                       "management_budget")
 
 
 @bp.get("/")

@@ -3,28 +3,39 @@
 Talon.One has no "find anything" call, so each kind is looked up on its own and the lookups run
 in parallel (talon.fan_out): an answer takes one round trip, not four. A lookup that fails is
 reported as such, so "nothing found" is only said when every lookup really answered.
+
+The Management API takes 3 requests per second per endpoint (app/talon/budget.py), so the search
+first works out which kinds a query can be (Talon.One's own shapes: coupon codes have at least 4
+characters, card identifiers 4 to 108 of ``[A-Za-z0-9._%+@-]``, integration IDs what
+identifiers.py allows) and asks the Integration API, which has no published cap, wherever it
+can answer: a profile (its inventory), a session, a card (its balances). Only the coupon needs
+the Management API, and the card programs come from the read cache. Suggestions while typing
+run at the budget's lowest priority: they use a slot only when one is free at once and another
+is left for pages, never wait, and a query asked again within the cache's TTL costs nothing.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..talon import talon
-from ..talon.errors import TalonError, TalonNotFound
+from ..talon.budget import SUGGEST, priority
+from ..talon.errors import TalonError, TalonNotFound, TalonRateLimited
+from .identifiers import integration_id_problem
 
 KINDS = ("customer", "session", "coupon", "card")
 KIND_LABELS = {"customer": "Customer", "session": "Session", "coupon": "Coupon", "card": "Loyalty card"}
-# Talon.One's own rule for card identifiers (LoyaltyCard.identifier in the spec): anything else
-# cannot be a card, so it is not asked for.
-CARD_IDENTIFIER = re.compile(r"^[A-Za-z0-9._%+@-]+$")
+# Talon.One's own rules (talon-openapi.json): LoyaltyCard.identifier is 4 to 108 characters of
+# this pattern, Coupon.value at least 4 characters. Anything else cannot be a card or a coupon,
+# so it is not asked for.
+CARD_IDENTIFIER = re.compile(r"^[A-Za-z0-9._%+@-]{4,108}$")
+COUPON_CODE_MINIMUM = 4
 COUPON_CODE_LIMIT = 100
 SUGGESTION_MINIMUM = 3  # Talon.One's partialMatch needs three characters
 SUGGESTIONS_PER_KIND = 5
-PROGRAMS_TTL = 60.0
+SUGGESTIONS_CACHE = "suggestions"
 
 
 @dataclass(frozen=True)
@@ -55,42 +66,39 @@ class Lookup:
             return self.matches[0]
         return None
 
-
-class _CardPrograms:
-    """Card-based loyalty programs, cached briefly: every card lookup needs the program IDs and
-    they change rarely, so a search costs one round trip instead of two."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cached: dict[str, tuple[float, list[tuple[int, str]]]] = {}
-
-    def get(self) -> list[tuple[int, str]]:
-        key = talon.settings.base_url
-        hit = self._cached.get(key)
-        if hit is not None and time.monotonic() - hit[0] < PROGRAMS_TTL:
-            return hit[1]
-        programs = [(p.id, p.title or p.name) for p in talon.management.list_loyalty_programs()
-                    if p.card_based and p.id is not None]
-        with self._lock:
-            self._cached[key] = (time.monotonic(), programs)
-        return programs
-
-    def peek(self) -> list[tuple[int, str]] | None:
-        """The cached programs, or None when they would have to be asked for."""
-        hit = self._cached.get(talon.settings.base_url)
-        if hit is not None and time.monotonic() - hit[0] < PROGRAMS_TTL:
-            return hit[1]
-        return None
+    @property
+    def rate_limited(self) -> bool:
+        """Every lookup that failed did so for Talon.One's rate limit (not an outage)."""
+        return bool(self.failures) and all(isinstance(e, TalonRateLimited) for e in self.failures.values())
 
 
-card_programs = _CardPrograms()
+def possible_kinds(query: str) -> tuple[str, ...]:
+    """The kinds a query can be, by Talon.One's shapes, before anything is asked."""
+    kinds = []
+    if integration_id_problem(query) is None:
+        kinds += ["customer", "session"]
+    if COUPON_CODE_MINIMUM <= len(query) <= COUPON_CODE_LIMIT:
+        kinds.append("coupon")
+    if CARD_IDENTIFIER.match(query):
+        kinds.append("card")
+    return tuple(kinds)
+
+
+def card_programs() -> list[tuple[int, str]]:
+    """Card-based loyalty programs (the read cache keeps them: they change rarely)."""
+    return _card_based(talon.management.list_loyalty_programs())
+
+
+def _card_based(programs) -> list[tuple[int, str]]:
+    return [(p.id, p.title or p.name) for p in programs if p.card_based and p.id is not None]
 
 
 # -- exact lookups (the search) ------------------------------------------------------------
 
 def _customer(query: str) -> list[Match]:
-    profile = talon.management.find_customer(query)
-    if profile is None:
+    try:
+        profile = talon.integration.get_customer_profile(query)
+    except TalonNotFound:
         return []
     detail = f"{profile.closed_sessions or 0} closed sessions"
     return [Match("customer", profile.integration_id, profile.display_name, detail)]
@@ -110,8 +118,6 @@ def _session(query: str) -> list[Match]:
 
 
 def _coupon(query: str) -> list[Match]:
-    if len(query) > COUPON_CODE_LIMIT:
-        return []
     coupon = talon.management.find_coupon(query)
     if coupon is None:
         return []
@@ -120,12 +126,14 @@ def _coupon(query: str) -> list[Match]:
 
 
 def _card_in(program_id: int, title: str, query: str) -> list[Match]:
+    """The card's balances (Integration API): a 404 says there is no such card."""
     try:
-        card = talon.management.get_loyalty_card(program_id, query)
+        balances = talon.integration.get_loyalty_card_balances(program_id, query)
     except TalonNotFound:
         return []
-    return [Match("card", card.identifier or query, card.identifier or query,
-                  f"{title} · {card.status}", program_id=program_id)]
+    linked = len(balances.profiles)
+    return [Match("card", query, query, f"{title} · {linked} linked profile{'s' if linked != 1 else ''}",
+                  program_id=program_id)]
 
 
 def _card_calls(query: str, programs: list[tuple[int, str]]) -> dict[str, Callable[[], list[Match]]]:
@@ -146,9 +154,7 @@ def _merge_cards(results: dict[str, Any], names: list[str]) -> list[Match] | Tal
 
 def _card(query: str) -> list[Match]:
     """Every card program asked at once (in line when this already runs inside a fan-out)."""
-    if not CARD_IDENTIFIER.match(query):
-        return []
-    calls = _card_calls(query, card_programs.get())
+    calls = _card_calls(query, card_programs())
     merged = _merge_cards(talon.fan_out(calls), list(calls))
     if isinstance(merged, TalonError):
         raise merged
@@ -161,19 +167,21 @@ EXACT_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
 
 
 def identify(query: str) -> Lookup:
-    """Every kind of lookup at once; see Lookup.single for when the answer is certain."""
-    calls = {kind: (lambda fn=fn: fn(query)) for kind, fn in EXACT_LOOKUPS.items()}
-    # With the card programs known (cached), each program's card lookup joins the one fan-out,
-    # so a search is one round trip; otherwise the card lookup lists the programs first.
-    programs = card_programs.peek() if CARD_IDENTIFIER.match(query) else None
+    """Every kind the query can be, looked up at once; see Lookup.single for when the answer is
+    certain."""
+    kinds = possible_kinds(query)
+    calls = {kind: (lambda fn=EXACT_LOOKUPS[kind]: fn(query)) for kind in kinds}
+    # With the card programs in the read cache, each program's card lookup joins the one
+    # fan-out, so a search is one round trip; otherwise the card lookup reads them first.
+    cached = talon.management.cached_loyalty_programs() if "card" in calls else None
     card_names: list[str] = []
-    if programs is not None and calls.get("card") is not None and EXACT_LOOKUPS["card"] is _card:
+    if cached is not None and EXACT_LOOKUPS["card"] is _card:
         del calls["card"]
-        card_calls = _card_calls(query, programs)
+        card_calls = _card_calls(query, _card_based(cached))
         card_names = list(card_calls)
         calls.update(card_calls)
     results = talon.fan_out(calls)
-    if programs is not None and "card" not in results:
+    if cached is not None and "card" not in results:
         results["card"] = _merge_cards(results, card_names)
     return _collect(query, results)
 
@@ -201,31 +209,30 @@ def _suggest_sessions(query: str) -> list[Match]:
 def _suggest_customers(query: str) -> list[Match]:
     """Profiles whose ID contains the query. Talon.One cannot search profiles by part of their
     ID, but it can search sessions by part of their profile's ID, so the profiles come from
-    there (plus an exact match, for a profile without sessions)."""
+    there (plus an exact match through the Integration API, for a profile without sessions)."""
     page = talon.management.list_sessions(profile=query, partial_match=True, page_size=50)
     seen: dict[str, Match] = {}
     for session in page:
         if session.profile_id and session.profile_id not in seen:
             seen[session.profile_id] = Match("customer", session.profile_id, session.profile_id)
-    if query not in seen:
-        profile = talon.management.find_customer(query)
+    if query not in seen and integration_id_problem(query) is None:
+        try:
+            profile = talon.integration.get_customer_profile(query)
+        except TalonNotFound:
+            profile = None
         if profile is not None:
             seen = {query: Match("customer", query, profile.display_name), **seen}
     return list(seen.values())[:SUGGESTIONS_PER_KIND]
 
 
 def _suggest_coupons(query: str) -> list[Match]:
-    if len(query) > COUPON_CODE_LIMIT:
-        return []
     page = talon.management.search_coupons(query, exact_match=False, page_size=SUGGESTIONS_PER_KIND)
     return [Match("coupon", c.value, c.value, f"campaign {c.campaign_id}") for c in page]
 
 
 def _suggest_cards(query: str) -> list[Match]:
-    if not CARD_IDENTIFIER.match(query):
-        return []
     found = []
-    for program_id, title in card_programs.get():
+    for program_id, title in card_programs():
         page = talon.management.list_loyalty_cards(program_id, identifier=query,
                                                    page_size=SUGGESTIONS_PER_KIND)
         found.extend(Match("card", c.identifier, c.identifier, f"{title} · {c.status}",
@@ -239,8 +246,27 @@ PARTIAL_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
 }
 
 
+# Which kinds a partial query can still become: a coupon or card needs four characters in the
+# end, but three typed may be the start of one.
+def _possible_partial_kinds(query: str) -> tuple[str, ...]:
+    kinds = ["customer", "session"] if integration_id_problem(query) is None else []
+    if len(query) <= COUPON_CODE_LIMIT:
+        kinds.append("coupon")
+    if re.match(r"^[A-Za-z0-9._%+@-]{1,108}$", query):
+        kinds.append("card")
+    return tuple(kinds)
+
+
 def suggest(query: str) -> Lookup:
+    """Suggestions for a partial query, at the budget's lowest priority; a kind whose
+    Management call found no free slot is named in ``failures`` (the list says so)."""
     if len(query) < SUGGESTION_MINIMUM:
         return Lookup(query)
-    results = talon.fan_out({kind: (lambda fn=fn: fn(query)) for kind, fn in PARTIAL_LOOKUPS.items()})
+
+    def cached(kind: str, fn: Callable[[str], list[Match]]) -> Callable[[], list[Match]]:
+        return lambda: talon.management.reads.fetch(SUGGESTIONS_CACHE, (kind, query), lambda: fn(query))
+
+    calls = {kind: cached(kind, PARTIAL_LOOKUPS[kind]) for kind in _possible_partial_kinds(query)}
+    with priority(SUGGEST):
+        results = talon.fan_out(calls)
     return _collect(query, results)

@@ -53,9 +53,18 @@ def search():
         url = match_url(single)
         if url is not None:
             return redirect(url, 303)
-    status = 200 if lookup.matches or not lookup.failures else 502
+    headers = {}
+    if lookup.matches or not lookup.failures:
+        status = 200
+    elif lookup.rate_limited:
+        # Talon.One's Management limit, not an outage: "try again in a moment", never a 502
+        status = 503
+        waits = [e.retry_after for e in lookup.failures.values() if e.retry_after]
+        headers["Retry-After"] = str(max(1, int(max(waits, default=1))))
+    else:
+        status = 502
     return render_template("search/results.html", form=form, lookup=lookup,
-                           kind_labels=lookups.KIND_LABELS), status
+                           kind_labels=lookups.KIND_LABELS), status, headers
 
 
 @bp.get("/search/suggest")

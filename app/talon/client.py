@@ -13,6 +13,12 @@ Retries cannot double anything (the rules are in outcomes.py):
   out a Retry-After up to TALON_RETRY_AFTER_MAX;
 - other PUT/POST/DELETE calls are sent exactly once. If their answer never arrives (read timeout,
   dropped connection, a gateway's 504) the change may have happened: TalonOutcomeUnknown.
+
+Every attempt of a Management API call first takes a slot of its endpoint's budget (budget.py),
+so neither pages nor retries ask for more than Talon.One's limit; a 429 blocks the endpoint for
+its Retry-After, and the retry waits for that in the budget. Identical calls that change
+nothing and are in flight at the same time are sent once (singleflight.py); a change makes
+later reads start afresh.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from typing import Any, Callable, Mapping
 import requests
 
 from . import timing
+from .budget import ManagementBudget, current_priority
 from .circuit import CircuitBreaker
+from .endpoints import management_endpoint
 from .errors import TalonCircuitOpen, TalonOutcomeUnknown, TalonUnauthorized
 from .http_session import new_http_session, prepare, send
 from .outcomes import (
@@ -37,6 +45,7 @@ from .outcomes import (
     outcome_from_response,
 )
 from .settings import TalonSettings
+from .singleflight import SingleFlight
 
 log = logging.getLogger("app.talon")
 
@@ -83,6 +92,8 @@ class Transport:
         http: requests.Session | None = None,
         circuit: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: ManagementBudget | None = None,
+        flights: SingleFlight | None = None,
     ) -> None:
         self.settings = settings
         self.http = http or new_http_session(
@@ -93,6 +104,9 @@ class Transport:
             settings.circuit_threshold, settings.circuit_cooldown
         )
         self._sleep = sleep
+        #: Talon.One's per-endpoint Management limit, shared by every process (None: no budget)
+        self.budget = budget
+        self.flights = flights or SingleFlight()
         keys = {INTEGRATION: settings.integration_key, MANAGEMENT: settings.management_key}
         self._authorization = {
             api: f"{AUTH_SCHEMES[api]} {key}" for api, key in keys.items() if key
@@ -118,6 +132,19 @@ class Transport:
         its timeout is a plain TalonTimeout. ``use_circuit=False`` and ``retries`` are for the
         health probe."""
         method = method.upper()
+        may_change = method not in SAFE_METHODS and not safe
+        if may_change:
+            # later reads must not join one that started before this change
+            self.flights.forget()
+            return self._call(api, method, path, params, json, idempotency_key, timeout,
+                              use_circuit, retries, safe)
+        key = (api, method, path, repr(sorted((params or {}).items())), repr(json),
+               current_priority(), use_circuit, retries, timeout)
+        return self.flights.run(key, lambda: self._call(
+            api, method, path, params, json, idempotency_key, timeout, use_circuit, retries, safe))
+
+    def _call(self, api, method, path, params, json, idempotency_key, timeout, use_circuit,
+              retries, safe) -> ApiResponse:
         request_id = os.urandom(8).hex()
         authorization = self._authorization.get(api)
         if authorization is None:
@@ -141,8 +168,18 @@ class Transport:
         url = self.settings.base_url + path
         query = clean_params(params)
 
+        budgeted = api == MANAGEMENT and self.budget is not None and self.budget.enabled
+        endpoint = management_endpoint(method, path) if budgeted else None
+
         def send_once(number: int) -> ApiResponse | Failure:
-            return self._send(attempt, number, url, query, json, headers, timeouts)
+            if endpoint:
+                self.budget.acquire(endpoint, f"request_id={request_id}")
+            outcome = self._send(attempt, number, url, query, json, headers, timeouts)
+            if endpoint and isinstance(outcome, Failure) and outcome.error.status == 429:
+                self.budget.refused_upstream(endpoint, outcome.error.retry_after)
+                if outcome.retry:
+                    outcome.wait = 0.0  # the next attempt waits out Retry-After in the budget
+            return outcome
 
         try:
             with timing.upstream_call():
@@ -183,7 +220,8 @@ class Transport:
             wait = outcome.wait
             if wait is None:
                 wait = self.settings.backoff * (2 ** (number - 1))
-            self._sleep(wait)
+            if wait > 0:
+                self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _fail_fast(self, attempt: Attempt) -> None:

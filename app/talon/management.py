@@ -3,15 +3,20 @@ customers, campaigns, coupons, audiences and member counts, attribute definition
 programs and cards, events), and one change: a loyalty card's status (block, unblock).
 
 List methods return one ``Page``; ``iterate(method, **filters)`` follows the pages.
+
+Every call spends a slot of Talon.One's 3 requests per second per endpoint (budget.py), so the
+reads that change rarely come from the shared read cache (cache.py) for TALON_CACHE_TTL:
+campaigns and their names, loyalty programs, attribute definitions, audiences, and the goodwill
+codes' search when a page only shows them (``cached=True``). Where the Integration API can answer
+(a profile, a session, a card's balances) the callers use it instead (integration.py).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
+from .cache import MISSING, ReadCache
 from .client import MANAGEMENT, Transport
 from .errors import TalonNotFound
 from .integration_loyalty import card_path
@@ -35,23 +40,34 @@ from .wireformat import csv, drop_none, rfc3339
 
 MAX_PAGE_SIZE = 1000  # every Management list's pageSize maximum in the spec
 ANALYTICS_IDS_PER_CALL = 100  # audienceIds travel in the query string: keep the URL short
-CAMPAIGN_NAMES_TTL = 60.0
+
+# Read-cache groups: what the console's own changes invalidate (integration.py).
+CAMPAIGNS = "campaigns"
+LOYALTY_PROGRAMS = "loyalty_programs"
+ATTRIBUTES = "attributes"
+AUDIENCES = "audiences"
+COUPONS = "coupons"
 
 
 class ManagementApi:
-    def __init__(self, transport: Transport, application_id: int) -> None:
+    def __init__(self, transport: Transport, application_id: int,
+                 reads: ReadCache | None = None) -> None:
         self._t = transport
         self.application_id = int(application_id)
         self._app = f"/v1/applications/{self.application_id}"
-        self._names_lock = threading.Lock()
-        self._names: tuple[float, dict[int, str]] | None = None
+        self.reads = reads or ReadCache(None, 0)
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._t.call(MANAGEMENT, "GET", path, params=params).data
+    def _get(self, path: str, params: dict[str, Any] | None = None, *,
+             cache: str | None = None) -> Any:
+        if cache is None:
+            return self._t.call(MANAGEMENT, "GET", path, params=params).data
+        key = ("GET", path, sorted((k, repr(v)) for k, v in (params or {}).items()))
+        return self.reads.fetch(cache, key, lambda: self._get(path, params))
 
-    def _page(self, path, params, parse, skip, page_size) -> Page:
+    def _page(self, path, params, parse, skip, page_size, cache: str | None = None) -> Page:
         params = {**params, "pageSize": page_size, "skip": skip or None}
-        return Page.from_response(self._get(path, params), parse, skip=skip, page_size=page_size)
+        return Page.from_response(self._get(path, params, cache=cache), parse, skip=skip,
+                                  page_size=page_size)
 
     @staticmethod
     def iterate(
@@ -131,21 +147,18 @@ class ManagementApi:
         skip: int = 0,
     ) -> Page[Campaign]:
         params = {"campaignState": campaign_state, "name": name, "tags": tags, "sort": sort}
-        return self._page(f"{self._app}/campaigns", params, builder(Campaign), skip, page_size)
+        return self._page(f"{self._app}/campaigns", params, builder(Campaign), skip, page_size,
+                          cache=CAMPAIGNS)
 
     def get_campaign(self, campaign_id: int) -> Campaign:
-        return build(Campaign, self._get(f"{self._app}/campaigns/{int(campaign_id)}"))
+        return build(Campaign, self._get(f"{self._app}/campaigns/{int(campaign_id)}", cache=CAMPAIGNS))
 
     def campaign_names(self) -> dict[int, str]:
-        """``{campaign ID: name}`` for wording effects, cached for a minute: effects name their
-        campaign only by ID, and a page may word dozens of them."""
-        cached = self._names
-        if cached is not None and time.monotonic() - cached[0] < CAMPAIGN_NAMES_TTL:
-            return cached[1]
-        with self._names_lock:
-            names = {c.id: c.name for c in self.iterate(self.list_campaigns, limit=5000)}
-            self._names = (time.monotonic(), names)
-        return names
+        """``{campaign ID: name}`` for wording effects (they name their campaign only by ID, and
+        a page may word dozens), from the read cache."""
+        pairs = self.reads.fetch(CAMPAIGNS, "names", lambda: [
+            [c.id, c.name] for c in self.iterate(self.list_campaigns, limit=5000)])
+        return {int(campaign_id): name for campaign_id, name in pairs}
 
     # -- coupons --------------------------------------------------------------------------
 
@@ -175,16 +188,22 @@ class ManagementApi:
         return self._page(path, params, builder(Coupon), skip, page_size)
 
     def search_coupons(
-        self, value: str, *, exact_match: bool = True, page_size: int = 50, skip: int = 0
+        self, value: str, *, exact_match: bool = True, page_size: int = 50, skip: int = 0,
+        cached: bool = False,
     ) -> Page[Coupon]:
         """Application-wide lookup by code (searchCouponsAdvancedApplicationWideWithoutTotalCount,
-        a POST that only reads, with an empty attribute query)."""
+        a POST that only reads, with an empty attribute query). ``cached=True`` for what a page
+        only shows (the goodwill widget's next free code): the console's own reservations
+        invalidate it, and an action reads afresh."""
         params = {"value": value, "exactMatch": exact_match, "pageSize": page_size,
                   "skip": skip or None}
-        data = self._t.call(
-            MANAGEMENT, "POST", f"{self._app}/coupons_search_advanced/no_total",
-            params=params, json={}, safe=True,
-        ).data
+        path = f"{self._app}/coupons_search_advanced/no_total"
+
+        def read() -> Any:
+            return self._t.call(MANAGEMENT, "POST", path, params=params, json={}, safe=True).data
+
+        data = self.reads.fetch(COUPONS, ("POST", path, sorted(params.items(), key=str)), read) \
+            if cached else read()
         return Page.from_response(data, builder(Coupon), skip=skip, page_size=page_size)
 
     def find_coupon(self, code: str) -> Coupon | None:
@@ -215,7 +234,8 @@ class ManagementApi:
         skip: int = 0,
     ) -> Page[Audience]:
         params = {"sort": sort, "withTotalResultSize": with_total_result_size}
-        return self._page("/v1/audiences", params, builder(Audience), skip, page_size)
+        return self._page("/v1/audiences", params, builder(Audience), skip, page_size,
+                          cache=AUDIENCES)
 
     def list_audience_members(
         self,
@@ -255,15 +275,23 @@ class ManagementApi:
     ) -> Page[Attribute]:
         """Custom attribute definitions (getAttributes), e.g. ``entity="CustomerProfile"``."""
         params = {"entity": entity, "type": type, "search": search, "sort": sort}
-        return self._page("/v1/attributes", params, builder(Attribute), skip, page_size)
+        return self._page("/v1/attributes", params, builder(Attribute), skip, page_size,
+                          cache=ATTRIBUTES)
 
     # -- loyalty --------------------------------------------------------------------------
 
     def list_loyalty_programs(self) -> Page[LoyaltyProgram]:
-        return Page.from_response(self._get("/v1/loyalty_programs"), builder(LoyaltyProgram))
+        return Page.from_response(self._get("/v1/loyalty_programs", cache=LOYALTY_PROGRAMS),
+                                  builder(LoyaltyProgram))
+
+    def cached_loyalty_programs(self) -> Page[LoyaltyProgram] | None:
+        """The programs if the read cache has them fresh, else None (nothing is sent)."""
+        data = self.reads.get(LOYALTY_PROGRAMS, ("GET", "/v1/loyalty_programs", []))
+        return None if data is MISSING else Page.from_response(data, builder(LoyaltyProgram))
 
     def get_loyalty_program(self, loyalty_program_id: int) -> LoyaltyProgram:
-        return build(LoyaltyProgram, self._get(f"/v1/loyalty_programs/{int(loyalty_program_id)}"))
+        return build(LoyaltyProgram, self._get(f"/v1/loyalty_programs/{int(loyalty_program_id)}",
+                                               cache=LOYALTY_PROGRAMS))
 
     def list_loyalty_cards(
         self,

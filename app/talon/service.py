@@ -11,6 +11,9 @@ from typing import Any, Callable, Mapping
 
 import requests
 
+from .budget import SUGGEST, ManagementBudget, priority
+from .budget_slots import Slots, namespace_for, slots_for
+from .cache import ReadCache, cache_backend
 from .client import INTEGRATION, MANAGEMENT, Transport
 from .effects import EffectWording
 from .errors import TalonError
@@ -24,11 +27,29 @@ HEALTH_PROBE_SESSION = "talon-desk-health-probe"
 
 
 class TalonService:
-    def __init__(self, settings: TalonSettings, *, http: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: TalonSettings,
+        *,
+        http: requests.Session | None = None,
+        slots: Slots | None = None,
+        cache_store=None,
+        sleep: Callable[[float], None] = time.sleep,
+        cache_clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``slots``, ``cache_store``, ``sleep`` and ``cache_clock`` are for tests (a budget
+        and a cache on a clock they move); by default they come from the settings."""
         self.settings = settings
-        self.transport = Transport(settings, http=http)
-        self.integration = IntegrationApi(self.transport)
-        self.management = ManagementApi(self.transport, settings.application_id)
+        namespace = namespace_for(settings.base_url, settings.management_key)
+        self.budget = ManagementBudget(
+            settings.budget, slots or slots_for(settings.budget_storage_uri, namespace), sleep=sleep)
+        self.reads = ReadCache(
+            cache_store if cache_store is not None else cache_backend(settings.cache_storage_uri,
+                                                                      settings.cache_ttl),
+            settings.cache_ttl, namespace=namespace, clock=cache_clock)
+        self.transport = Transport(settings, http=http, budget=self.budget, sleep=sleep)
+        self.integration = IntegrationApi(self.transport, self.reads)
+        self.management = ManagementApi(self.transport, settings.application_id, self.reads)
         self._fanout = FanOut(settings.fanout_workers)
 
     @classmethod
@@ -81,26 +102,29 @@ class TalonService:
     def health(self) -> dict[str, Any]:
         """Reachability of Talon.One for /healthz: one cheap read with a short timeout, no
         retries, outside the circuit breaker (a probe neither waits for nor moves it), plus the
-        breaker's state. The probe is a one-item Management campaign list; without a
-        Management key it reads a session that does not exist, where a 404 proves the
-        Integration API and its key work."""
+        breaker's state and the Management budget. The probe reads a session that does not
+        exist through the Integration API, where a 404 proves the API and its key work; without
+        an Integration key it is a one-item Management campaign list."""
         probe_timeout = (
             min(self.settings.connect_timeout, self.settings.health_timeout),
             self.settings.health_timeout,
         )
-        if self.settings.management_key:
+        if self.settings.integration_key:
+            # the Integration API has no published cap; a Management probe would spend a slot
+            # of the campaigns endpoint's 3 per second on every load balancer check
+            api, path, params, fine = (
+                INTEGRATION, f"/v2/customer_sessions/{HEALTH_PROBE_SESSION}", None, {200, 404},
+            )
+        else:
             api, path, params, fine = (
                 MANAGEMENT, f"/v1/applications/{self.settings.application_id}/campaigns",
                 {"pageSize": 1}, {200},
             )
-        else:
-            api, path, params, fine = (
-                INTEGRATION, f"/v2/customer_sessions/{HEALTH_PROBE_SESSION}", None, {200, 404},
-            )
         started = time.perf_counter()
         try:
-            self.transport.call(api, "GET", path, params=params, timeout=probe_timeout,
-                                use_circuit=False, retries=0)
+            with priority(SUGGEST):  # a probe never waits for, nor takes the last, slot
+                self.transport.call(api, "GET", path, params=params, timeout=probe_timeout,
+                                    use_circuit=False, retries=0)
             http_status, error = 200, None
         except TalonError as exc:
             http_status, error = exc.status, f"{type(exc).__name__}: {exc.message}"
@@ -119,7 +143,19 @@ class TalonService:
             "application_id": self.settings.application_id,
             "circuit": circuit.as_dict(),
             "error": None if ok else error,
+            "management_budget": self.budget_report(),
         }
+
+    def budget_report(self) -> dict[str, Any]:
+        """The Management budget per endpoint (requests per second over the last minute, slots
+        in use, waits, 429s received), the single flight and the read cache, for /healthz."""
+        try:
+            report = self.budget.report()
+        except Exception as exc:  # noqa: BLE001 - a Redis outage must not break /healthz
+            report = {"error": type(exc).__name__}
+        report["single_flight_shared"] = self.transport.flights.shared
+        report["read_cache"] = self.reads.report()
+        return report
 
     def close(self) -> None:
         self.transport.http.close()

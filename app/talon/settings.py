@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from .budget import BudgetSettings
+from .budget_slots import is_shared_store
+
 DEFAULTS: dict[str, Any] = {
     "TALON_BASE_URL": "http://127.0.0.1:9100",
     "TALON_INTEGRATION_KEY": "",
@@ -28,6 +31,22 @@ DEFAULTS: dict[str, Any] = {
     "TALON_PROXY": "",
     "TALON_CA_BUNDLE": "",
     "CURRENCY": "EUR",
+    # Talon.One's Management API limit (docs.talon.one, Management API overview): 3 requests
+    # per second per endpoint; the console's budget (budget.py). 0 turns the budget off.
+    "TALON_MANAGEMENT_RATE_LIMIT": 3,
+    "TALON_BUDGET_MARGIN": 0.25,
+    "TALON_BUDGET_WAIT": 3.0,
+    "TALON_BUDGET_BULK_WAIT": 30.0,
+    # Where the budget and the read cache live: memory:// (this process) or redis://...; empty
+    # means "where the login throttle lives" (RATELIMIT_STORAGE_URI), the Redis the console
+    # already shares when it is scaled out.
+    "TALON_BUDGET_STORAGE_URI": "",
+    "TALON_CACHE_STORAGE_URI": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "TALON_CACHE_TTL": 60.0,
+    # Processes that share one memory:// budget's limit (gunicorn's workers, set by
+    # gunicorn.conf.py): each gets an equal share, so together they stay within the limit.
+    "TALON_DESK_WORKERS": 1,
 }
 
 
@@ -55,6 +74,14 @@ class TalonSettings:
     #: a CA bundle file to verify Talon.One's certificate with ("" for the system's)
     ca_bundle: str = ""
     currency: str = DEFAULTS["CURRENCY"]
+    management_rate_limit: int = DEFAULTS["TALON_MANAGEMENT_RATE_LIMIT"]
+    budget_margin: float = DEFAULTS["TALON_BUDGET_MARGIN"]
+    budget_wait: float = DEFAULTS["TALON_BUDGET_WAIT"]
+    budget_bulk_wait: float = DEFAULTS["TALON_BUDGET_BULK_WAIT"]
+    budget_storage_uri: str = "memory://"
+    cache_storage_uri: str = "memory://"
+    cache_ttl: float = DEFAULTS["TALON_CACHE_TTL"]
+    workers: int = 1
 
     def __post_init__(self) -> None:
         # Keys go into a header verbatim (header validation is skipped for speed), so a key
@@ -95,12 +122,31 @@ class TalonSettings:
             proxy=str(get("TALON_PROXY")),
             ca_bundle=str(get("TALON_CA_BUNDLE")),
             currency=str(get("CURRENCY")),
+            management_rate_limit=max(0, int(get("TALON_MANAGEMENT_RATE_LIMIT"))),
+            budget_margin=max(0.0, float(get("TALON_BUDGET_MARGIN"))),
+            budget_wait=max(0.0, float(get("TALON_BUDGET_WAIT"))),
+            budget_bulk_wait=max(0.0, float(get("TALON_BUDGET_BULK_WAIT"))),
+            budget_storage_uri=str(get("TALON_BUDGET_STORAGE_URI") or get("RATELIMIT_STORAGE_URI")),
+            cache_storage_uri=str(get("TALON_CACHE_STORAGE_URI") or get("RATELIMIT_STORAGE_URI")),
+            cache_ttl=max(0.0, float(get("TALON_CACHE_TTL"))),
+            workers=max(1, int(get("TALON_DESK_WORKERS"))),
         )
 
     def as_public_dict(self) -> dict[str, Any]:
-        """Everything but the keys (for /healthz or a debug page)."""
+        """Everything but the keys and the storage addresses (for /healthz or a debug page)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("integration_key", "management_key")
+            if f.name not in ("integration_key", "management_key", "budget_storage_uri",
+                              "cache_storage_uri")
         }
+
+    @property
+    def budget(self):
+        """The Management budget's settings; with a memory:// store, this process's share."""
+        per_second = self.management_rate_limit
+        if per_second and self.workers > 1 and not is_shared_store(self.budget_storage_uri):
+            per_second = max(1, per_second // self.workers)
+        return BudgetSettings(per_second=per_second, margin=self.budget_margin,
+                              interactive_wait=self.budget_wait, bulk_wait=self.budget_bulk_wait)
+

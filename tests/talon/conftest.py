@@ -42,6 +42,7 @@ def stub_settings(url: str, **overrides) -> TalonSettings:
         retry_after_max=1.5,
         circuit_threshold=3,
         circuit_cooldown=0.5,
+        management_rate_limit=0,  # the budget has its own tests (test_budget*.py)
     )
     base.update(overrides)
     return TalonSettings(**base)
@@ -107,6 +108,7 @@ def live(talon_sandbox):
         retry_after_max=2.0,
         circuit_threshold=5,
         circuit_cooldown=30.0,
+        management_rate_limit=0,  # the budget has its own tests (test_budget*.py)
     ))
     service.http.hooks["response"].append(recorder)
     service.spec_recorder = recorder
@@ -127,6 +129,16 @@ class SandboxControl:
     def faults(self, *rules: dict, latency_ms: float = 0) -> None:
         body = {"rules": list(rules), "latencyMs": latency_ms} if rules or latency_ms else {}
         self.http.post(f"{self.url}/sandbox/faults", json=body, timeout=10).raise_for_status()
+
+    def rate_limit(self, **settings) -> dict:
+        """POST /sandbox/rate-limit: managementPerSecond, clock ("manual"), advanceSeconds."""
+        answer = self.http.post(f"{self.url}/sandbox/rate-limit", json=settings, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def refused(self) -> int:
+        """429s the sandbox's Management limit answered since the reset."""
+        return sum(e["refused"] for e in self.rate_limit()["endpoints"])
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict]:
         entries = self.http.get(f"{self.url}/sandbox/requests", timeout=10).json()["requests"]

@@ -320,15 +320,19 @@ def test_failed_trial_call_reopens_the_circuit(stub, make_service):
 
 
 def test_health_reports_reachability_latency_and_circuit(stub, make_service):
+    # The probe uses the Integration API: a Management probe would spend a slot of Talon.One's
+    # 3 requests per second per endpoint on every load balancer check.
+    probe = "/v2/customer_sessions/talon-desk-health-probe"
     service = make_service()
-    stub.queue("/v1/applications/1/campaigns", Reply(body={"totalResultSize": 0, "data": []}))
+    stub.queue(probe, Reply(404, {"message": "no such session"}))
     health = service.health()
     assert health["status"] == "ok" and health["reachable"] is True
     assert health["latency_ms"] >= 0
     assert health["circuit"]["state"] == "closed"
+    assert health["probe"] == f"integration GET {probe}"
     assert MANAGEMENT_KEY not in json.dumps(health) and INTEGRATION_KEY not in json.dumps(health)
 
-    stub.queue("/v1/applications/1/campaigns", Reply(401, {"message": "bad key"}))
+    stub.queue(probe, Reply(401, {"message": "bad key"}))
     health = service.health()
     assert health["reachable"] is True and health["status"] == "degraded"
     assert health["http_status"] == 401

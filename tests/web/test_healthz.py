@@ -43,8 +43,10 @@ def test_with_the_sandbox_everything_is_ok(client):
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["status"] == "ok", body
-    assert body["talon"]["status"] == "ok" and body["talon"]["http_status"] == 200
+    # the probe reads an unknown session through the Integration API (no Management slot spent)
+    assert body["talon"]["status"] == "ok" and body["talon"]["http_status"] == 404
     assert body["database"]["latency_ms"] >= 0
+    assert "per_second" in body["talon"]["management_budget"]
 
 
 def test_it_shows_the_circuit_breaker(client):
