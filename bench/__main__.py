@@ -1,9 +1,11 @@
-"""Every benchmark of issue 8, one after another, in one sitting (`make bench`):
+"""Every benchmark of issues 8 and 12, one after another, in one sitting (`make bench`):
 
     .venv/bin/python -m bench [--out bench/results] [--only page_speed,load] [--with-others]
 
 Runs page_speed (L = 100 ms, Chromium), server_time (L = 100 ms) and load (L = 20 ms, 25 agents,
-60 s, PostgreSQL + Redis), each as its own process with its documented command line, and writes
+60 s, PostgreSQL + Redis), then issue 12's two (bench/management_budget.py: 25 staff at a
+support desk's pace for 5 minutes, 10 staff without pause for 60 s, the sandbox at Talon.One's
+3 Management requests per second per endpoint), each as its own process with its documented command line, and writes
 each one's JSON next to a run.json that records the machine, the start and end time and the load
 average (/proc/loadavg) before and after every step: the machine is shared, and a figure means
 little without how busy it was. `--with-others` adds the benchmarks of issues 3, 4 and 6
@@ -32,6 +34,11 @@ ISSUE_8 = {
     "load": ["bench/load.py", "--latency-ms", "20", "--users", "25", "--seconds", "60",
              "--database", "postgres", "--json", "{json}"],
 }
+# Issue 12: within Talon.One's Management API limit (the sandbox enforces 3 per second).
+ISSUE_12 = {
+    "budget_desk": ["bench/management_budget.py", "--scenario", "desk", "--json", "{json}"],
+    "budget_rush": ["bench/management_budget.py", "--scenario", "rush", "--json", "{json}"],
+}
 OTHERS = {
     "sandbox_throughput": ["bench/sandbox_throughput.py", "--seconds", "30", "--threads", "8",
                            "--output", "{json}"],
@@ -58,13 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-others", action="store_true")
     args = parser.parse_args(argv)
 
-    steps = dict(ISSUE_8, **(OTHERS if args.with_others else {}))
+    steps = dict(ISSUE_8, **ISSUE_12, **(OTHERS if args.with_others else {}))
     if args.only:
         wanted = set(args.only.split(","))
-        unknown = wanted - set(ISSUE_8) - set(OTHERS)
+        unknown = wanted - set(ISSUE_8) - set(ISSUE_12) - set(OTHERS)
         if unknown:
             parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
-        steps = {name: command for name, command in {**ISSUE_8, **OTHERS}.items() if name in wanted}
+        steps = {name: command for name, command in {**ISSUE_8, **ISSUE_12, **OTHERS}.items()
+                 if name in wanted}
 
     sys.path.insert(0, str(ROOT))
     from bench.stack import machine_description

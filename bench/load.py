@@ -157,6 +157,7 @@ def read_stats(prefix: Path) -> dict:
             "p50_ms": float(row["50%"] or 0),
             "p95_ms": float(row["95%"] or 0),
             "p99_ms": float(row["99%"] or 0),
+            "max_ms": float(row["Max Response Time"] or 0),
             "rps": round(float(row["Requests/s"] or 0), 1),
         }
         if row["Name"] == "Aggregated":
@@ -171,7 +172,8 @@ def read_stats(prefix: Path) -> dict:
     return {"total": aggregated, "by_request": by_name, "failures": failures}
 
 
-def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
+def run(latency_ms: float, users: int, seconds: int, database: str,
+        wait: tuple[float, float] = (0.2, 1.0)) -> dict:
     services = shared_services() if database == "postgres" else None
     database_url, limiter_url = (services.__enter__() if services else (None, "memory://"))
     try:
@@ -180,7 +182,10 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
                 tempfile.TemporaryDirectory(prefix="talon-desk-locust-") as tmp:
             prefix = Path(tmp) / "load"
             env = {**os.environ, **demo_population(sandbox), "LOAD_LOGINS": logins(console, users),
-                   "LOAD_TIMINGS": str(Path(tmp) / "timings.json")}
+                   "LOAD_TIMINGS": str(Path(tmp) / "timings.json"),
+                   "LOAD_SECTIONS": str(Path(tmp) / "sections.json"),
+                   "LOAD_WAIT": f"{wait[0]},{wait[1]}"}
+            sandbox.reset()  # the rate-limit counts start with the run
             groups = {"console (gunicorn)": os.getpgid(console.process.pid),
                       "sandbox": os.getpgid(sandbox.process.pid)}
             before = {name: cpu_seconds(pgid) for name, pgid in groups.items()}
@@ -202,6 +207,11 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
             stats = read_stats(prefix)
             stats["cpu_seconds"] = cpu
             stats["server_timing"] = where_time_went(Path(tmp) / "timings.json")
+            sections = Path(tmp) / "sections.json"
+            stats["error_sections"] = json.loads(sections.read_text()) if sections.exists() else {}
+            stats["sandbox_rate_limit"] = sandbox.rate_limit_report()
+            stats["console_budget"] = requests.get(f"{console.url}/healthz", timeout=30).json().get(
+                "talon", {}).get("management_budget")
             if connections_before is not None and connections_after is not None:
                 # minus the one postgres_connections made itself before the run
                 stats["database_connections_opened"] = connections_after - connections_before - 1
@@ -210,7 +220,7 @@ def run(latency_ms: float, users: int, seconds: int, database: str) -> dict:
         if services:
             services.__exit__(None, None, None)
     return {"latency_ms": latency_ms, "users": users, "seconds": seconds, "database": database,
-            "workers": workers, **stats}
+            "workers": workers, "wait_seconds": list(wait), **stats}
 
 
 def main(argv: list[str] | None = None) -> None:

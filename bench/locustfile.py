@@ -37,10 +37,18 @@ RETURNABLE = deque(os.environ.get("LOAD_RETURNABLE", "").split(",") if os.enviro
 # bench/load.py: {"request name": [[client ms, app ms, talon ms], ...]}.
 SERVER_TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
 TIMINGS: dict[str, list[list[float]]] = {}
+# Pages and sections that showed an error panel (a section Talon.One could not fill), per request
+# name, written with the timings to LOAD_SECTIONS (issue 12: 0 error sections is the target).
+ERROR_PANEL = 'class="inline-error"'
+ERROR_SECTIONS: dict[str, int] = {}
+# Think time between actions in seconds, "min,max" (issue 8: 0.2-1; a support desk: 10-30).
+WAIT = tuple(float(x) for x in os.environ.get("LOAD_WAIT", "0.2,1.0").split(","))
 
 
 @events.request.add_listener
 def _keep_server_timing(request_type, name, response_time, response=None, **_kwargs) -> None:
+    if response is not None and ERROR_PANEL in (response.text or ""):
+        ERROR_SECTIONS[f"{request_type} {name}"] = ERROR_SECTIONS.get(f"{request_type} {name}", 0) + 1
     if response is None or not os.environ.get("LOAD_TIMINGS"):
         return
     durations = dict(SERVER_TIMING.findall(response.headers.get("Server-Timing", "")))
@@ -54,6 +62,9 @@ def _write_server_timing(**_kwargs) -> None:
     if os.environ.get("LOAD_TIMINGS"):
         with open(os.environ["LOAD_TIMINGS"], "w") as handle:
             json.dump(TIMINGS, handle)
+    if os.environ.get("LOAD_SECTIONS"):
+        with open(os.environ["LOAD_SECTIONS"], "w") as handle:
+            json.dump(ERROR_SECTIONS, handle)
 
 
 def form_fields(html: str, action: str) -> dict[str, str]:
@@ -77,7 +88,7 @@ def form_fields(html: str, action: str) -> dict[str, str]:
 
 
 class Agent(HttpUser):
-    wait_time = between(0.2, 1.0)
+    wait_time = between(*WAIT)
 
     def on_start(self) -> None:
         # A login made by bench/load.py before the run (logins are not what is measured).

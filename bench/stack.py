@@ -27,11 +27,17 @@ INTEGRATION_KEY = "sandbox-integration-key"
 MANAGEMENT_KEY = "sandbox-management-key"
 
 
+# Talon.One's Management API limit (docs.talon.one, Management API overview): every benchmark
+# measures against a sandbox that refuses a fourth request per endpoint within a second.
+MANAGEMENT_RATE_LIMIT = 3
+
+
 class Sandbox:
-    def __init__(self, latency_ms: float, log_dir: Path) -> None:
+    def __init__(self, latency_ms: float, log_dir: Path, management_rate_limit: int = MANAGEMENT_RATE_LIMIT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.latency_ms = latency_ms
+        self.management_rate_limit = management_rate_limit
         self.log_path = log_dir / "sandbox.log"
         self.process: subprocess.Popen | None = None
         self.integration_key = INTEGRATION_KEY
@@ -41,7 +47,8 @@ class Sandbox:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [PYTHON, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--control", "--latency-ms", str(self.latency_ms)],
+                 "--control", "--latency-ms", str(self.latency_ms),
+                 "--management-rate-limit", str(self.management_rate_limit)],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -54,6 +61,10 @@ class Sandbox:
 
     def reset(self) -> None:
         requests.post(f"{self.url}/sandbox/reset", timeout=60).raise_for_status()
+
+    def rate_limit_report(self) -> dict:
+        """Per Management endpoint: requests, refused (429s sent), peakPerSecond."""
+        return requests.get(f"{self.url}/sandbox/rate-limit", timeout=30).json()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 90  # seconds; the first start migrates the demo database
+MANAGEMENT_RATE_LIMIT = 3
 DEMO_LOGINS = "agent, marketer, manager (store-berlin), admin — password: demo"
 
 
@@ -101,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
     env = environment(args)
     commands = {
+        # Talon.One's Management API limit (3 per second per endpoint), which the console budgets for
         "sandbox": [sys.executable, "-m", "sandbox", "--host", args.host, "--port", str(args.sandbox_port),
-                    "--seed", "demo"],
+                    "--seed", "demo", "--management-rate-limit", str(MANAGEMENT_RATE_LIMIT)],
         "console": [sys.executable, "-m", "flask", "--app", "app", "run", "--host", args.host,
                     "--port", str(args.port), "--no-reload", "--no-debugger", "--with-threads"],
     }
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\nTalon Desk (demo mode) is running\n"
             f"  console: http://{args.host}:{args.port}/\n"
-            f"  sandbox: http://{args.host}:{args.sandbox_port}/ (Talon.One emulator, demo data)\n"
+            f"  sandbox: http://{args.host}:{args.sandbox_port}/ (Talon.One emulator, demo data, "
+            f"Management API limited to {MANAGEMENT_RATE_LIMIT} requests per second per endpoint)\n"
             f"  logins:  {DEMO_LOGINS}\n"
             "Press Ctrl-C to stop both.\n",
             flush=True,
