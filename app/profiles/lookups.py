@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import abort, current_app, url_for
 
 from ..talon import talon
+from ..talon.errors import TalonNotFound
 from ..talon.models import Campaign, CustomerProfile
 from .identifiers import profile_id_problem
 
@@ -15,8 +16,12 @@ CAMPAIGN_LIST_LIMIT = 1000
 
 
 def find_profile(integration_id: str) -> CustomerProfile | None:
-    """The profile, or None when Talon.One has none with this ID. TalonErrors propagate."""
-    return talon.management.find_customer(integration_id)
+    """The profile, or None when Talon.One has none with this ID. TalonErrors propagate.
+    Read through the Integration API (no published cap), not the Management API's 3 per second."""
+    try:
+        return talon.integration.get_customer_profile(integration_id)
+    except TalonNotFound:
+        return None
 
 
 def profile_or_404(integration_id: str) -> CustomerProfile:
