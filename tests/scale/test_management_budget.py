@@ -44,10 +44,12 @@ def test_two_instances_never_exceed_three_per_second_per_endpoint(instances, sta
     assert set(statuses) <= {200, 303}, statuses
     assert sum(e["refused"] for e in report["endpoints"]) == 0, report
     assert busiest and max(busiest.values()) <= 3, busiest
-    # the demand was above the limit: the budget made calls wait, and the sessions list (one per
-    # customer page) reached Talon.One once per page
+    # the demand was above the limit, so calls waited; the budget both instances share counted
+    # exactly what reached Talon.One (a page whose call found no slot within 3 s says so in its
+    # section and sends nothing)
     sessions = "GET /v1/applications/{applicationId}/sessions"
-    assert next(e["requests"] for e in report["endpoints"] if e["endpoint"] == sessions) == len(pages)
+    sent = next(e["requests"] for e in report["endpoints"] if e["endpoint"] == sessions)
     budget = requests.get(f"{first.url}/healthz", timeout=10).json()["talon"]["management_budget"]
-    assert budget["endpoints"][sessions]["requests"] == len(pages)  # both instances' count, shared
-    assert sum(row["waits"] for row in budget["endpoints"].values()) > 0
+    row = budget["endpoints"][sessions]
+    assert row["requests"] == sent and sent + row["gave_up"] == len(pages)
+    assert sum(r["waits"] for r in budget["endpoints"].values()) > 0
