@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from ..talon import talon
 from ..talon.budget import SUGGEST, priority
+from ..talon.cache import MISSING
 from ..talon.errors import TalonError, TalonNotFound, TalonRateLimited
 from .identifiers import integration_id_problem
 
@@ -35,6 +36,7 @@ COUPON_CODE_MINIMUM = 4
 COUPON_CODE_LIMIT = 100
 SUGGESTION_MINIMUM = 3  # Talon.One's partialMatch needs three characters
 SUGGESTIONS_PER_KIND = 5
+SUGGESTION_FETCH = 20  # asked per kind: more than shown, so an answer is often complete
 SUGGESTIONS_CACHE = "suggestions"
 
 
@@ -197,76 +199,106 @@ def _collect(query: str, results: dict[str, Any]) -> Lookup:
 
 
 # -- partial lookups (suggestions while typing) --------------------------------------------
+#
+# Each kind answers (matches, complete): complete when Talon.One had no more than it sent. A
+# complete answer for "sess-0000" holds every answer for "sess-00001" too (Talon.One's partial
+# match means "contains"), so the next keystrokes are answered from it without asking; answers
+# are kept in the read cache for its TTL.
 
-def _suggest_sessions(query: str) -> list[Match]:
+def _suggest_sessions(query: str) -> tuple[list[Match], bool]:
     page = talon.management.list_sessions(integration_id=query, partial_match=True,
-                                          page_size=SUGGESTIONS_PER_KIND)
+                                          page_size=SUGGESTION_FETCH)
     return [Match("session", s.integration_id, s.integration_id,
                   " · ".join(x for x in (s.state.replace("_", " "), s.profile_id or "") if x))
-            for s in page]
+            for s in page], not page.has_more
 
 
-def _suggest_customers(query: str) -> list[Match]:
+def _suggest_customers(query: str) -> tuple[list[Match], bool]:
     """Profiles whose ID contains the query. Talon.One cannot search profiles by part of their
     ID, but it can search sessions by part of their profile's ID, so the profiles come from
-    there (plus an exact match through the Integration API, for a profile without sessions)."""
+    there (an exact match for a profile without sessions is added by ``_with_exact_profile``)."""
     page = talon.management.list_sessions(profile=query, partial_match=True, page_size=50)
     seen: dict[str, Match] = {}
     for session in page:
         if session.profile_id and session.profile_id not in seen:
             seen[session.profile_id] = Match("customer", session.profile_id, session.profile_id)
-    if query not in seen and integration_id_problem(query) is None:
-        try:
-            profile = talon.integration.get_customer_profile(query)
-        except TalonNotFound:
-            profile = None
-        if profile is not None:
-            seen = {query: Match("customer", query, profile.display_name), **seen}
-    return list(seen.values())[:SUGGESTIONS_PER_KIND]
+    return list(seen.values()), not page.has_more
 
 
-def _suggest_coupons(query: str) -> list[Match]:
-    page = talon.management.search_coupons(query, exact_match=False, page_size=SUGGESTIONS_PER_KIND)
-    return [Match("coupon", c.value, c.value, f"campaign {c.campaign_id}") for c in page]
+def _suggest_coupons(query: str) -> tuple[list[Match], bool]:
+    page = talon.management.search_coupons(query, exact_match=False, page_size=SUGGESTION_FETCH)
+    return [Match("coupon", c.value, c.value, f"campaign {c.campaign_id}") for c in page], not page.has_more
 
 
-def _suggest_cards(query: str) -> list[Match]:
-    found = []
+def _suggest_cards(query: str) -> tuple[list[Match], bool]:
+    found, complete = [], True
     for program_id, title in card_programs():
         page = talon.management.list_loyalty_cards(program_id, identifier=query,
-                                                   page_size=SUGGESTIONS_PER_KIND)
+                                                   page_size=SUGGESTION_FETCH)
         found.extend(Match("card", c.identifier, c.identifier, f"{title} · {c.status}",
                            program_id=program_id) for c in page)
-    return found[:SUGGESTIONS_PER_KIND]
+        complete = complete and not page.has_more
+    return found, complete
 
 
-PARTIAL_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
+PARTIAL_LOOKUPS: dict[str, Callable[[str], tuple[list[Match], bool]]] = {
     "customer": _suggest_customers, "session": _suggest_sessions, "coupon": _suggest_coupons,
     "card": _suggest_cards,
 }
 
 
-# Which kinds a partial query can still become: a coupon or card needs four characters in the
-# end, but three typed may be the start of one.
+# Which kinds a partial query can still become: a coupon needs four characters in the end, but
+# three typed may be the start of one.
 def _possible_partial_kinds(query: str) -> tuple[str, ...]:
     kinds = ["customer", "session"] if integration_id_problem(query) is None else []
     if len(query) <= COUPON_CODE_LIMIT:
         kinds.append("coupon")
-    if re.match(r"^[A-Za-z0-9._%+@-]{1,108}$", query):
+    if CARD_IDENTIFIER.match(query):  # Talon.One's card filter needs 4 characters too
         kinds.append("card")
     return tuple(kinds)
 
 
+def _answer(kind: str, query: str) -> list[Match]:
+    """The kind's suggestions: from the cached answer to this query or to a shorter one that was
+    complete (filtered here), else asked (and kept)."""
+    reads = talon.management.reads
+    for end in range(len(query), SUGGESTION_MINIMUM - 1, -1):
+        known = reads.get(SUGGESTIONS_CACHE, (kind, query[:end]))
+        if known is not MISSING and (end == len(query) or known["complete"]):
+            needle = query.lower()
+            return [m for m in known["matches"] if needle in m.identifier.lower()]
+    generation = reads.generation(SUGGESTIONS_CACHE)
+    matches, complete = PARTIAL_LOOKUPS[kind](query)
+    reads.put(SUGGESTIONS_CACHE, (kind, query), {"matches": matches, "complete": complete},
+              generation=generation)
+    return matches
+
+
+def _with_exact_profile(query: str, matches: list[Match]) -> list[Match]:
+    """A profile with exactly this ID goes first, also one without sessions (asked of the
+    Integration API, which has no published cap)."""
+    if any(m.identifier == query for m in matches) or integration_id_problem(query) is not None:
+        return matches
+    try:
+        profile = talon.integration.get_customer_profile(query)
+    except TalonNotFound:
+        return matches
+    return [Match("customer", query, profile.display_name), *matches]
+
+
 def suggest(query: str) -> Lookup:
-    """Suggestions for a partial query, at the budget's lowest priority; a kind whose
-    Management call found no free slot is named in ``failures`` (the list says so)."""
+    """Suggestions for a partial query, at the budget's lowest priority (never waiting, never
+    the last slot of an endpoint); a kind whose Management call found no free slot is named in
+    ``failures`` (the list says so)."""
     if len(query) < SUGGESTION_MINIMUM:
         return Lookup(query)
 
-    def cached(kind: str, fn: Callable[[str], list[Match]]) -> Callable[[], list[Match]]:
-        return lambda: talon.management.reads.fetch(SUGGESTIONS_CACHE, (kind, query), lambda: fn(query))
+    def kind_call(kind: str) -> Callable[[], list[Match]]:
+        if kind == "customer":
+            return lambda: _with_exact_profile(query, _answer(kind, query))[:SUGGESTIONS_PER_KIND]
+        return lambda: _answer(kind, query)[:SUGGESTIONS_PER_KIND]
 
-    calls = {kind: cached(kind, PARTIAL_LOOKUPS[kind]) for kind in _possible_partial_kinds(query)}
+    calls = {kind: kind_call(kind) for kind in _possible_partial_kinds(query)}
     with priority(SUGGEST):
         results = talon.fan_out(calls)
     return _collect(query, results)

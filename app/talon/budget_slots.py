@@ -20,11 +20,14 @@ over a sorted set or a deque.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
 from collections import deque
 from typing import Any, Callable, Protocol
+
+log = logging.getLogger("app.talon")
 
 RATE_SPAN = 60.0  # seconds of history kept per endpoint: /healthz's "per second" is over a minute
 COUNTERS = ("requests", "waits", "wait_ms", "gave_up", "refused_upstream")
@@ -197,6 +200,55 @@ def namespace_for(base_url: str, management_key: str) -> str:
     return hashlib.sha256(f"{base_url}\n{management_key}".encode()).hexdigest()[:16]
 
 
+class FallbackSlots:
+    """The shared store, or, while it cannot be reached, this process alone at one request per
+    window and endpoint (it cannot know how many others there are), with a warning."""
+
+    WARN_EVERY = 30.0  # seconds between the warnings of one outage
+
+    def __init__(self, shared: Slots, local: MemorySlots, errors: tuple[type[BaseException], ...]) -> None:
+        self.shared = shared
+        self.local = local
+        self._errors = errors
+        self._warned_at = -self.WARN_EVERY
+
+    def _failed(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= self.WARN_EVERY:
+            self._warned_at = now
+            log.warning("talon budget: the shared store is unreachable (%s); this process keeps "
+                        "its own count, one request per window and endpoint", exc)
+
+    def take(self, endpoint: str, limit: int, window: float) -> float:
+        try:
+            return self.shared.take(endpoint, limit, window)
+        except self._errors as exc:
+            self._failed(exc)
+            return self.local.take(endpoint, 1, window)
+
+    def block(self, endpoint: str, seconds: float) -> None:
+        self.local.block(endpoint, seconds)
+        try:
+            self.shared.block(endpoint, seconds)
+        except self._errors as exc:
+            self._failed(exc)
+
+    def count(self, endpoint: str, counter: str, amount: int = 1) -> None:
+        try:
+            self.shared.count(endpoint, counter, amount)
+        except self._errors as exc:
+            self._failed(exc)
+            self.local.count(endpoint, counter, amount)
+
+    def report(self, window: float) -> dict[str, dict[str, Any]]:
+        try:
+            return self.shared.report(window)
+        except self._errors as exc:
+            self._failed(exc)
+            return {endpoint: {**row, "store": "this process (shared store unreachable)"}
+                    for endpoint, row in self.local.report(window).items()}
+
+
 def is_shared_store(storage_uri: str) -> bool:
     return storage_uri.startswith(("redis://", "rediss://", "unix://"))
 
@@ -207,6 +259,7 @@ def slots_for(storage_uri: str, namespace: str, clock: Callable[[], float] = tim
     if is_shared_store(storage_uri):
         import redis
 
-        return RedisSlots(redis.Redis.from_url(storage_uri, socket_timeout=2, socket_connect_timeout=2),
-                          namespace)
+        client = redis.Redis.from_url(storage_uri, socket_timeout=2, socket_connect_timeout=2)
+        return FallbackSlots(RedisSlots(client, namespace), MemorySlots(clock),
+                             (redis.RedisError, OSError))
     return MemorySlots(clock)

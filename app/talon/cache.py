@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from typing import Any, Callable
+
+log = logging.getLogger("app.talon")
 
 MISSING = object()
 
@@ -31,6 +34,7 @@ class ReadCache:
         self._clock = clock
         self.hits = 0
         self.misses = 0
+        self.errors = 0
 
     @property
     def enabled(self) -> bool:
@@ -47,7 +51,12 @@ class ReadCache:
         """The cached value, or MISSING when there is none fresh of the group's generation."""
         if not self.enabled:
             return MISSING
-        entry, generation = self.backend.get_many(self._entry_key(group, key), self._generation_key(group))
+        try:
+            entry, generation = self.backend.get_many(self._entry_key(group, key),
+                                                      self._generation_key(group))
+        except Exception as exc:  # noqa: BLE001 - the store is down: read from Talon.One
+            self._store_failed(exc)
+            return MISSING
         if (isinstance(entry, tuple) and len(entry) == 3 and entry[0] == (generation or 0)
                 and self._clock() - entry[1] < self.ttl):
             self.hits += 1
@@ -62,22 +71,38 @@ class ReadCache:
             return
         if generation is None:
             generation = self.generation(group)
-        # the store keeps it a little longer than it is fresh; freshness is our clock's call
-        self.backend.set(self._entry_key(group, key), (generation, self._clock(), value),
-                         timeout=int(self.ttl) + 5)
+        try:
+            # the store keeps it a little longer than it is fresh; freshness is our clock's call
+            self.backend.set(self._entry_key(group, key), (generation, self._clock(), value),
+                             timeout=int(self.ttl) + 5)
+        except Exception as exc:  # noqa: BLE001
+            self._store_failed(exc)
 
     def generation(self, group: str) -> int:
         if not self.enabled:
             return 0
-        return int(self.backend.get(self._generation_key(group)) or 0)
+        try:
+            return int(self.backend.get(self._generation_key(group)) or 0)
+        except Exception as exc:  # noqa: BLE001
+            self._store_failed(exc)
+            return -1  # matches no entry: nothing is served from a store we cannot read
 
     def invalidate(self, *groups: str) -> None:
         """The console changed something these groups hold: every process reads them afresh."""
         if not self.enabled:
             return
         for group in groups:
-            if self.backend.inc(self._generation_key(group)) is None:
-                self.backend.set(self._generation_key(group), self.generation(group) + 1, timeout=0)
+            try:
+                if self.backend.inc(self._generation_key(group)) is None:
+                    self.backend.set(self._generation_key(group), self.generation(group) + 1, timeout=0)
+            except Exception as exc:  # noqa: BLE001
+                self._store_failed(exc)
+
+    def _store_failed(self, exc: Exception) -> None:
+        self.errors += 1
+        if self.errors == 1 or self.errors % 100 == 0:
+            log.warning("talon read cache: the store failed (%s: %s); reading from Talon.One",
+                        type(exc).__name__, exc)
 
     def fetch(self, group: str, key: Any, read: Callable[[], Any]) -> Any:
         """The cached value, or ``read()`` stored for the next caller."""
@@ -91,7 +116,7 @@ class ReadCache:
 
     def report(self) -> dict[str, Any]:
         return {"ttl_seconds": self.ttl, "backend": type(self.backend).__name__ if self.enabled else None,
-                "hits": self.hits, "misses": self.misses}
+                "hits": self.hits, "misses": self.misses, "store_errors": self.errors}
 
 
 def cache_backend(storage_uri: str, ttl: float):

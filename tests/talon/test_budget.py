@@ -142,3 +142,33 @@ def test_the_budget_off_never_waits():
     assert all(budget.acquire(CARDS) == 0.0 for _ in range(20))
     assert budget.report()["endpoints"] == {}
     assert INTERACTIVE == "interactive"
+
+
+def test_an_unreachable_redis_falls_back_to_this_process_alone(caplog):
+    from app.talon.budget_slots import FallbackSlots, slots_for
+
+    slots = slots_for("redis://127.0.0.1:1/0", "test")
+    assert isinstance(slots, FallbackSlots)
+    budget = ManagementBudget(BudgetSettings(per_second=3), slots, sleep=lambda s: None)
+    with caplog.at_level(logging.WARNING, logger="app.talon"):
+        assert budget.acquire(CARDS) == 0.0
+    assert "shared store is unreachable" in caplog.text
+    # one request per window while the store is away (the others' counts are unknown)
+    assert slots.take(CARDS, 3, 1.25) > 0
+    assert budget.report()["endpoints"][CARDS]["store"].startswith("this process")
+
+
+def test_a_failing_cache_store_reads_through():
+    from app.talon.cache import MISSING, ReadCache
+
+    class Broken:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("redis is down")
+            return fail
+
+    cache = ReadCache(Broken(), 60)
+    assert cache.fetch("campaigns", "names", lambda: {"1": "Welcome"}) == {"1": "Welcome"}
+    cache.invalidate("campaigns")
+    assert cache.get("campaigns", "names") is MISSING
+    assert cache.report()["store_errors"] >= 3
