@@ -71,8 +71,8 @@ class SandboxContext(Context):
         self.rate_limit = rate_limit
 
     def reset(self) -> None:
+        self.faults.clear()  # first: a held request lands before the reset, never after it
         self.store.reset()
-        self.faults.clear()
         self.request_log.clear()
         self.rate_limit.reset()
 
@@ -120,7 +120,7 @@ class SandboxApp:
             response = self._fault_response(fault)
         else:
             if fault is not None and fault.sleep_seconds:
-                time.sleep(fault.sleep_seconds)
+                self.faults.hold(fault.sleep_seconds)
             response = self._handle(request)
             if fault is not None and fault.malformed:
                 response.set_data(b'{"effects": [{"campaignId": 1, "effe')
@@ -128,6 +128,8 @@ class SandboxApp:
             self.request_log.add(request.method, request.path, request.query_string.decode("latin-1"),
                                  response.status_code, request.headers.get("Idempotency-Key"),
                                  started=started)
+        if fault is not None and fault.sleep_seconds:
+            self.faults.answered()
         return response
 
     @staticmethod

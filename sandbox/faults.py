@@ -6,6 +6,10 @@ A plan is `{"rules": [...], "latencyMs": 0, "jitterMs": 0}`; each rule:
   timeoutSeconds, default 15, then answer normally: the change still happens, as when a real
   client times out on a slow server), malformed (answer normally but with a broken JSON body),
   count (how many requests the rule hits; null for no limit).
+
+A held request (timeout) can be let go early: POST /sandbox/faults/release, and clearing the
+faults, answer every held request now and return once they are answered. A test then sees the
+late change at once instead of sleeping out the hold.
 """
 from __future__ import annotations
 
@@ -75,6 +79,10 @@ class FaultPlan:
         self.latency_ms = 0.0
         self.jitter_ms = 0.0
         self.rules: list[FaultRule] = []
+        # requests held by a timeout rule and not answered yet, and what ends their hold early
+        self._held = 0
+        self._release = threading.Event()
+        self._all_answered = threading.Condition(self._lock)
 
     def configure(self, plan: dict) -> dict:
         validate(plan, PLAN_SCHEMA)
@@ -101,6 +109,30 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self.rules, self.latency_ms, self.jitter_ms = [], 0.0, 0.0
+        self.release()
+
+    def hold(self, seconds: float) -> None:
+        """Keep a request (a timeout rule's) for `seconds`, or until release(). The caller
+        answers it, then calls answered()."""
+        with self._lock:
+            self._held += 1
+            release = self._release
+        release.wait(seconds)
+
+    def answered(self) -> None:
+        with self._lock:
+            self._held -= 1
+            self._all_answered.notify_all()
+
+    def release(self, wait_seconds: float = 30.0) -> int:
+        """Let every held request go on now and return once all are answered (their changes
+        made, their log entries written). Returns how many were held."""
+        with self._lock:
+            held = self._held
+            self._release.set()
+            self._release = threading.Event()
+            self._all_answered.wait_for(lambda: self._held == 0, timeout=wait_seconds)
+        return held
 
     def describe(self) -> dict:
         with self._lock:

@@ -45,6 +45,12 @@ def set_faults(ctx, request: Request):
     return 200, ctx.faults.configure(plan)
 
 
+@routes.add("POST", "/sandbox/faults/release", CONTROL)
+def release_held_requests(ctx, request: Request):
+    """Requests held by a timeout rule are answered now; returns once they are."""
+    return 200, {"released": ctx.faults.release()}
+
+
 @routes.add("GET", "/sandbox/faults", CONTROL)
 def get_faults(ctx, request: Request):
     return 200, ctx.faults.describe()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from dataclasses import dataclass, field
 
 import requests
@@ -75,11 +74,16 @@ def inject(sandbox, fault: Fault) -> None:
 
 
 def clear(sandbox, fault: Fault) -> None:
-    requests.post(f"{sandbox.url}/sandbox/faults", json={}, timeout=10).raise_for_status()
-    if fault.name == "timeout":
-        # Held requests are still answered (and applied) after the console gave up: let them
-        # finish before the next test resets the sandbox, or they would land in its fresh state.
-        time.sleep(TIMEOUT_HOLD_SECONDS + 0.3)
+    # Held requests (the timeout fault) are still answered and applied after the console gave
+    # up; clearing the faults answers them now and returns once they are, so they can neither
+    # be missed by the checks nor land in the next test's fresh sandbox.
+    requests.post(f"{sandbox.url}/sandbox/faults", json={}, timeout=40).raise_for_status()
+
+
+def release_held(sandbox) -> None:
+    """The sandbox answers the requests a timeout fault holds now, as it would at the end of
+    their hold, and returns once they are answered (their changes made and logged)."""
+    requests.post(f"{sandbox.url}/sandbox/faults/release", timeout=40).raise_for_status()
 
 
 def sandbox_requests(sandbox) -> list[dict]:

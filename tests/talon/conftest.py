@@ -140,6 +140,10 @@ class SandboxControl:
         """429s the sandbox's Management limit answered since the reset."""
         return sum(e["refused"] for e in self.rate_limit()["endpoints"])
 
+    def release(self) -> None:
+        """Requests held by a timeout fault are answered now (returns once they are)."""
+        self.http.post(f"{self.url}/sandbox/faults/release", timeout=40).raise_for_status()
+
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict]:
         entries = self.http.get(f"{self.url}/sandbox/requests", timeout=10).json()["requests"]
         return [e for e in entries

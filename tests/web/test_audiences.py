@@ -77,7 +77,7 @@ def test_create_timeout_says_it_may_have_happened(app, marketer, talon_sandbox):
     # sending the same form again does not create a second audience blindly
     again = hx_post(marketer, "/audiences", {"name": "Slow one", "submission": "a" * 32})
     assert "may exist" in again.get_data(as_text=True)
-    let_slow_requests_finish()
+    let_slow_requests_finish(talon_sandbox)
     assert len(sent(talon_sandbox, "POST", "/v2/audiences")) == 1
 
 
@@ -213,7 +213,7 @@ def test_a_timed_out_chunk_is_unknown_and_the_job_pauses(app, marketer, talon_sa
     assert "may have happened" in body and "Resume" in body
     chunk = audit_rows(app, action="audience.members.add.chunk")[-1]
     assert chunk.outcome == "unknown"
-    let_slow_requests_finish()
+    let_slow_requests_finish(talon_sandbox)
     # resume, sending the unknown rows again (adding a member twice changes nothing)
     resume_url = re.search(r'hx-post="(/audiences/1/jobs/\d+/resume)"', body).group(1)
     body = hx_post(marketer, resume_url, {"resend_unknown": "yes"}).get_data(as_text=True)

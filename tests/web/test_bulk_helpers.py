@@ -9,12 +9,12 @@ tests/web the marketing console owns. A test module takes the fixtures by import
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
 
 from tests.conftest import console_config
+from tests.faults.faults import release_held
 
 # Upstream calls that time out in these tests must do so quickly.
 READ_TIMEOUT = 1.0
@@ -55,10 +55,10 @@ def faults(sandbox, *rules: dict) -> None:
     response.raise_for_status()
 
 
-def let_slow_requests_finish() -> None:
-    """A timed-out request is still being served (and applied) by the sandbox; wait for it, so
-    it is logged and cannot land after the next test's reset."""
-    time.sleep(FAULT_SLEEP + 0.5)
+def let_slow_requests_finish(sandbox) -> None:
+    """A timed-out request is still being served (and applied) by the sandbox; have it answered
+    now, so it is logged and cannot land after the next test's reset."""
+    release_held(sandbox)
 
 
 def sent(sandbox, method: str, path: str) -> list[dict]:

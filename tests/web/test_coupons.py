@@ -107,7 +107,7 @@ def test_a_timed_out_reservation_is_unknown_not_failed(app, marketer, talon_sand
                    {"reservations-action": "reserve", "reservations-profile_id": "cust-0030"}).get_data(as_text=True)
     assert 'data-job-status="paused"' in body and "may have happened" in body
     assert [e.outcome for e in audit_rows(app, action="coupon.reserve.chunk")] == ["unknown"]
-    let_slow_requests_finish()
+    let_slow_requests_finish(talon_sandbox)
     assert len(sent(talon_sandbox, "POST", "/v1/coupon_reservations/SUMMER-0009")) == 1
 
 

@@ -4,13 +4,12 @@ link / unlink / generate with their refusals, and upstream faults on the changes
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
 
 from tests.conftest import console_config
-from tests.faults.faults import sandbox_requests, upstream_changes, visible_text
+from tests.faults.faults import release_held, sandbox_requests, upstream_changes, visible_text
 from tests.web.helpers import audit_rows
 
 ACTIVE_CARD = "4000-0002"        # active, linked to cust-0002, limit 2
@@ -373,7 +372,7 @@ def test_link_that_times_out_may_have_happened(login_as, app, talon_sandbox, app
     response = post_link(login_as("manager"), ACTIVE_CARD, FREE_PROFILE, step="confirm")
     text = visible_text(response.get_data(as_text=True))
     assert "It may have happened: re-check" in text and "Re-check" in text
-    time.sleep(1.5)  # the sandbox still applies the held request
+    release_held(talon_sandbox)  # the sandbox still applies the held request
     assert len(link_calls(talon_sandbox)) == 1, "never sent twice"
     entry = audit_rows(app, action="loyalty_card.link")[-1]
     assert entry.outcome == "unknown"
@@ -386,7 +385,7 @@ def test_generate_that_times_out_is_not_sent_again_by_the_same_form(login_as, ap
     client = login_as("manager")
     first = generate(client, identifier="4000-9100", submission="d" * 32)
     assert "It may have happened: re-check" in visible_text(first.get_data(as_text=True))
-    time.sleep(1.5)
+    release_held(talon_sandbox)
     again = generate(client, identifier="4000-9100", submission="d" * 32)
     assert again.status_code == 409
     assert "sent already and Talon.One has not confirmed it" in visible_text(again.get_data(as_text=True))
@@ -501,7 +500,7 @@ def test_a_block_that_times_out_may_have_happened_and_a_retry_sends_nothing(logi
     assert first.status_code == 200
     assert "did not confirm blocking the card it replaces, 4000-0004: it may be blocked" in visible_text(html)
     assert audit_rows(app, action="loyalty_card.block")[-1].outcome == "unknown"
-    time.sleep(1.5)  # the sandbox still applies the held request
+    release_held(talon_sandbox)  # the sandbox still applies the held request
     action, fields = retry_form(html)
     retried = post_form(client, action, **fields)
     assert retried.status_code == 303

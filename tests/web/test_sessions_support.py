@@ -67,7 +67,8 @@ class Upstream:
                  dry_runs: bool = False) -> list[dict]:
         """Wait until ``count`` changes (or, with ``dry_runs``, any requests) like this were
         answered: the sandbox logs a request when it answers, so one it is still sleeping on
-        (a timeout fault) shows up late."""
+        (a timeout fault) shows up late; it is told to answer those now."""
+        self.http.post(f"{self.sandbox.url}/sandbox/faults/release", timeout=40).raise_for_status()
         deadline = time.monotonic() + seconds
         while True:
             answered = self.log(method, path) if dry_runs else self.changes(method, path)
