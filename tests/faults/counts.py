@@ -20,6 +20,12 @@ def count_checks(suite: str, n: int = 1) -> None:
         _tally[suite] += n
 
 
+def add_tally(counts: dict[str, int]) -> None:
+    """Add another process's tally (an xdist worker's; tests/support/tiers.py)."""
+    with _lock:
+        _tally.update(counts)
+
+
 def tally() -> dict[str, int]:
     with _lock:
         return dict(sorted(_tally.items()))

@@ -10,6 +10,9 @@ from flask_login import login_required
 
 from tests.web.helpers import audit_rows, page_csrf
 
+# Probe routes are added to the app, which Flask allows only before its first request.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def app_config(offline_app_config):

@@ -17,6 +17,9 @@ from tests.web.helpers import audit_rows
 REPO = Path(__file__).resolve().parents[2]
 DESIGN = REPO.parent / "shared" / "DESIGN.md"
 
+# Probe routes are added to the app, which Flask allows only before its first request.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def app_config(offline_app_config):

@@ -7,6 +7,9 @@ from flask import abort
 
 from app.talon.errors import TalonNotFound, TalonUnavailable
 
+# Probe routes are added to the app, which Flask allows only before its first request.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def app_config(offline_app_config):

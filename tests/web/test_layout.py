@@ -9,6 +9,9 @@ from flask import Response, flash, redirect, render_template, render_template_st
 
 from app.navigation import NavItem
 
+# Probe routes are added to the app, which Flask allows only before its first request.
+pytestmark = pytest.mark.own_app
+
 
 @pytest.fixture
 def app_config(offline_app_config):
