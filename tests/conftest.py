@@ -142,21 +142,15 @@ class PooledConsole:
 
         self.app = make_console(config)
         self.config = dict(self.app.config)
-        # The app's extensions are module globals; Flask-Limiter keeps its settings and storage
-        # from the last init_app. While they are still this app's, the app is as create_app
-        # left it; after any other app was built (a test may build its own), it is stale.
+        # The app's extensions are module globals, and Flask-Limiter keeps the settings and the
+        # storage of the last app it was bound to (ConsolePool.current).
         self.limiter_storage = limiter.storage
+        self.limiter_settings = limiter_settings(self.config)
         self.template = sqlite3.connect(":memory:", check_same_thread=False)
         with self.app.app_context():
             with db.engine.connect() as connection:
                 connection.connection.driver_connection.backup(self.template)
         self.used = False
-
-    @property
-    def current(self) -> bool:
-        from app.extensions import limiter
-
-        return limiter.storage is self.limiter_storage
 
     def reset(self) -> Flask:
         from app.extensions import db, limiter
@@ -185,15 +179,26 @@ class PooledConsole:
         self.template.close()
 
 
+def limiter_settings(config) -> str:
+    return repr(sorted((key, value) for key, value in config.items() if key.startswith("RATELIMIT_")))
+
+
 class ConsolePool:
     """One PooledConsole per distinct app_config in this process (each xdist worker has its
-    own), built again when another app was built since. A config whose database is not a SQLite
-    file gets a new app every time."""
+    own). A config whose database is not a SQLite file gets a new app every time."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.consoles: dict[str, PooledConsole] = {}
         self.built = 0
+
+    def current(self, console: PooledConsole) -> bool:
+        """Is the app as create_app left it? Not when Flask-Limiter was bound to another app
+        since, with other settings, or to one the pool did not build (a test may build its own)."""
+        from app.extensions import limiter
+
+        owner = next((c for c in self.consoles.values() if c.limiter_storage is limiter.storage), None)
+        return owner is not None and owner.limiter_settings == console.limiter_settings
 
     def console_for(self, config: dict) -> Flask:
         uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
@@ -202,7 +207,7 @@ class ConsolePool:
         shared = {key: value for key, value in config.items() if key != "SQLALCHEMY_DATABASE_URI"}
         key = repr(sorted(shared.items()))
         console = self.consoles.get(key)
-        if console is None or not console.current:
+        if console is None or not self.current(console):
             if console is not None:
                 console.close()
             self.built += 1

@@ -3,33 +3,40 @@
 `make check` runs the quick tier: everything but the long matrices, marked here by where they
 live (`slow`) or by their module (`e2e`). `make test` runs everything. Both run in parallel
 under pytest-xdist; each worker is its own process with its own sandbox, console apps and
-database (servers bind port 0), so workers share nothing but test-artifacts/.
+database (servers bind port 0), so workers share nothing but test-artifacts/. Tests marked
+`serial` run afterwards in one process.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 
 # The long generated matrices: every page and action under every fault, bad input into every
 # form, the schemathesis run over the sandbox.
 SLOW_PATHS = ("tests/faults/", "tests/fuzz/", "tests/sandbox/test_property_based.py")
-# Tests that must share one worker: the property run writes one summary of all its cases
-# (test-artifacts/sandbox-property-run.json), and browser tests share one Chromium.
-GROUPS = {"tests/sandbox/test_property_based.py": "sandbox-property-run"}
+# Browser tests share one worker, so one Chromium starts.
 BROWSER_GROUP = "browser"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     parallel = config.pluginmanager.hasplugin("xdist")
+    # pytest-xdist schedules tests by node ID; tests that share one (schemathesis makes one item
+    # per API operation, all with the test function's ID) would run only once. The Makefile
+    # runs them after the parallel run, in one process.
+    seen = Counter(item.nodeid for item in items)
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
+        if seen[item.nodeid] > 1:
+            item.add_marker(pytest.mark.serial)
         if not parallel:
             continue
-        group = GROUPS.get(path) or (BROWSER_GROUP if item.get_closest_marker("e2e") else None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
 
 
 class ProofCountsFromWorkers:
