@@ -11,15 +11,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 SANDBOX_PORT ?= 9100
-# Tests run in parallel processes (pytest-xdist), one per core by default; each has its own
-# sandbox, console apps and databases. PYTEST_WORKERS=0 runs them in this process.
-PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
-# Their temporary files (the consoles' SQLite databases among them) on tmpfs where there is one:
-# on a busy disk SQLite's sync at each commit was a third of what a login cost.
+# Tests run in parallel processes (pytest-xdist), one per core by default, each with its own
+# sandbox, console apps and databases; PYTEST_WORKERS=N sets how many (scripts/run_tests.sh).
+# Their temporary files (the consoles' SQLite databases among them) sit on tmpfs where there is
+# one: on a busy disk SQLite's sync at each commit was a third of what a login cost.
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
-PYTEST_IN_ONE = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) $(BIN)/pytest
-PYTEST = $(PYTEST_IN_ONE) $(PYTEST_PARALLEL)
+RUN_TESTS = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) scripts/run_tests.sh
 
 .PHONY: run test check bench venv permissions clean
 
@@ -46,17 +43,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python scripts/run_demo.py --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
-# Tests that pytest-xdist cannot schedule (`serial`: several share one node ID, as schemathesis's
-# do) run after the others in one process; exit code 5 means none was selected.
 test: $(STAMP)
-	$(PYTEST) -m "not serial" $(PYTEST_ARGS)
-	$(PYTEST_IN_ONE) -m "serial" $(PYTEST_ARGS) || [ $$? = 5 ]
+	$(RUN_TESTS) "" $(PYTEST_ARGS)
 
-# Everything but the long generated matrices (`slow`: faults, bad-input fuzz, the property run)
-# and the browser tests (`e2e`), which `make test` runs.
+# Everything but the long generated matrices (`slow`: faults, bad-input fuzz, contract fuzz, the
+# property run) and the browser tests (`e2e`), which `make test` runs.
 check: $(STAMP)
-	$(PYTEST) -m "not slow and not e2e and not serial" $(PYTEST_ARGS)
-	$(PYTEST_IN_ONE) -m "serial and not slow and not e2e" $(PYTEST_ARGS) || [ $$? = 5 ]
+	$(RUN_TESTS) "not slow and not e2e" $(PYTEST_ARGS)
 
 # Benchmarks never run in `make test`. Issue 8's three, in one sitting; results in bench/results/.
 bench: $(STAMP)
