@@ -12,11 +12,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SANDBOX_PORT ?= 9100
 # Tests run in parallel processes (pytest-xdist), one per core by default, each with its own
-# sandbox, console apps and databases; PYTEST_WORKERS=N sets how many (scripts/run_tests.sh).
+# sandbox, console apps and databases; PYTEST_WORKERS=N sets how many.
 # Their temporary files (the consoles' SQLite databases among them) sit on tmpfs where there is
 # one: on a busy disk SQLite's sync at each commit was a third of what a login cost.
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
-RUN_TESTS = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) scripts/run_tests.sh
+TEST_ENV = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 
 .PHONY: run test check bench venv permissions clean
 
@@ -44,12 +44,12 @@ run: $(STAMP)
 	$(BIN)/python scripts/run_demo.py --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
 test: $(STAMP)
-	$(RUN_TESTS) "" $(PYTEST_ARGS)
+	$(TEST_ENV) scripts/run_tests.sh $(PYTEST_ARGS)
 
 # Everything but the long generated matrices (`slow`: faults, bad-input fuzz, contract fuzz, the
 # property run) and the browser tests (`e2e`), which `make test` runs.
 check: $(STAMP)
-	$(RUN_TESTS) "not slow and not e2e" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(or $(PYTEST_WORKERS),auto) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
 
 # Benchmarks never run in `make test`. Issue 8's three, in one sitting; results in bench/results/.
 bench: $(STAMP)

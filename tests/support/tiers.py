@@ -4,7 +4,7 @@
 live (`slow`) or by their module (`e2e`). `make test` runs everything. Both run in parallel
 under pytest-xdist; each worker is its own process with its own sandbox, console apps and
 database (servers bind port 0), so workers share nothing but test-artifacts/. Tests marked
-`serial` run afterwards in one process.
+`serial` (and so `slow`) run in one process of their own.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ BROWSER_GROUP = "browser"
 def pytest_collection_modifyitems(config, items):
     parallel = config.pluginmanager.hasplugin("xdist")
     # pytest-xdist schedules tests by node ID; tests that share one (schemathesis makes one item
-    # per API operation, all with the test function's ID) would run only once. The Makefile
-    # runs them after the parallel run, in one process.
+    # per API operation, all with the test function's ID) would run only once. `make test` runs
+    # them in one more process beside the workers (scripts/run_tests.sh); `make check` not at all.
     seen = Counter(item.nodeid for item in items)
     for item in items:
         path = item.nodeid.split("::", 1)[0]
@@ -33,6 +33,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if seen[item.nodeid] > 1:
             item.add_marker(pytest.mark.serial)
+            item.add_marker(pytest.mark.slow)
         if not parallel:
             continue
         if item.get_closest_marker("e2e"):
