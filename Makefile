@@ -1,7 +1,7 @@
 # Talon Desk. The two commands of the README:
 #   make run    the console and the sandbox (Talon.One emulator) with demo data on 127.0.0.1
 #   make test   the whole test suite
-#   make check  the quick tier for every change (no long matrices, no browser)
+#   make check  the linter and the quick tier, for every change (no long matrices, no browser)
 # Both create .venv on first use, and reinstall when pyproject.toml changes.
 
 PYTHON ?= python3
@@ -18,7 +18,7 @@ SANDBOX_PORT ?= 9100
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
 TEST_ENV = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 
-.PHONY: run test check bench venv permissions clean
+.PHONY: run test check lint bench venv permissions clean
 
 venv: $(STAMP)
 
@@ -46,10 +46,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(TEST_ENV) scripts/run_tests.sh $(PYTEST_ARGS)
 
-# Everything but the long generated matrices (`slow`: faults, bad-input fuzz, contract fuzz, the
-# property run) and the browser tests (`e2e`), which `make test` runs.
-check: $(STAMP)
+# The linter (ruff, rules in pyproject.toml), then everything but the long generated matrices
+# (`slow`: faults, bad-input fuzz, contract fuzz, the property run) and the browser tests
+# (`e2e`), which `make test` runs.
+check: lint
 	$(TEST_ENV) $(BIN)/pytest -n $(or $(PYTEST_WORKERS),auto) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # Benchmarks never run in `make test`. Issue 8's three, in one sitting; results in bench/results/.
 bench: $(STAMP)

@@ -189,7 +189,7 @@ def summarise(result: dict) -> dict:
                 out["per_call"][c][client]["cpu_ms_mean"] for c in shared), 3) if shared else None,
         }
     bare = totals.get("bare")
-    for client, t in totals.items():
+    for t in totals.values():
         if bare and t["wall_ms_median_avg"] is not None:
             t["overhead_wall_ms"] = round(t["wall_ms_median_avg"] - bare["wall_ms_median_avg"], 3)
             t["overhead_cpu_ms"] = round(t["cpu_ms_mean_avg"] - bare["cpu_ms_mean_avg"], 3)

@@ -30,10 +30,10 @@ from requests.utils import get_encoding_from_headers
 class NoCookieJar(RequestsCookieJar):
     """A cookie jar that never stores anything."""
 
-    def extract_cookies(self, response, request) -> None:  # noqa: D102
+    def extract_cookies(self, response, request) -> None:
         return None
 
-    def set_cookie(self, cookie, *args, **kwargs) -> None:  # noqa: D102
+    def set_cookie(self, cookie, *args, **kwargs) -> None:
         return None
 
 

@@ -141,7 +141,7 @@ class FaultyConsole:
     timeout for "timeout"), with an admin logged in."""
 
     def __init__(self, fault: Fault, sandbox, tmp) -> None:
-        from tests.conftest import console_config, make_console, read_csrf_token
+        from tests.conftest import console_config, make_console
 
         overrides = {**FAST_RETRIES, **fault.config}
         if fault.name == "refused":

@@ -144,7 +144,7 @@ def form_map(fuzz_console, demo_ids, sandbox) -> dict[tuple[str, str], list[Form
         seen.add(url)
         try:
             page = client.get(url, headers={"HX-Request": "true"} if "/sections/" in url else {})
-        except Exception:  # a broken page fails its own test below, not the discovery
+        except Exception:  # noqa: BLE001 - a broken page fails its own test below, not the discovery
             continue
         html = page.get_data(as_text=True)
         urls.extend(u for u in lazy_sections(html) if u not in seen)
@@ -175,7 +175,7 @@ def targets_for(route, form_map, demo_ids) -> list[tuple[str, dict[str, str], li
         path = demo_ids.path(route)
         fields = dict(PAGE_QUERIES.get(route.endpoint, {}))
         names = set(fields) | query_names_in_code(route.endpoint) | {"page"}
-        for _, spec_fields, spec_names in targets:
+        for _, _fields, spec_names in targets:
             names |= set(spec_names)
         targets.append((path, fields, sorted(names)))
     if not targets:

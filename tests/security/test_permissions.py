@@ -123,7 +123,7 @@ def design_table() -> dict[str, set[str]]:
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 5 and cells[0] not in ("action",) and not set(cells[0]) <= {"-"}:
-            table[cells[0]] = {role for role, cell in zip(ROLES, cells[1:]) if cell.startswith("✓")}
+            table[cells[0]] = {role for role, cell in zip(ROLES, cells[1:], strict=True) if cell.startswith("✓")}
     return table
 
 

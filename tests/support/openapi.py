@@ -122,7 +122,7 @@ def _judge_exchange(response: requests.Response) -> None:
         api.validate_request(request)
     except PathNotFound as exc:
         raise SpecMismatch(f"{where}: not an operation of the spec ({exc})") from None
-    except Exception as exc:  # every openapi-core validation error
+    except Exception as exc:  # noqa: BLE001 - every openapi-core validation error
         raise SpecMismatch(f"{where}: request breaks the spec: {_describe(exc)}") from None
     try:
         api.validate_response(request, RequestsOpenAPIResponse(response))
@@ -135,7 +135,7 @@ def _judge_exchange(response: requests.Response) -> None:
         if response.status_code < 400:
             raise SpecMismatch(f"{where}: status {response.status_code} is not in the spec") from None
         check_error_body(response, where)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - every openapi-core validation error
         raise SpecMismatch(
             f"{where} -> {response.status_code}: response breaks the spec: {_describe(exc)}\n"
             f"body: {response.text[:800]}"
@@ -166,7 +166,7 @@ def _text(exc: BaseException) -> str:
     # An error about a body that is not UTF-8 may itself fail to print; say what it is instead.
     try:
         return str(exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever printing it raised
         return type(exc).__name__
 
 

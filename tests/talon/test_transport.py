@@ -272,8 +272,8 @@ def test_keys_never_appear_in_logs_or_errors(stub, make_service, caplog):
         assert INTEGRATION_KEY not in text and MANAGEMENT_KEY not in text
     request_id = stub.received[0].headers["X-Request-Id"]
     lines = [r.getMessage() for r in caplog.records if r.name == "app.talon"]
-    assert any(request_id in l and "GET /v2/customer_sessions/s1" in l and "status=503" in l
-               and "duration_ms=" in l for l in lines)
+    assert any(request_id in line and "GET /v2/customer_sessions/s1" in line and "status=503" in line
+               and "duration_ms=" in line for line in lines)
 
 
 def test_circuit_opens_fails_fast_and_closes_again(stub, make_service):

@@ -224,7 +224,7 @@ def test_a_timed_out_chunk_is_unknown_and_the_job_pauses(app, marketer, talon_sa
 
 def test_an_unavailable_upstream_pauses_the_job_without_losing_rows(app, marketer, talon_sandbox):
     faults(talon_sandbox, {"path": "customer_audiences", "status": 503, "count": 10})
-    body = hx_post(marketer, f"/audiences/2/members/change",
+    body = hx_post(marketer, "/audiences/2/members/change",
                    {"members-action": "add", "members-pasted": "cust-0003, cust-0004"}).get_data(as_text=True)
     body = run_job(marketer, body)
     assert 'data-job-status="paused"' in body and "Nothing of this chunk was applied" in body

@@ -14,7 +14,6 @@ from flask import Blueprint
 from tests.conftest import make_console
 from tests.support.concurrency import overlapped
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
-from tests.web.test_sessions_support import Upstream, fast_failure_config
 
 VERSIONED = re.compile(r'(?:href|src)="(/[^"?]+\.(?:css|js|svg))\?v=([0-9a-f]{10})"')
 SERVER_TIMING = re.compile(r"^app;dur=(\d+(?:\.\d+)?), talon;dur=(\d+(?:\.\d+)?)$")

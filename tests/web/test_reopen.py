@@ -10,10 +10,8 @@ import pytest
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 from tests.web.test_sessions_support import (
     SLOW_ANSWER,
-    Upstream,
     audit_rows,
     blind_to_the_first_look,
-    fast_failure_config,
     field_error,
     form_key,
     text,

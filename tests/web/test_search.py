@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.concurrency import overlapped
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
-from tests.web.test_sessions_support import Upstream, fast_failure_config, field_error, text
+from tests.web.test_sessions_support import field_error, text
 
 
 def expected_url(app, kind_url: str, fallback: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
-from tests.web.test_sessions_support import Upstream, fast_failure_config, text
+from tests.web.test_sessions_support import text
 
 
 def test_the_page_shows_the_cart_totals_and_effects_in_words(agent):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
-from tests.web.test_sessions_support import SLOW_ANSWER, Upstream, audit_rows, fast_failure_config, field_error, text
+from tests.web.test_sessions_support import SLOW_ANSWER, audit_rows, field_error, text
 
 SESSION = "sess-00001"  # closed: RUN-100 × 1 (shoes, 89.90), TEE-010 × 2 (shirts, 19.90), card 4000-0001
 PUT = rf"^/v2/customer_sessions/{SESSION}$"
