@@ -18,7 +18,7 @@ import click
 from flask import Flask
 
 from . import config as settings
-from .extensions import csrf, db, htmx, limiter, migrate
+from .extensions import babel, csrf, db, htmx, limiter, migrate
 from .routing import init_routing
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    babel.init_app(app)
     limiter.init_app(app)
     _init_talon(app)
     register_templating(app)

@@ -21,17 +21,19 @@ from flask import current_app
 from wtforms import FileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from .validators import INTEGRATION_ID_MAX, integration_id_problem
+
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
-MAX_ID_LENGTH = 1000  # profileIntegrationId maxLength in talon-openapi.json
+# The width of a staged row's value (bulk_rows.value): IDs longer than the console takes
+# (app.validators) are kept there too, shortened, to be listed with their problem.
+ROW_VALUE_LENGTH = 1000
 SHOWN_VALUE_LENGTH = 80  # how much of an unusable value is kept for the list of problems
 # Headers that name the ID column of a CSV with several columns (compared lower-case, without
 # spaces, dashes and underscores).
 ID_HEADERS = ("integrationid", "profileintegrationid", "profileid", "customerid", "profile",
               "customer", "id")
 PASTE_SEPARATORS = re.compile(r"[\r\n,;\t]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_WHITESPACE = re.compile(r"\s")
 
 
 class BulkInputError(ValueError):
@@ -68,19 +70,6 @@ def size_text(n_bytes: int) -> str:
 def shown(value: str) -> str:
     """A value cut to a length a table can show."""
     return value if len(value) <= SHOWN_VALUE_LENGTH else value[:SHOWN_VALUE_LENGTH] + "…"
-
-
-def id_problem(value: str) -> str | None:
-    """Why this is not a usable profile integration ID, or None."""
-    if len(value) > MAX_ID_LENGTH:
-        return f"too long ({len(value):,} characters; at most {MAX_ID_LENGTH:,})"
-    if _CONTROL.search(value):
-        return "contains control characters"
-    if _WHITESPACE.search(value):
-        return "contains a space (one ID per row)"
-    if "<" in value or ">" in value:
-        return "contains < or > (markup is not allowed in IDs)"
-    return None
 
 
 def _decoded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, str]]:
@@ -160,7 +149,7 @@ def _rows(lines: Iterable[tuple[int, str]], max_rows: int, *, csv_cells: bool) -
         if not value:
             yield IdRow(number, "", f"column {column + 1} is empty")
             continue
-        problem = id_problem(value)
+        problem = integration_id_problem(value)
         if problem:
             yield IdRow(number, shown(value), problem)
         elif value in first_seen:
@@ -192,7 +181,7 @@ class ProfileIdsInput:
     ``id_rows()`` (after validate()) yields the IdRows and raises BulkInputError, which the view
     puts on ``source_field()`` so the message appears next to what the user filled in."""
 
-    profile_id = StringField("One profile ID", validators=[Optional(), Length(max=MAX_ID_LENGTH)],
+    profile_id = StringField("One profile ID", validators=[Optional(), Length(max=INTEGRATION_ID_MAX)],
                              render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
     pasted = TextAreaField("…or a pasted list",
                            description="One ID per line (commas, semicolons and tabs also separate).",
@@ -224,9 +213,8 @@ class ProfileIdsInput:
                 + ", ".join(f.label.text.strip("…").lower() for f in chosen) + "."]
             return False
         single = self.profile_id.data and self.profile_id.data.strip()
-        if single and id_problem(single):
-            self.profile_id.errors = list(self.profile_id.errors) + [
-                f"Not a usable profile ID: {id_problem(single)}."]
+        if single and integration_id_problem(single):
+            self.profile_id.errors = list(self.profile_id.errors) + [integration_id_problem(single)]
             return False
         return True
 

@@ -31,6 +31,8 @@ ENVIRONMENT_KEYS = (
     "TALON_MANAGEMENT_KEY",
     "TALON_APPLICATION_ID",
     "CURRENCY",
+    "LOCALE",
+    "TIME_ZONE",
     "RATELIMIT_STORAGE_URI",
     "TALON_DESK_MODE",
     "LOGIN_RATE_LIMIT",
@@ -88,6 +90,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TALON_MANAGEMENT_KEY": "",
         "TALON_APPLICATION_ID": 1,
         "CURRENCY": "EUR",
+        # Money, numbers and times are written for this locale and shown in this time zone
+        # (Flask-Babel; app.formatting). LOCALE and TIME_ZONE in the environment set them.
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
         "RATELIMIT_STORAGE_URI": "memory://",
         # Failed logins per account (from any address) per window, Flask-Limiter syntax: stops
         # guessing one account's password. And failed logins per client address (any accounts):
@@ -131,6 +137,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     found = {key: environ[key] for key in ENVIRONMENT_KEYS if environ.get(key)}
     if "DATABASE_URL" in found:
         found["SQLALCHEMY_DATABASE_URI"] = found.pop("DATABASE_URL")
+    if "LOCALE" in found:
+        found["BABEL_DEFAULT_LOCALE"] = found.pop("LOCALE")
+    if "TIME_ZONE" in found:
+        found["BABEL_DEFAULT_TIMEZONE"] = found.pop("TIME_ZONE")
     return found
 
 

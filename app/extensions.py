@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,3 +29,6 @@ htmx = HTMX()
 # The key is the client address as the WSGI server sees it; behind a proxy set
 # TRUSTED_PROXY_COUNT so ProxyFix puts the real client address there first.
 limiter = Limiter(key_func=get_remote_address)
+# Formats only (no translations yet); its Jinja filters are not installed, app.templating
+# registers the console's own (app.formatting), so there is one way to write each.
+babel = Babel(configure_jinja=False)

@@ -137,6 +137,14 @@ def require(permission: str) -> Callable:
     return decorator
 
 
+def may_use(user: Any, endpoint: str) -> bool:
+    """Whether the user's role holds the permission the endpoint's view @require-s (for links
+    and buttons to other pages)."""
+    view = current_app.view_functions[endpoint]
+    permission = getattr(view, "required_permission", None)
+    return permission is None or can(user, permission)
+
+
 def markdown_table() -> str:
     """The table for the README (tests/web/test_permissions.py keeps the README in sync)."""
     lines = [

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, render_template, request, session
+from flask import Flask, Response, render_template, request, session
 from flask_login import current_user
 
 from .extensions import htmx
 from .navigation import visible_nav
-from .permissions import can, store_allowed
+from .permissions import can, may_use, store_allowed
 
 
 def wants_partial() -> bool:
@@ -32,18 +30,6 @@ def page_url(page: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
     args.append(("page", str(page)))
     return f"{request.path}?{urlencode(args)}"
-
-
-def money(amount: Any) -> str:
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    return f"{value:,.2f} {current_app.config['CURRENCY']}"
-
-
-def utc(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # htmx settings (rendered into <meta name="htmx-config">). The first three keep htmx inside the
@@ -88,12 +74,22 @@ def append_flash_oob(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(can=can, store_allowed=store_allowed, page_url=page_url,
-                                 htmx_config=HTMX_CONFIG)
-    from .upstream import read_failure_message
+    """Every Jinja global and filter of the console, in one place."""
+    from . import formatting
+    from .talon_failures import read_message
 
-    # `error|talon_problem`: a TalonError in words for staff (never Talon.One's raw 5xx text).
-    app.jinja_env.filters.update(money=money, utc=utc, talon_problem=read_failure_message)
+    app.jinja_env.globals.update(
+        can=can, store_allowed=store_allowed, page_url=page_url, htmx_config=HTMX_CONFIG,
+        # may_use("profiles.audiences"): links to pages the user's role may open
+        may_use=lambda endpoint: may_use(current_user, endpoint),
+        # for _history.html: imported macros do not see current_user, globals they do
+        may_see_history=lambda: can(current_user, "audit"),
+    )
+    app.jinja_env.filters.update(
+        money=formatting.money, points=formatting.points, time=formatting.time,
+        # `error|talon_problem`: a TalonError in words for staff (never Talon.One's raw 5xx text)
+        talon_problem=read_message,
+    )
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

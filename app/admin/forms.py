@@ -12,14 +12,10 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 
 from ..auth.accounts import USERNAME_PATTERN
 from ..models import ROLES
-from ..profiles.identifiers import SafeText
+from ..validators import SafeText, stripped
 
 STORE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 PASSWORD_MAX = 200
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _lower(value):
@@ -36,7 +32,7 @@ class _StoreRule:
 
 class CreateUserForm(_StoreRule, FlaskForm):
     username = StringField(
-        "Username", filters=[_strip, _lower],
+        "Username", filters=[stripped, _lower],
         validators=[DataRequired("Enter a username."), Length(max=80),
                     SafeText(80),
                     Regexp(USERNAME_PATTERN, message="2-80 characters: lowercase letters, digits, "
@@ -44,7 +40,7 @@ class CreateUserForm(_StoreRule, FlaskForm):
         render_kw={"autocomplete": "off"})
     role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES], default="agent")
     store = StringField(
-        "Store (managers only)", filters=[_strip],
+        "Store (managers only)", filters=[stripped],
         validators=[Optional(), Length(max=100), SafeText(100),
                     Regexp(STORE_PATTERN, message="A storeIntegrationId such as store-berlin: "
                            "letters, digits, dot, dash and underscore.")],
@@ -60,7 +56,7 @@ class CreateUserForm(_StoreRule, FlaskForm):
 class RoleForm(_StoreRule, FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     store = StringField(
-        "Store (managers only)", filters=[_strip],
+        "Store (managers only)", filters=[stripped],
         validators=[Optional(), Length(max=100), SafeText(100),
                     Regexp(STORE_PATTERN, message="A storeIntegrationId such as store-berlin: "
                            "letters, digits, dot, dash and underscore.")])

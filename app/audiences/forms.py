@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField,
@@ -12,26 +11,11 @@ from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..bulk import ProfileIdsInput
+from ..validators import AttributeName, plain_text, stripped
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 1000
 ATTRIBUTE_VALUE_MAX = 1000
-ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def plain_text(form, field) -> None:
-    """Names and descriptions are shown in many places: no markup, no control characters."""
-    value = field.data or ""
-    if "<" in value or ">" in value:
-        raise ValidationError("Use plain text: < and > are not allowed.")
-    if _CONTROL.search(value.replace("\n", "").replace("\r", "")):
-        raise ValidationError("Control characters are not allowed.")
-
-
-def stripped(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class AudienceForm(FlaskForm):
     name = StringField("Name", filters=[stripped],
@@ -87,7 +71,7 @@ class AttributeForm(FlaskForm):
     preview step states how many members change and the confirmation repeats that count."""
 
     attribute = StringField("Profile attribute", filters=[stripped],
-                            validators=[DataRequired("Name the attribute."), Length(max=64)],
+                            validators=[DataRequired("Name the attribute."), AttributeName()],
                             render_kw={"placeholder": "Tier", "autocomplete": "off"})
     kind = RadioField("Type", choices=ATTRIBUTE_TYPES, default="string")
     value = StringField("Value", validators=[Length(max=ATTRIBUTE_VALUE_MAX), plain_text],
@@ -95,11 +79,6 @@ class AttributeForm(FlaskForm):
     # Set by the preview; the change is refused if the audience has changed size since.
     expected_members = IntegerField(validators=[Optional()])
     confirm = BooleanField("I understand this changes the attribute of every member")
-
-    def validate_attribute(self, field) -> None:
-        if not ATTRIBUTE_NAME.match(field.data or ""):
-            raise ValidationError("An attribute name starts with a letter and holds only letters, "
-                                  "digits and _ (at most 64).")
 
     def validate_value(self, field) -> None:
         self.typed_value()  # raises ValidationError for a value that does not fit the type

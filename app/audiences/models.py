@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..bulk import MAX_ID_LENGTH
+from ..bulk import ROW_VALUE_LENGTH
 from ..extensions import db
 from ..models import utcnow
 
@@ -67,7 +67,7 @@ class BulkRow(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
     line: Mapped[int]
-    value: Mapped[str] = mapped_column(sa.String(MAX_ID_LENGTH))
+    value: Mapped[str] = mapped_column(sa.String(ROW_VALUE_LENGTH))
     status: Mapped[str] = mapped_column(sa.String(20))
     message: Mapped[str | None] = mapped_column(sa.String(500))
     claim: Mapped[str | None] = mapped_column(sa.String(32))

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from ..formatting import effect_wording
 from ..talon import talon
 from ..talon.effects import EffectLine
 from ..talon.errors import TalonError
@@ -175,7 +176,7 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
         evaluable_campaign_ids=bench.campaign_ids, response_content=RESPONSE_CONTENT,
         dry=True, now=bench.now or None)
     names = {cid: c.name for cid, c in campaigns.items()}
-    wording = talon.effect_wording(cart_items=items, campaign_names=names)
+    wording = effect_wording(cart_items=items, campaign_names=names)
     profile_lines, profile_error = (), None
     if bench.profile_attributes and profile_id:
         try:

@@ -27,12 +27,19 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..coupons.forms import coupon_code_problem
-from ..profiles.identifiers import card_id_problem, profile_id_problem
+from ..validators import (
+    SESSION_CODE_MAX,
+    attribute_name_problem,
+    card_id_problem,
+    coupon_code_problem,
+    integration_id_problem,
+    plain_text,
+    stripped,
+    text_problem,
+)
 from ..talon.models import CART_ITEMS_LIMIT
 from .bench import PROFILE_MODES, BenchInput, now_problem
 
-ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EFFECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_ITEMS = CART_ITEMS_LIMIT  # Talon.One's own cap on a cart
@@ -40,19 +47,11 @@ MAX_CODES = 20
 MAX_ATTRIBUTES = 50
 VALUE_MAX = 1000
 NAME_MAX = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def stripped(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def plain_text(form, field) -> None:
-    value = field.data or ""
-    if "<" in value or ">" in value:
-        raise ValidationError("Use plain text: < and > are not allowed.")
-    if _CONTROL.search(value):
-        raise ValidationError("Control characters are not allowed.")
+def session_code_problem(code: str, noun: str = "coupon code") -> str | None:
+    # a code the bench puts into a session: couponCodes/referralCode hold at most 100
+    return coupon_code_problem(code, limit=SESSION_CODE_MAX, noun=noun)
 
 
 def split_list(text: str | None) -> list[str]:
@@ -82,12 +81,12 @@ def parse_attributes(text: str | None) -> dict:
         name, raw = name.strip(), raw.strip()
         if not separator:
             raise ValidationError(f"Line {number}: write name = value.")
-        if not ATTRIBUTE_NAME.match(name):
+        if attribute_name_problem(name):
             raise ValidationError(f"Line {number}: “{name[:40]}” is not an attribute name "
                                   "(a letter, then letters, digits or _).")
         if len(raw) > VALUE_MAX:
             raise ValidationError(f"Line {number}: the value is longer than {VALUE_MAX} characters.")
-        if "<" in raw or ">" in raw or _CONTROL.search(raw):
+        if text_problem(raw):
             raise ValidationError(f"Line {number}: use plain text (no < or >).")
         if name in attributes:
             raise ValidationError(f"Line {number}: {name} is given twice.")
@@ -203,13 +202,13 @@ class BenchForm(FlaskForm):
                 raise ValidationError(f"Give the quantity and price of {line.sku.data or 'each line'}.")
 
     def validate_coupon_codes(self, field) -> None:
-        check_each(field.data, "coupon codes", coupon_code_problem)
+        check_each(field.data, "coupon codes", session_code_problem)
 
     def validate_referral_code(self, field) -> None:
         if field.data:
-            problem = coupon_code_problem(field.data)
+            problem = session_code_problem(field.data, "referral code")
             if problem:
-                raise ValidationError(problem.replace("coupon code", "referral code"))
+                raise ValidationError(problem)
 
     def validate_loyalty_cards(self, field) -> None:
         check_each(field.data, "cards", card_id_problem)
@@ -228,7 +227,7 @@ class BenchForm(FlaskForm):
 
     def validate_profile_id(self, field) -> None:
         if self.profile_mode.data == "existing":
-            problem = profile_id_problem(field.data)
+            problem = integration_id_problem(field.data)
             if problem:
                 raise ValidationError(problem)
 

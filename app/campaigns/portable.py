@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, IO
 
-from ..coupons.forms import coupon_code_problem
-from ..profiles.identifiers import card_id_problem, profile_id_problem
+from ..validators import (
+    MARKUP,
+    attribute_name_problem,
+    card_id_problem,
+    coupon_code_problem,
+    integration_id_problem,
+    text_problem,
+)
 from .bench import PROFILE_MODES, RFC3339, SESSION_STATES
-from .forms import ATTRIBUTE_NAME, EFFECT_TYPE, MAX_ATTRIBUTES, MAX_CODES, MAX_ITEMS, NAME_MAX, VALUE_MAX
+from .forms import (
+    EFFECT_TYPE,
+    MAX_ATTRIBUTES,
+    MAX_CODES,
+    MAX_ITEMS,
+    NAME_MAX,
+    VALUE_MAX,
+    session_code_problem,
+)
 from .models import BenchSuite
 
 FORMAT = "talon-desk/test-suite"
@@ -153,7 +166,7 @@ def _text(value: Any, where: str, limit: int, *, empty: bool = True) -> str:
         raise ImportProblem(f"{where}: longer than {limit} characters.")
     if not empty and not value.strip():
         raise ImportProblem(f"{where}: must not be empty.")
-    if "<" in value or ">" in value or re.search(r"[\x00-\x1f\x7f]", value):
+    if text_problem(value) or any(c in value for c in "\n\r"):
         raise ImportProblem(f"{where}: plain text only (no < > or control characters).")
     return value
 
@@ -199,10 +212,10 @@ def _attributes(value: Any, where: str) -> None:
     if not isinstance(value, dict) or len(value) > MAX_ATTRIBUTES:
         raise ImportProblem(f"{where}: expected an object of at most {MAX_ATTRIBUTES} attributes.")
     for name, attribute in value.items():
-        if not ATTRIBUTE_NAME.match(name):
+        if attribute_name_problem(name):
             raise ImportProblem(f"{where}: {name[:40]!r} is not an attribute name.")
         encoded = json.dumps(attribute)
-        if len(encoded) > VALUE_MAX or "<" in encoded or ">" in encoded:
+        if len(encoded) > VALUE_MAX or MARKUP.search(encoded):
             raise ImportProblem(f"{where}.{name}: at most {VALUE_MAX} characters of plain values.")
         if isinstance(attribute, float) and not math.isfinite(attribute):
             raise ImportProblem(f"{where}.{name}: not a number.")
@@ -229,10 +242,10 @@ def _request(request: Any, where: str, known: set[int] | None) -> None:
         if Decimal(str(item["price"])) < 0:
             raise ImportProblem(f"{at}.price: must not be negative.")
         _text(item.get("category", ""), f"{at}.category", 100)
-    _codes(request.get("coupon_codes", []), f"{where}.coupon_codes", coupon_code_problem)
+    _codes(request.get("coupon_codes", []), f"{where}.coupon_codes", session_code_problem)
     referral = _text(request.get("referral_code", ""), f"{where}.referral_code", 255)
-    if referral and coupon_code_problem(referral):
-        raise ImportProblem(f"{where}.referral_code: {coupon_code_problem(referral)}")
+    if referral and session_code_problem(referral, "referral code"):
+        raise ImportProblem(f"{where}.referral_code: {session_code_problem(referral, 'referral code')}")
     _codes(request.get("loyalty_cards", []), f"{where}.loyalty_cards", card_id_problem)
     _attributes(request.get("session_attributes", {}), f"{where}.session_attributes")
     _attributes(request.get("profile_attributes", {}), f"{where}.profile_attributes")
@@ -241,7 +254,7 @@ def _request(request: Any, where: str, known: set[int] | None) -> None:
         raise ImportProblem(f"{where}.profile_mode: one of {', '.join(PROFILE_MODES)}.")
     if mode == "existing":
         profile = request.get("profile_id")
-        problem = profile_id_problem(profile) if isinstance(profile, str) else "expected text"
+        problem = integration_id_problem(profile) if isinstance(profile, str) else "expected text"
         if problem:
             raise ImportProblem(f"{where}.profile_id: {problem}")
     if request.get("state", "open") not in SESSION_STATES:

@@ -23,7 +23,8 @@ from ..routing import LARGEST_ID, int_arg
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..templating import render_section, wants_partial
-from ..upstream import navigate, read_failure_message
+from ..talon_failures import read_message
+from ..upstream import navigate
 from . import catalog, expectations, portable, runs
 from .bench import BenchInput, run
 from .forms import MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
@@ -104,7 +105,7 @@ def _fill_from_session(form: BenchForm, template_form: TemplateSessionForm) -> i
         template_form.session.errors.append(f"There is no session {session_id}.")
         return 404
     except TalonError as exc:
-        template_form.session.errors.append(f"Talon.One could not be asked. {read_failure_message(exc)}")
+        template_form.session.errors.append(f"Talon.One could not be asked. {read_message(exc)}")
         return 502
     session = state.session
     if len(session.cart_items) > MAX_ITEMS:

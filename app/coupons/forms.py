@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..bulk import ProfileIdsInput
-from ..routing import DOT_SEGMENT_PROBLEM, is_dot_segment
-
-CODE_MAX = 255
-_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def coupon_code_problem(code: str | None) -> str | None:
-    """None when `code` can be a coupon code, else what is wrong with it."""
-    code = code or ""
-    if not code:
-        return "Enter a coupon code."
-    if len(code) > CODE_MAX:
-        return f"A coupon code has at most {CODE_MAX} characters (this one has {len(code):,})."
-    if "<" in code or ">" in code:
-        return "A coupon code cannot contain markup (< or >)."
-    if _CONTROL_OR_SPACE.search(code):
-        return "A coupon code cannot contain spaces or control characters."
-    if is_dot_segment(code):
-        return DOT_SEGMENT_PROBLEM
-    return None
-
+from ..validators import coupon_code_problem, stripped
 
 def coupon_code(form, field) -> None:
+    """A code must be given and well-formed (validators.coupon_code_problem)."""
     problem = coupon_code_problem(field.data)
     if problem:
         raise ValidationError(problem)
-
-
-def stripped(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class FindCouponForm(FlaskForm):

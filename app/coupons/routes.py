@@ -14,14 +14,15 @@ from werkzeug.datastructures import MultiDict
 
 from ..audiences.job_routes import add_job_routes, progress_context, start_job
 from ..permissions import can, require
-from ..profiles.identifiers import profile_id_problem
 from ..routing import page_arg
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
-from ..upstream import read_failure_message, send_change
+from ..talon_failures import read_message
+from ..upstream import send_change
 from . import service
-from .forms import FindCouponForm, GoodwillForm, ReservationsForm, coupon_code_problem
+from ..validators import coupon_code_problem, integration_id_problem
+from .forms import FindCouponForm, GoodwillForm, ReservationsForm
 
 bp = Blueprint("coupons", __name__, template_folder="templates")
 
@@ -56,7 +57,7 @@ def _view_or_refuse(code: str) -> service.CouponView:
     try:
         view = service.load(code)
     except TalonError as exc:
-        _refuse_code(code, f"Talon.One could not be asked. {read_failure_message(exc)}", 502)
+        _refuse_code(code, f"Talon.One could not be asked. {read_message(exc)}", 502)
     if view is None:
         _refuse_code(code, f"No coupon has the code “{code}”. Codes are matched exactly; check "
                            "the spelling.", 404)
@@ -130,7 +131,7 @@ def reserve_goodwill(integration_id: str):
 
 
 def _check_profile_id(integration_id: str) -> None:
-    problem = profile_id_problem(integration_id)
+    problem = integration_id_problem(integration_id)
     if problem:
         abort(400, description=problem)
 
@@ -171,7 +172,7 @@ def _reserve_goodwill(form: GoodwillForm, integration_id: str):
                 form.code.errors = [f"No coupon has the code “{form.code.data}”."]
                 return None, 404
     except TalonError as exc:
-        form.choice.errors = [f"Talon.One could not be asked. {read_failure_message(exc)}"]
+        form.choice.errors = [f"Talon.One could not be asked. {read_message(exc)}"]
         return None, 502
     if coupon.uses_left == 0:
         form.code.errors = [f"{coupon.value} is used up ({coupon.usage_counter} of "

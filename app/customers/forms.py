@@ -1,5 +1,5 @@
 """The customer page's sessions filter (the profile ID in the URL is checked by
-app.search.identifiers)."""
+app.validators)."""
 
 from __future__ import annotations
 

@@ -14,11 +14,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..permissions import can, require
-from ..search.recent import remember
+from ..recent import remember
 from ..streaming import after_response, stream_page
 from ..templating import wants_partial
+from ..validators import integration_id_problem
 from . import sections
-from ..search.identifiers import integration_id_problem
 from .forms import SessionFilterForm
 
 bp = Blueprint("customers", __name__, template_folder="templates")

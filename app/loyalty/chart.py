@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
 
+from ..talon import effects
 from ..talon.models import Transaction
 
 WIDTH, HEIGHT = 720, 280
@@ -67,6 +68,8 @@ class BalanceChart:
     y_ticks: list[Tick] = field(default_factory=list)
     zero_y: float | None = None
     truncated: bool = False
+    #: the locale its numbers are written for (app.talon.effects.points)
+    locale: str = "en"
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -77,6 +80,9 @@ class BalanceChart:
     @property
     def empty(self) -> bool:
         return not any(s.points for s in self.series)
+
+    def number(self, value: float) -> str:
+        return effects.points(value, self.locale)
 
     @property
     def summary(self) -> str:
@@ -89,13 +95,9 @@ class BalanceChart:
             high = max(p.balance for p in s.points)
             parts.append(
                 f"{s.label}: {len(s.points)} transactions from {s.points[0].when:%Y-%m-%d} to "
-                f"{s.points[-1].when:%Y-%m-%d}, lowest {_number(low)}, highest {_number(high)}, "
-                f"now {_number(s.points[-1].balance)} points")
+                f"{s.points[-1].when:%Y-%m-%d}, lowest {self.number(low)}, "
+                f"highest {self.number(high)}, now {self.number(s.points[-1].balance)} points")
         return "; ".join(parts) or "No transactions."
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def _signed(transaction: Transaction) -> float:
@@ -121,9 +123,10 @@ def nice_step(span: float, target_ticks: int = 5) -> float:
 
 
 def build_chart(transactions: Iterable[Transaction], *, truncated: bool = False,
-                now: datetime | None = None) -> BalanceChart:
-    """The chart of these transactions (any order; those without a time are skipped)."""
-    chart = BalanceChart(truncated=truncated)
+                now: datetime | None = None, locale: str = "en") -> BalanceChart:
+    """The chart of these transactions (any order; those without a time are skipped), its
+    numbers written for ``locale``."""
+    chart = BalanceChart(truncated=truncated, locale=str(locale))
     by_ledger: dict[str, list[Transaction]] = {}
     for t in transactions:
         if t.created is None:
@@ -168,7 +171,7 @@ def build_chart(transactions: Iterable[Transaction], *, truncated: bool = False,
 
     value = low
     while value <= high + step / 2:
-        chart.y_ticks.append(Tick(y_of(value), _number(value)))
+        chart.y_ticks.append(Tick(y_of(value), chart.number(value)))
         value += step
     chart.zero_y = y_of(0.0)
     for i in range(5):

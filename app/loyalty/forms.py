@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
-from ..profiles.identifiers import CardIdentifier, ProfileId, SafeText, SessionId
 from ..routing import page_arg
 from ..upstream import new_submission_key
+from ..validators import CardIdentifier, ProfileId, SafeText, SessionId, stripped
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
@@ -21,17 +21,13 @@ def page_number(args) -> int:
     return page_arg(args)
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class CardSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search
 
     program = SelectField("Program", coerce=int, choices=[], validate_choice=True)
     identifier = StringField(
-        "Card identifier", filters=[strip],
+        "Card identifier", filters=[stripped],
         validators=[DataRequired("Enter a card identifier, such as 4000-0002."),
                     CardIdentifier()],
         render_kw={"placeholder": "4000-0002", "autocomplete": "off"})
@@ -43,7 +39,7 @@ class ProfileProgramForm(FlaskForm):
 
     program = SelectField("Program", coerce=int, choices=[], validate_choice=True)
     profile_id = StringField(
-        "Customer profile ID", filters=[strip],
+        "Customer profile ID", filters=[stripped],
         validators=[DataRequired("Enter a customer profile ID, such as cust-0001."),
                     ProfileId()],
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
@@ -53,7 +49,7 @@ class LinkForm(FlaskForm):
     """Step "lookup" shows the profile; step "confirm" links it."""
 
     profile_id = StringField(
-        "Customer profile ID", filters=[strip],
+        "Customer profile ID", filters=[stripped],
         validators=[DataRequired("Enter the customer profile ID to link."),
                     ProfileId()],
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
@@ -66,17 +62,17 @@ class UnlinkForm(FlaskForm):
 
 class GenerateCardForm(FlaskForm):
     identifier = StringField(
-        "Card identifier (optional)", filters=[strip],
+        "Card identifier (optional)", filters=[stripped],
         validators=[Optional(), CardIdentifier()],
         description="Leave empty to let Talon.One generate one.",
         render_kw={"autocomplete": "off"})
     status = SelectField("Status", choices=[SelectChoice("active"), SelectChoice("inactive")])
     profile_id = StringField(
-        "Link to customer profile (optional)", filters=[strip],
+        "Link to customer profile (optional)", filters=[stripped],
         validators=[Optional(), ProfileId()],
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
     replaces = StringField(
-        "Replaces card (optional)", filters=[strip],
+        "Replaces card (optional)", filters=[stripped],
         validators=[Optional(), CardIdentifier()],
         description="A lost or broken card of this program that the new one replaces.",
         render_kw={"autocomplete": "off"})
@@ -90,7 +86,7 @@ class GenerateCardForm(FlaskForm):
 
 class BlockCardForm(FlaskForm):
     reason = StringField(
-        "Reason", filters=[strip],
+        "Reason", filters=[stripped],
         validators=[DataRequired("Say why the card is blocked, such as “Reported lost by the customer”."),
                     SafeText(BLOCK_REASON_MAX)],
         description=f"Shown on the card and kept in Talon.One (at most {BLOCK_REASON_MAX} characters).",
@@ -118,7 +114,7 @@ class TransactionFilterForm(FlaskForm):
     type = SelectField("Type", choices=TRANSACTION_TYPES, default="")
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
-    session = StringField("Session ID", filters=[strip],
+    session = StringField("Session ID", filters=[stripped],
                           validators=[Optional(), SessionId()],
                           render_kw={"placeholder": "sess-00001"})
 

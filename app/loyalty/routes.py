@@ -15,11 +15,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..permissions import can, require
-from ..profiles.identifiers import card_id_problem, profile_id_problem
 from ..profiles.lookups import customer_url, find_profile, profile_or_404
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..templating import render_section
+from ..validators import card_id_problem, integration_id_problem
 from ..upstream import (
     claim_submission,
     navigate,
@@ -140,7 +140,7 @@ def section(program_id: int, section: str, identifier: str | None = None,
     if identifier is not None:
         problem, account = card_id_problem(identifier), LedgerAccount.card(program_id, identifier)
     else:
-        problem = profile_id_problem(integration_id)
+        problem = integration_id_problem(integration_id)
         account = LedgerAccount.profile(program_id, integration_id)
     if problem:
         abort(404, description=problem)
@@ -235,9 +235,9 @@ def unlink(program_id: int, identifier: str):
                "card_url": url_for("loyalty.card", program_id=program_id, identifier=identifier)}
     if request.method == "GET" and not profile_id:
         return render_template("loyalty/unlink.html", **context)
-    if request.method == "POST" and not form.validate_on_submit() or profile_id_problem(profile_id):
+    if request.method == "POST" and not form.validate_on_submit() or integration_id_problem(profile_id):
         return render_template("loyalty/unlink.html", **{**context, "profile_id": ""},
-                               problem=profile_id_problem(profile_id) or "Choose a linked profile."), 422
+                               problem=integration_id_problem(profile_id) or "Choose a linked profile."), 422
     if profile_id not in card.linked_profile_ids:
         return render_template("loyalty/unlink.html", **context,
                                problem=f"{profile_id} is not linked to card {identifier}."), 409

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from flask import render_template
+from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -50,7 +51,8 @@ def finish(section: str, context: dict, value: Any) -> dict:
     if value is None:
         return context
     if section == "chart":
-        return {**context, "chart": build_chart(value.items, truncated=value.has_more)}
+        return {**context, "chart": build_chart(value.items, truncated=value.has_more,
+                                                 locale=get_locale())}
     if section in ("points", "transactions"):
         return {**context, "rows": value.items, "pages": Pager(context["number"], value.has_more)}
     return {**context, "balances": value}

@@ -8,9 +8,11 @@ import time
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import require
+from ..recent import recently_viewed
 
 bp = Blueprint("main", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -24,7 +26,7 @@ PUBLIC_TALON_FIELDS = ("status", "reachable", "http_status", "latency_ms", "circ
 @bp.get("/")
 @require("lookup")
 def home():
-    return render_template("main/home.html")
+    return render_template("main/home.html", recent=recently_viewed(current_user))
 
 
 def database_health() -> dict:

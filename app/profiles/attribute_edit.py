@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..talon import talon
+from ..formatting import effect_wording
 from ..talon.effects import EffectLine
 from ..talon.models import IntegrationState
 from .attributes import Attribute, AttributeValueError, as_text, declared_types, editable_kind, parse
@@ -102,7 +102,7 @@ def fingerprint(changes: dict[str, Any]) -> str:
 def effect_lines(state: IntegrationState | None) -> list[EffectLine]:
     if state is None or not state.effects:
         return []
-    return talon.effect_wording().describe_all(state.effects)
+    return effect_wording().describe_all(state.effects)
 
 
 @dataclass(frozen=True)

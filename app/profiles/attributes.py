@@ -19,7 +19,7 @@ from flask import g
 
 from ..talon import talon
 from ..talon.errors import TalonError
-from .identifiers import text_problem
+from ..validators import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ KINDS = {
     "boolean": "true or false",
     "time": "date and time",
 }
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 TEXT_MAX = 500
 NUMBER_MAX = 1e15  # beyond this a float no longer holds whole numbers exactly
 _TIME_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -108,13 +107,6 @@ def as_text(value: Any, kind: str) -> str:
     if value is None:
         return ""
     return str(value)
-
-
-def name_problem(name: str) -> str | None:
-    if not NAME_PATTERN.match(name or ""):
-        return ("An attribute name starts with a letter and holds letters, digits and underscores "
-                "(at most 64).")
-    return None
 
 
 @dataclass(frozen=True)

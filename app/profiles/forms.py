@@ -22,17 +22,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..upstream import new_submission_key
-from .attributes import KINDS, NAME_PATTERN
-from .identifiers import PROFILE_ID_MAX, ProfileId
+from ..validators import INTEGRATION_ID_MAX, AttributeName, ProfileId, stripped
+from .attributes import KINDS
 
 # Talon.One publishes no cap on a profile's attributes (the spec's attributes object has no
 # maxProperties): the editor holds every attribute a profile has, up to a bound far above what an
 # account defines, and says so past it instead of cutting the form short.
 MAX_ATTRIBUTE_ROWS = 10_000
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class AttributeRowForm(Form):
@@ -45,10 +41,9 @@ class AttributeRowForm(Form):
 class EditAttributesForm(FlaskForm):
     rows = FieldList(FormField(AttributeRowForm), max_entries=MAX_ATTRIBUTE_ROWS)
     new_name = StringField(
-        "New attribute", filters=[strip],
+        "New attribute", filters=[stripped],
         validators=[Optional(),
-                    Regexp(NAME_PATTERN, message="An attribute name starts with a letter and holds "
-                           "letters, digits and underscores (at most 64).")])
+                    AttributeName()])
     new_kind = SelectField("Type", choices=[SelectChoice(k, label) for k, label in KINDS.items()], default="string",
                            description="An attribute Talon.One declares keeps its declared type.")
     new_value = StringField("Value")
@@ -74,7 +69,7 @@ class ReferralForm(FlaskForm):
         description="How many friends may use the code; 0 means no limit of its own.")
     expiry_date = DateField("Valid until (optional)", validators=[Optional()])
     friend_id = StringField(
-        "Friend's profile ID (optional)", filters=[strip],
+        "Friend's profile ID (optional)", filters=[stripped],
         validators=[Optional(), ProfileId()],
         description="Only this profile may use the code.")
     submission = HiddenField(default=new_submission_key,
@@ -87,9 +82,9 @@ class ReferralForm(FlaskForm):
 
 class DeleteDataForm(FlaskForm):
     confirm_id = StringField(
-        "Type the profile ID to confirm", filters=[strip],
+        "Type the profile ID to confirm", filters=[stripped],
         validators=[DataRequired("Type the profile ID exactly as shown."),
-                    Length(max=PROFILE_ID_MAX + 1)],
+                    Length(max=INTEGRATION_ID_MAX + 1)],
         render_kw={"autocomplete": "off", "spellcheck": "false"})
 
     def __init__(self, integration_id: str, *args, **kwargs) -> None:

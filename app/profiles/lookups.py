@@ -10,7 +10,7 @@ from flask import abort, current_app, url_for
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..talon.models import Campaign, CustomerProfile
-from .identifiers import profile_id_problem
+from ..validators import integration_id_problem
 
 CAMPAIGN_LIST_LIMIT = 1000
 
@@ -25,7 +25,7 @@ def find_profile(integration_id: str) -> CustomerProfile | None:
 
 
 def profile_or_404(integration_id: str) -> CustomerProfile:
-    problem = profile_id_problem(integration_id)
+    problem = integration_id_problem(integration_id)
     if problem:
         abort(404, description=problem)
     profile = find_profile(integration_id)

@@ -44,12 +44,6 @@ HISTORY_PAGE_SIZE = 10
 TARGET_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
 
 
-@bp.app_template_global("may_see_history")
-def may_see_history() -> bool:
-    """For _history.html: imported macros do not see current_user, globals they do."""
-    return can(current_user, "audit")
-
-
 def _failure_status(sent) -> int:
     """200 when the change may have happened (the page says so), else the error's kind."""
     if sent.may_have_happened:

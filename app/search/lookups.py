@@ -16,7 +16,6 @@ is left for pages, never wait, and a query asked again within the cache's TTL co
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -24,14 +23,13 @@ from ..talon import talon
 from ..talon.budget import SUGGEST, priority
 from ..talon.cache import MISSING
 from ..talon.errors import TalonError, TalonNotFound, TalonRateLimited
-from .identifiers import integration_id_problem
+from ..validators import card_id_problem, integration_id_problem
 
 KINDS = ("customer", "session", "coupon", "card")
 KIND_LABELS = {"customer": "Customer", "session": "Session", "coupon": "Coupon", "card": "Loyalty card"}
-# Talon.One's own rules (talon-openapi.json): LoyaltyCard.identifier is 4 to 108 characters of
-# this pattern, Coupon.value at least 4 characters. Anything else cannot be a card or a coupon,
-# so it is not asked for.
-CARD_IDENTIFIER = re.compile(r"^[A-Za-z0-9._%+@-]{4,108}$")
+# Talon.One's own rules (talon-openapi.json, app.validators): a card identifier of 4 to 108
+# characters of its pattern, Coupon.value at least 4 characters. Anything else cannot be a card
+# or a coupon, so it is not asked for.
 COUPON_CODE_MINIMUM = 4
 COUPON_CODE_LIMIT = 100
 SUGGESTION_MINIMUM = 3  # Talon.One's partialMatch needs three characters
@@ -81,7 +79,7 @@ def possible_kinds(query: str) -> tuple[str, ...]:
         kinds += ["customer", "session"]
     if COUPON_CODE_MINIMUM <= len(query) <= COUPON_CODE_LIMIT:
         kinds.append("coupon")
-    if CARD_IDENTIFIER.match(query):
+    if card_id_problem(query) is None:
         kinds.append("card")
     return tuple(kinds)
 
@@ -253,7 +251,7 @@ def _possible_partial_kinds(query: str) -> tuple[str, ...]:
     kinds = ["customer", "session"] if integration_id_problem(query) is None else []
     if len(query) <= COUPON_CODE_LIMIT:
         kinds.append("coupon")
-    if CARD_IDENTIFIER.match(query):  # Talon.One's card filter needs 4 characters too
+    if card_id_problem(query) is None:  # Talon.One's card filter needs 4 characters too
         kinds.append("card")
     return tuple(kinds)
 

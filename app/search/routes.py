@@ -10,34 +10,19 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, redirect, render_template, request
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..permissions import require
-from ..talon.effects import points
 from ..templating import render_section
 from . import lookups
-from .formatting import desk_time
 from .forms import SearchForm
-from .links import TEMPLATE_GLOBALS, match_url
-from .recent import recently_viewed
+from .links import match_url
 
 SAFE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,60}$")
 
+# Its static files (the header search box's agent.css and search.js) are on every page.
 bp = Blueprint("search", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/search")
-
-for _name, _function in TEMPLATE_GLOBALS.items():
-    bp.add_app_template_global(_function, _name)
-# 12 / 12.5 / 1,200 (loyalty points and quantities without a pointless ".0")
-bp.add_app_template_filter(points, "point_count")
-bp.add_app_template_filter(desk_time, "desk_time")
-
-
-@bp.app_template_global()
-def my_recent_views(limit: int = 10):
-    """The home page's "recently viewed" list (search/_recent.html)."""
-    return recently_viewed(current_user, limit)
 
 
 @bp.get("/search")
@@ -46,7 +31,7 @@ def search():
     form = SearchForm(formdata=_query_args())
     if not form.validate():
         return render_template("search/results.html", form=form, lookup=None,
-                               kind_labels=lookups.KIND_LABELS), 422
+                               kind_labels=lookups.KIND_LABELS, match_url=match_url), 422
     lookup = lookups.identify(form.q.data)
     single = lookup.single
     if single is not None:
@@ -64,7 +49,7 @@ def search():
     else:
         status = 502
     return render_template("search/results.html", form=form, lookup=lookup,
-                           kind_labels=lookups.KIND_LABELS), status, headers
+                           kind_labels=lookups.KIND_LABELS, match_url=match_url), status, headers
 
 
 @bp.get("/search/suggest")
@@ -74,7 +59,7 @@ def suggest():
     lookup = lookups.suggest(form.q.data) if form.validate() else None
     return render_section("search/suggestions.html", "search/_suggestions.html",
                           form=form, lookup=lookup, minimum=lookups.SUGGESTION_MINIMUM,
-                          listbox_id=_listbox_id())
+                          listbox_id=_listbox_id(), match_url=match_url)
 
 
 def _listbox_id() -> str:

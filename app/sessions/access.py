@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
-from ..search.identifiers import integration_id_problem
 from ..permissions import check_store
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..talon.models import IntegrationState
+from ..validators import integration_id_problem
 from .outcomes import audit
 from .state_machine import ACTIONS
 
@@ -21,7 +21,7 @@ def not_found(session_id: str, problem: str | None = None):
 
 
 def check_id(session_id: str) -> None:
-    problem = integration_id_problem(session_id)
+    problem = integration_id_problem(session_id, "session ID")
     if problem:
         abort(not_found(session_id, problem))
 

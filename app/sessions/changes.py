@@ -19,8 +19,8 @@ from ..models import IdempotencyRecord
 from ..talon import talon
 from ..talon.errors import TalonError, TalonOutcomeUnknown
 from ..talon.models import IntegrationState
-from ..upstream import failure_message
-from .outcomes import audit, http_status
+from ..talon_failures import change_message, status_for
+from .outcomes import audit
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -133,10 +133,10 @@ def apply_once(
             upstream.release(record)
         audit(AUDIT_ACTIONS[kind], session_id, summary, error=error)
         # only returns carry the key to Talon.One, so only their re-send is safe as such
-        message = failure_message(error, what, retry_is_safe=kind == "return")
+        message = change_message(error, what, retry_is_safe=kind == "return")
         if isinstance(error, TalonOutcomeUnknown) and kind != "return":
             message += RETRY_REREADS
-        return ChangeOutcome(error=error, status=http_status(error), message=message)
+        return ChangeOutcome(error=error, status=status_for(error), message=message)
     result = result_of(answer)
     upstream.complete(record, {**result, "kind": kind})
     audit(AUDIT_ACTIONS[kind], session_id, {**summary, **result.get("audit", {})})

@@ -24,6 +24,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..talon.models import CART_ITEMS_LIMIT, CartItem
+from ..validators import (
+    SESSION_CODE_MAX,
+    attribute_name_problem,
+    card_id_problem,
+    coupon_code_problem,
+    plain_text,
+    stripped,
+    text_problem,
+)
 from ..upstream import new_submission_key as new_form_key  # noqa: F401  (the sessions' name)
 
 REASON_LIMIT = 500
@@ -32,30 +41,10 @@ MAX_PRICE = 1_000_000
 MAX_CART_LINES = CART_ITEMS_LIMIT
 MAX_CODES = 20
 MAX_ATTRIBUTES = 50
-CODE_LIMIT = 100  # couponCodes and referralCode maxLength in talon-openapi.json
-# Talon.One's pattern for card identifiers (LoyaltyCard.identifier).
-CARD_IDENTIFIER = re.compile(r"^[A-Za-z0-9._%+@-]+$")
-CODE = re.compile(r"^[A-Za-z0-9._%+@#-]+$")
-ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+SKU_LIMIT = 100
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
-MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|[<>]")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 WHOLE_NUMBER = "Enter a whole number, like 1."
-
-
-def plain_text(form, field) -> None:
-    """Free text is stored, audited and shown to other staff: no markup, no control characters."""
-    value = field.data or ""
-    if MARKUP.search(value):
-        raise ValidationError("Use plain text: < and > are not allowed.")
-    if CONTROL.search(value):
-        raise ValidationError("Remove the control characters.")
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
 
 class WholeNumberField(IntegerField):
     """An IntegerField whose error for "abc" or "1.5" says what to type."""
@@ -93,31 +82,37 @@ class CartLineForm(Form):
     (-1 for an added line), so its attributes and costs are kept."""
 
     origin = WholeNumberField(default=-1, widget=HiddenField.widget)
-    sku = StringField("SKU", filters=[strip], validators=[
-        DataRequired("Every item needs a SKU."), Length(max=CODE_LIMIT), plain_text])
-    name = StringField("Name", filters=[strip], validators=[Optional(), Length(max=200), plain_text])
+    sku = StringField("SKU", filters=[stripped], validators=[
+        DataRequired("Every item needs a SKU."), Length(max=SKU_LIMIT), plain_text])
+    name = StringField("Name", filters=[stripped], validators=[Optional(), Length(max=200), plain_text])
     quantity = WholeNumberField("Quantity", validators=[InputRequired(WHOLE_NUMBER), _cart_quantity])
     price = DecimalField("Price", places=2, validators=[
         InputRequired("Enter a price, like 19.90."),
         NumberRange(min=0, max=MAX_PRICE, message=f"Between 0 and {MAX_PRICE:,}."),
     ])
-    category = StringField("Category", filters=[strip], validators=[Optional(), Length(max=100), plain_text])
+    category = StringField("Category", filters=[stripped], validators=[Optional(), Length(max=100), plain_text])
     remove = BooleanField("Remove")
 
 
-def _codes(pattern: re.Pattern, limit_each: int, what: str):
+def _codes(problem_of, what: str):
+    """A list of codes or cards, one per line, each checked by ``problem_of``."""
     def check(form, field) -> None:
         values = lines_of(field.data)
         if len(values) > MAX_CODES:
             raise ValidationError(f"At most {MAX_CODES} {what}s.")
         for value in values:
-            if len(value) > limit_each:
-                raise ValidationError(f"“{value[:20]}…” is longer than {limit_each} characters.")
-            if MARKUP.search(value) or not pattern.match(value):
-                raise ValidationError(f"“{value}” is not a valid {what}: use letters, digits and - . _ only.")
+            problem = problem_of(value)
+            if problem:
+                shown = value if len(value) <= 40 else value[:20] + "…"
+                raise ValidationError(f"“{shown}” is not a valid {what}: {problem[0].lower()}{problem[1:]}")
         if len(set(values)) != len(values):
             raise ValidationError(f"A {what} is listed twice.")
     return check
+
+
+def _session_code(noun: str):
+    # couponCodes items and referralCode: at most 100 characters in talon-openapi.json
+    return lambda code: coupon_code_problem(code, limit=SESSION_CODE_MAX, noun=noun)
 
 
 def parse_attribute_lines(text: str | None) -> tuple[dict[str, Any], list[str]]:
@@ -131,7 +126,7 @@ def parse_attribute_lines(text: str | None) -> tuple[dict[str, Any], list[str]]:
         if not sep:
             problems.append(f"Line {number}: write name = value.")
             continue
-        if not ATTRIBUTE_NAME.match(name):
+        if attribute_name_problem(name):
             problems.append(f"Line {number}: “{name[:30]}” is not an attribute name (letters, digits, _).")
             continue
         if name in attributes:
@@ -140,7 +135,7 @@ def parse_attribute_lines(text: str | None) -> tuple[dict[str, Any], list[str]]:
         if len(raw) > 500:
             problems.append(f"Line {number}: the value is longer than 500 characters.")
             continue
-        if MARKUP.search(raw) or CONTROL.search(raw):
+        if text_problem(raw):
             problems.append(f"Line {number}: use plain text (< and > are not allowed).")
             continue
         try:
@@ -166,11 +161,11 @@ def _attributes(form, field) -> None:
 class PreviewForm(FlaskForm):
     items = FieldList(FormField(CartLineForm), max_entries=MAX_CART_LINES)
     coupon_codes = TextAreaField("Coupon codes", description="One per line.",
-                                 validators=[_codes(CODE, CODE_LIMIT, "coupon code")])
-    referral_code = StringField("Referral code", filters=[strip], validators=[
-        Optional(), Length(max=CODE_LIMIT), _codes(CODE, CODE_LIMIT, "referral code")])
+                                 validators=[_codes(_session_code("coupon code"), "coupon code")])
+    referral_code = StringField("Referral code", filters=[stripped], validators=[
+        Optional(), _codes(_session_code("referral code"), "referral code")])
     loyalty_cards = TextAreaField("Loyalty cards", description="One card identifier per line.",
-                                  validators=[_codes(CARD_IDENTIFIER, 108, "card identifier")])
+                                  validators=[_codes(card_id_problem, "card identifier")])
     attributes = TextAreaField("Session attributes", validators=[Length(max=20_000), _attributes],
                                description="One per line: name = value (numbers and true/false are kept as such).")
     target_state = SelectField("Evaluate as", choices=[])
@@ -231,7 +226,7 @@ class KeyedForm(FlaskForm):
         DataRequired("The form has no key; reload the page."),
         Regexp(IDEMPOTENCY_KEY, message="The form's key is damaged; reload the page."),
     ])
-    reason = TextAreaField("Reason", filters=[strip], validators=[
+    reason = TextAreaField("Reason", filters=[stripped], validators=[
         DataRequired("Give a reason: it goes into the audit log."),
         Length(max=REASON_LIMIT, message=f"At most {REASON_LIMIT} characters."),
         plain_text,

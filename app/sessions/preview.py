@@ -18,7 +18,7 @@ from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, IntegrationState, Session, build
 from ..templating import render_section
-from ..upstream import failure_message
+from ..talon_failures import change_message, status_for
 from . import access
 from .blueprint import bp
 from .comparison import (
@@ -37,7 +37,7 @@ from .forms import (
     lines_of,
     parse_attribute_lines,
 )
-from .outcomes import audit, http_status
+from .outcomes import audit
 from .session_view import wording_for
 from .state_machine import default_preview_target, preview_targets
 
@@ -89,8 +89,8 @@ def preview(session_id: str):
         after = talon.integration.update_customer_session(session_id, dry=True, **_payload(form, session))
     except TalonError as error:
         audit("session.preview", session_id, summary, error=error, dry_run=True)
-        page["error_message"] = failure_message(error, "The preview", preview=True)
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page), http_status(error)
+        page["error_message"] = change_message(error, "The preview", preview=True)
+        return render_section("sessions/preview.html", "sessions/_preview.html", **page), status_for(error)
     audit("session.preview", session_id, {**summary, "effects_after": len(after.effects)}, dry_run=True)
     page["result"] = _compare(current, after, form)
     return render_section("sessions/preview.html", "sessions/_preview.html", **page)

@@ -21,12 +21,12 @@ from ..talon.effects import split_for_rollback
 from ..talon.errors import TalonError
 from ..talon.models import IntegrationState
 from ..templating import render_section
-from ..upstream import failure_message
+from ..talon_failures import change_message, status_for
 from . import access, changes
 from .blueprint import bp
 from .effect_view import describe, effect_wire
 from .forms import IDEMPOTENCY_KEY, CancelForm, ReopenForm
-from .outcomes import audit, http_status
+from .outcomes import audit
 from .session_view import cart_snapshot, wording_for
 from .state_machine import ACTIONS
 
@@ -68,8 +68,8 @@ def cancel_preview(session_id: str):
                                                            response_content=["customerSession"])
     except TalonError as error:
         audit("session.cancel", session_id, {"preview": True}, error=error, dry_run=True)
-        context["cancel_message"] = failure_message(error, "The preview", preview=True)
-        return render_section("sessions/reopen.html", "sessions/_cancel.html", **context), http_status(error)
+        context["cancel_message"] = change_message(error, "The preview", preview=True)
+        return render_section("sessions/reopen.html", "sessions/_cancel.html", **context), status_for(error)
     audit("session.cancel", session_id, {"preview": True, "rollbacks": len(answer.effects)}, dry_run=True)
     context["cancel_preview"] = describe(answer.effects, wording_for(current.session.cart_items))
     context["show_cancel_confirm"] = True

@@ -19,12 +19,12 @@ from ..permissions import require
 from ..talon import talon
 from ..talon.errors import TalonError, TalonOutcomeUnknown
 from ..talon.models import CartItem, IntegrationState
-from ..upstream import failure_message
+from ..talon_failures import change_message, status_for
 from . import access, changes
 from .blueprint import bp
 from .effect_view import EffectRow, amount, describe, effect_wire
 from .forms import ReturnForm, cart_too_long, new_form_key
-from .outcomes import audit, http_status
+from .outcomes import audit
 from .session_view import cart_snapshot, wording_for
 from .state_machine import ACTIONS
 
@@ -114,8 +114,8 @@ def _preview(session_id, cart, items, summary, page):
                                                      response_content=["customerSession"])
     except TalonError as error:
         audit("session.return", session_id, summary, error=error, dry_run=True)
-        page["message"] = failure_message(error, "The preview", preview=True)
-        return render_template("sessions/return.html", **page), http_status(error)
+        page["message"] = change_message(error, "The preview", preview=True)
+        return render_template("sessions/return.html", **page), status_for(error)
     preview = _preview_of(answer, cart, items)
     audit("session.return", session_id, {**summary, "discounts_back": preview.discounts_back,
                                          "points_back": preview.points_back}, dry_run=True)

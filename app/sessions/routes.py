@@ -17,7 +17,7 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..permissions import require
-from ..search.recent import remember
+from ..recent import remember
 from ..streaming import after_response, stream_page
 from ..talon import talon
 from ..talon.errors import TalonNotFound

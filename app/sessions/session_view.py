@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from ..formatting import effect_wording
 from ..models import IdempotencyRecord
-from ..talon import talon
 from ..talon.effects import EffectLine, EffectWording, words
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, Event, IntegrationState, build
@@ -31,7 +31,7 @@ def event_title(event_type: str) -> str:
 
 def wording_for(cart_items: Sequence[CartItem], campaign_names: Any = None) -> EffectWording:
     names = campaign_names if isinstance(campaign_names, dict) else None
-    return talon.effect_wording(cart_items=cart_items, campaign_names=names)
+    return effect_wording(cart_items=cart_items, campaign_names=names)
 
 
 @dataclass

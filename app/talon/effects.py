@@ -16,10 +16,15 @@ giveaways and custom effects are not (Talon.One's reopenCustomerSession document
 
 from __future__ import annotations
 
+import decimal
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 
 from .models import CartItem, Effect, parse_time
 
@@ -87,38 +92,56 @@ def split_for_rollback(effects: Iterable[Effect]) -> tuple[list[Effect], list[Ef
 
 
 # -- money, dates, words ---------------------------------------------------------------
+# Babel formats them in the wording's locale, as the console's pages do (app.formatting).
 
-CURRENCY_SYMBOLS = {
-    "EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
-    "DKK": "DKK ", "NOK": "NOK ", "PLN": "PLN ", "CZK": "CZK ", "AUD": "A$", "CAD": "C$",
-}
+POINTS_FORMAT = "#,##0.##"
+_LETTER_THEN_DIGIT = re.compile(r"([^\W\d_])(\d)")
 
 
-def money(amount: Any, currency: str, *, sign: str = "") -> str:
-    """``money(8, "EUR", sign="-")`` → ``-€8.00``; an unreadable amount is shown as given."""
+def money(amount: Any, currency: str, *, sign: str = "", locale: Any = "en") -> str:
+    """``money(8, "EUR", sign="-")`` → ``-€8.00`` (the sign says which way the amount goes,
+    whatever its own sign); ``money(-8, "EUR")`` → ``-€8.00``. An unreadable amount is shown as
+    given."""
     try:
         value = float(amount)
     except (TypeError, ValueError):
         return f"{sign}{amount} {currency}"
-    symbol = CURRENCY_SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
-    return f"{sign}{symbol}{abs(value):,.2f}"
+    if not math.isfinite(value):
+        return f"{sign}{amount} {currency}"
+    if sign == "-" and value:
+        value = -abs(value)
+    elif sign:
+        value = abs(value)
+    with _wide_decimals():
+        text = format_currency(value, currency, locale=locale)
+    # CLDR's currencySpacing, which Babel does not apply: a symbol made of letters ("CHF") is
+    # kept apart from the digits by a no-break space ("CHF 3.00", not "CHF3.00").
+    text = _LETTER_THEN_DIGIT.sub("\\1\u00a0\\2", text)
+    return (sign if sign == "+" else "") + text
 
 
-def points(value: Any) -> str:
+def points(value: Any, locale: Any = "en") -> str:
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+    if not math.isfinite(number):
+        return str(value)
+    with _wide_decimals():
+        return format_decimal(number, format=POINTS_FORMAT, locale=locale)
 
 
-def short_date(value: Any, today: date) -> str:
+def _wide_decimals():
+    """Babel rounds in Decimal, whose default 28 digits cannot hold every double Talon.One may
+    send (up to 1.8e308): room for all of them."""
+    return decimal.localcontext(prec=400)
+
+
+def short_date(value: Any, today: date, locale: Any = "en") -> str:
     when = parse_time(value)
     if when is None:
         return str(value)
-    if when.year == today.year:
-        return f"{when.day} {when:%b}"
-    return f"{when.day} {when:%b %Y}"
+    return format_date(when, "d MMM" if when.year == today.year else "d MMM y", locale=locale)
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -212,17 +235,22 @@ class EffectWording:
         campaign_names: Mapping[int, str] | None = None,
         cart_items: Sequence[CartItem] | None = None,
         today: date | None = None,
+        locale: Any = "en",
     ) -> None:
         self.currency = currency
+        self.locale = locale
         self.campaign_names = campaign_names or {}
         self.cart_items = list(cart_items or ())
         self.today = today or datetime.now(timezone.utc).date()
 
     def money(self, amount: Any, sign: str = "") -> str:
-        return money(amount, self.currency, sign=sign)
+        return money(amount, self.currency, sign=sign, locale=self.locale)
+
+    def points(self, value: Any) -> str:
+        return points(value, self.locale)
 
     def date(self, value: Any) -> str:
-        return short_date(value, self.today)
+        return short_date(value, self.today, self.locale)
 
     def item(self, position: Any) -> str:
         """The cart item at ``position`` by name, or "item N" when the cart is not known."""
@@ -361,7 +389,7 @@ def _holder(e: Effect) -> str:
 
 @register("addLoyaltyPoints", "loyalty")
 def _add_points(e: Effect, w: EffectWording) -> str:
-    text = f"+{points(e.prop('value'))} points on {_holder(e)}"
+    text = f"+{w.points(e.prop('value'))} points on {_holder(e)}"
     start = parse_time(e.prop("startDate"))
     notes = []
     if e.prop("awaitsActivation"):
@@ -376,17 +404,17 @@ def _add_points(e: Effect, w: EffectWording) -> str:
 
 @register("deductLoyaltyPoints", "loyalty")
 def _deduct_points(e: Effect, w: EffectWording) -> str:
-    return f"-{points(e.prop('value'))} points spent from {_holder(e)}"
+    return f"-{w.points(e.prop('value'))} points spent from {_holder(e)}"
 
 
 @register("rollbackAddedLoyaltyPoints", "rollback")
 def _rollback_added_points(e: Effect, w: EffectWording) -> str:
-    return f"{points(e.prop('value'))} earned points taken back from {_holder(e)}"
+    return f"{w.points(e.prop('value'))} earned points taken back from {_holder(e)}"
 
 
 @register("rollbackDeductedLoyaltyPoints", "rollback")
 def _rollback_deducted_points(e: Effect, w: EffectWording) -> str:
-    return f"{points(e.prop('value'))} spent points given back to {_holder(e)}"
+    return f"{w.points(e.prop('value'))} spent points given back to {_holder(e)}"
 
 
 @register("changeLoyaltyTierLevel", "loyalty")
@@ -425,8 +453,8 @@ def _remove_from_audience(e: Effect, w: EffectWording) -> str:
 def _achievement(e: Effect, w: EffectWording) -> str:
     done = ", completed" if e.prop("isJustCompleted") else ""
     return (
-        f"Achievement {e.prop('achievementName')}: +{points(e.prop('delta'))} "
-        f"({points(e.prop('value'))} of {points(e.prop('target'))}{done})"
+        f"Achievement {e.prop('achievementName')}: +{w.points(e.prop('delta'))} "
+        f"({w.points(e.prop('value'))} of {w.points(e.prop('target'))}{done})"
     )
 
 
@@ -434,8 +462,8 @@ def _achievement(e: Effect, w: EffectWording) -> str:
 def _rollback_achievement(e: Effect, w: EffectWording) -> str:
     return (
         f"Achievement {e.prop('achievementName')}: progress reduced by "
-        f"{points(e.prop('decreaseProgressBy'))} (now {points(e.prop('currentProgress'))} of "
-        f"{points(e.prop('target'))})"
+        f"{w.points(e.prop('decreaseProgressBy'))} (now {w.points(e.prop('currentProgress'))} of "
+        f"{w.points(e.prop('target'))})"
     )
 
 

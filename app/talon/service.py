@@ -87,16 +87,19 @@ class TalonService:
         *,
         cart_items=None,
         campaign_names: Mapping[int, str] | None = None,
+        locale: Any = "en",
     ) -> EffectWording:
-        """An EffectWording in the configured currency. Campaign names come from the cached
-        Management list; if that read fails, effects name campaigns by ID instead."""
+        """An EffectWording in the configured currency (amounts written for ``locale``).
+        Campaign names come from the cached Management list; if that read fails, effects name
+        campaigns by ID instead."""
         if campaign_names is None:
             try:
                 campaign_names = self.management.campaign_names()
             except TalonError:
                 campaign_names = {}
         return EffectWording(
-            self.settings.currency, campaign_names=campaign_names, cart_items=cart_items
+            self.settings.currency, campaign_names=campaign_names, cart_items=cart_items,
+            locale=locale,
         )
 
     def health(self) -> dict[str, Any]:

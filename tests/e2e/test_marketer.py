@@ -67,7 +67,7 @@ def test_disabled_campaign_applies_only_when_listed(logged_in_page):
     expect(result.locator("[data-campaign='8']")).to_have_attribute("data-triggered", "yes")
     expect(result).to_contain_text("only because it was listed")
     expect(result).to_contain_text("Dry run: nothing was saved.")
-    expect(result.locator("[data-total=total]")).to_have_text("70.00 EUR")
+    expect(result.locator("[data-total=total]")).to_have_text("€70.00")
     shot(page, "marketer-bench-bf30-listed")
 
 

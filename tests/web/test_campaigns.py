@@ -48,7 +48,7 @@ def test_a_disabled_campaign_applies_only_when_listed(app, marketer, talon_sandb
     assert "Black Friday 30%" in body and "-€30.00" in body
     assert 'data-campaign="8" data-triggered="yes"' in body
     assert "only because it was listed" in body
-    assert '<td data-total="total">70.00 EUR</td>' in body
+    assert '<td data-total="total">€70.00</td>' in body
     assert "Dry run: nothing was saved." in body
     # both were dry runs limited to the listed campaigns
     puts = [r for r in requests.get(f"{talon_sandbox.url}/sandbox/requests", timeout=10).json()["requests"]

@@ -126,7 +126,7 @@ def recent_rows(app):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.search.models import RecentView
+    from app.recent import RecentView
 
     with app.app_context():
         return [(r.target_id, r.viewed_at) for r in db.session.scalars(
@@ -160,7 +160,7 @@ def test_the_recently_viewed_order_stays_right(app, agent):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.search.models import RecentView
+    from app.recent import RecentView
 
     for target in ("cust-0001", "cust-0002", "cust-0001"):  # cust-0001 again, within a minute
         agent.get(f"/customers/{target}")

@@ -8,7 +8,8 @@ import re
 import pytest
 import requests
 
-from app.profiles.attributes import AttributeValueError, attributes_of, kind_of, name_problem, parse
+from app.profiles.attributes import AttributeValueError, attributes_of, kind_of, parse
+from app.validators import attribute_name_problem as name_problem
 from tests.web.test_bulk_helpers import faults, sent
 from tests.web.test_profiles import attribute_form, errors_of, profile_of
 

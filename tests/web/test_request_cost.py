@@ -110,7 +110,7 @@ class Viewer:
 
 
 def listed(app, user_id: int) -> list[tuple[str, str]]:
-    from app.search.models import RecentView
+    from app.recent import RecentView
 
     with app.app_context():
         return [(r.target_id, r.label) for r in db.session.scalars(
@@ -119,7 +119,7 @@ def listed(app, user_id: int) -> list[tuple[str, str]]:
 
 
 def view(app, user, target, label=""):
-    from app.search.recent import remember
+    from app.recent import remember
 
     with app.app_context():
         remember(user.id, "customer", target, label)
@@ -134,7 +134,7 @@ def viewer(app):
 
 
 def test_the_list_keeps_the_newest_twelve_in_order(app, viewer):
-    from app.search.recent import KEPT_PER_USER
+    from app.recent import KEPT_PER_USER
 
     targets = [f"cust-{n:04d}" for n in range(1, KEPT_PER_USER + 4)]
     for target in targets:
@@ -154,7 +154,7 @@ def test_viewing_an_older_entry_moves_it_to_the_top_and_keeps_its_label(app, vie
 
 
 def test_a_view_costs_one_read_and_the_writes(app, viewer):
-    from app.search.recent import KEPT_PER_USER
+    from app.recent import KEPT_PER_USER
 
     for n in range(1, KEPT_PER_USER + 1):
         view(app, viewer, f"cust-{n:04d}")
@@ -173,8 +173,8 @@ def test_a_view_costs_one_read_and_the_writes(app, viewer):
 
 def test_entries_from_a_clock_ahead_stay_in_their_place(app, viewer):
     """Another server's clock may be ahead: the list is ordered by the stored times, as before."""
-    from app.search.models import RecentView
-    from app.search.recent import KEPT_PER_USER
+    from app.recent import RecentView
+    from app.recent import KEPT_PER_USER
 
     for n in range(1, KEPT_PER_USER + 1):
         view(app, viewer, f"cust-{n:04d}")

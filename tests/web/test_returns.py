@@ -101,7 +101,7 @@ def test_preview_is_a_dry_run_that_shows_the_rollbacks(agent, upstream, app):
     response = post_return(agent, {1: "1"}, action="preview")
     assert response.status_code == 200
     body = text(response)
-    assert "Discounts rolled back −1.99 EUR" in body
+    assert "Discounts rolled back -€1.99" in body
     assert "20 earned points taken back from card 4000-0001" in body
     assert "Confirm the return" in body
     sent = upstream.log("POST", RETURNS)

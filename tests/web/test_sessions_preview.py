@@ -83,7 +83,7 @@ def test_a_preview_adding_a_coupon_shows_its_effect_and_saves_nothing(agent, ups
     body = text(response)
     assert "+ Added — Coupon SUMMER20 accepted" in body
     assert "+ Added — Summer 20% (-€25.94)" in body
-    assert "Discounts 26.46 EUR 39.43 EUR ~ Changed +12.97 EUR" in body
+    assert "Discounts €26.46 €39.43 ~ Changed +€12.97" in body
     assert "− Removed Welcome 10% (-€12.97)" in body
     assert "Nothing was saved." in body
     assert upstream.session(SESSION) == before
@@ -102,7 +102,7 @@ def test_a_rejected_coupon_is_explained(agent):
 def test_removing_an_item_changes_the_totals(agent):
     body = text(agent.post(f"/sessions/{SESSION}/preview", data=preview_form(agent, **{"items-0-remove": "y"})))
     assert "Items 3 2 ~ Changed -1" in body
-    assert "Cart value 129.70 EUR 39.80 EUR ~ Changed -89.90 EUR" in body
+    assert "Cart value €129.70 €39.80 ~ Changed -€89.90" in body
     assert "− Removed Shoe week 15% on Trail runner" in body
 
 

@@ -111,7 +111,7 @@ def test_a_malformed_id_is_still_a_404_sent_before_streaming(agent, upstream, pa
 def test_the_view_is_recorded_after_the_last_byte(agent, app):
     """The recently viewed list is written once the page is sent (app.streaming.after_response),
     not while the browser waits for the page's last byte."""
-    from app.search.models import RecentView
+    from app.recent import RecentView
 
     def viewed() -> list[str]:
         with app.app_context():
