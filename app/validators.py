@@ -143,27 +143,28 @@ class Check:
             raise ValidationError(problem)
 
 
-def ProfileId() -> Check:  # noqa: N802 - reads like the WTForms validators next to it
+# Named like the WTForms validators they sit next to.
+def ProfileId() -> Check:
     return Check(integration_id_problem)
 
 
-def SessionId() -> Check:  # noqa: N802
+def SessionId() -> Check:
     return Check(integration_id_problem, noun="session ID")
 
 
-def CardIdentifier() -> Check:  # noqa: N802
+def CardIdentifier() -> Check:
     return Check(card_id_problem)
 
 
-def CouponCode() -> Check:  # noqa: N802
+def CouponCode() -> Check:
     return Check(coupon_code_problem)
 
 
-def AttributeName() -> Check:  # noqa: N802
+def AttributeName() -> Check:
     return Check(attribute_name_problem)
 
 
-def SafeText(limit: int | None = None) -> Check:  # noqa: N802
+def SafeText(limit: int | None = None) -> Check:
     return Check(text_problem, limit=limit)
 
 
