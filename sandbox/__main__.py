@@ -7,12 +7,10 @@ import logging
 import signal
 import sys
 
-from werkzeug.serving import make_server
-
 from sandbox.app import create_sandbox_app
 from sandbox.ratelimit import TALON_ONE_LIMIT
 from sandbox.seeding import SEEDS
-from sandbox.server import QuietHandler
+from sandbox.server import bound_port, make_server
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -38,8 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--management-rate-limit must be 0 (off) or more")
     app = create_sandbox_app(db=args.db, seed=args.seed, control=args.control, latency_ms=args.latency_ms,
                              management_rate_limit=args.management_rate_limit)
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
-    print(f"Talon.One sandbox on http://{args.host}:{server.server_port}", flush=True)
+    server = make_server(args.host, args.port, app)
+    print(f"Talon.One sandbox on http://{args.host}:{bound_port(server)}", flush=True)
     print(f"  integration key: {app.keys.integration}   (Authorization: ApiKey-v1 <key>)", flush=True)
     print(f"  management key:  {app.keys.management}   (Authorization: ManagementKey-v1 <key>)", flush=True)
     print(f"  database: {args.db or 'in memory'}   seed: {args.seed}   control: {'on' if args.control else 'off'}",
@@ -50,11 +48,11 @@ def main(argv: list[str] | None = None) -> None:
     # SIGTERM ends the server like Ctrl-C does, closing the database cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        server.serve_forever()
+        server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.stop()
         app.store.close()
 
 

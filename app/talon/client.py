@@ -36,7 +36,7 @@ from .budget import ManagementBudget, current_priority
 from .circuit import CircuitBreaker
 from .endpoints import management_endpoint
 from .errors import TalonCircuitOpen, TalonOutcomeUnknown, TalonUnauthorized
-from .http_session import new_http_session, prepare, send
+from .http_session import new_http_session, send
 from .outcomes import (
     ApiResponse,
     Attempt,
@@ -243,8 +243,7 @@ class Transport:
     ) -> ApiResponse | Failure:
         started = time.perf_counter()
         try:
-            resp = send(self.http, prepare(self.http, attempt.method, url, query, body, headers),
-                        timeouts)
+            resp = send(self.http, attempt.method, url, query, body, headers, timeouts)
         except requests.RequestException as exc:
             self._log(attempt, number, _exception_label(exc), started, warn=True)
             return failure_from_exception(exc, attempt)
