@@ -10,7 +10,7 @@ from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, Select
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..bulk import ProfileIdsInput
+from ..bulk.reader import ProfileIdsInput
 from ..validators import AttributeName, plain_text, stripped
 
 NAME_MAX = 200

@@ -3,7 +3,7 @@ clear, members one by one or in bulk, an attribute for every member, the paged m
 
 Everyone may look; changing needs the `audiences` permission. Every change is audited through
 app.upstream.send_change (outcome and Talon.One's status); bulk member changes run as
-jobs (jobs.py), audited per chunk and once more with their totals.
+jobs (app.bulk), audited per chunk and once more with their totals.
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from ..upstream import (
     send_change,
     settle_submission,
 )
+from ..bulk.pages import mount_job_pages, progress_context, start_job
 from . import service
 from .forms import AttributeForm, AudienceForm, ClearForm, DeleteForm, MembersForm, RenameForm
-from .job_routes import add_job_routes, progress_context, start_job
 
-bp = Blueprint("audiences", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/assets/audiences")
+bp = Blueprint("audiences", __name__, template_folder="templates")
 
-add_job_routes(bp, prefix="/audiences/<int:audience_id>/jobs", target_arg="audience_id",
-               permission="audiences", kinds=("audience.add", "audience.remove"),
-               back_endpoint="audiences.show")
+mount_job_pages(bp, prefix="/audiences/<int:audience_id>/jobs", target_arg="audience_id",
+                permission="audiences", back_endpoint="audiences.show",
+                operations=(service.ADD_MEMBERS, service.REMOVE_MEMBERS))
 
 
 def _audience_or_404(audience_id: int):

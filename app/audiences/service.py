@@ -12,7 +12,7 @@ from typing import Sequence
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..talon.models import Audience, BulkResult, Page
-from .jobs import Operation, register
+from ..bulk.operations import Operation
 
 MEMBERS_PER_PAGE = 50
 
@@ -66,9 +66,9 @@ def _change_members(action: str):
     return send
 
 
-ADD_MEMBERS = register(Operation(
+ADD_MEMBERS = Operation(
     kind="audience.add", title="Add members", audit_action="audience.members.add",
-    target_type="audience", done_word="added", send=_change_members("add"), chunk_size=500))
-REMOVE_MEMBERS = register(Operation(
+    target_type="audience", done_word="added", send=_change_members("add"), chunk_size=500)
+REMOVE_MEMBERS = Operation(
     kind="audience.remove", title="Remove members", audit_action="audience.members.remove",
-    target_type="audience", done_word="removed", send=_change_members("delete"), chunk_size=500))
+    target_type="audience", done_word="removed", send=_change_members("delete"), chunk_size=500)

@@ -13,11 +13,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..bulk.claims import PENDING
 from ..extensions import db
 from ..models import utcnow
 
-# Case result states
-PENDING, CLAIMED, PASSED, FAILED, ERROR = "pending", "claimed", "pass", "fail", "error"
+# Case result states (before these, a case is pending, then claimed: app.bulk.claims)
+PASSED, FAILED, ERROR = "pass", "fail", "error"
 
 
 class BenchSuite(db.Model):
@@ -87,3 +88,4 @@ class CaseResult(db.Model):
     differences: Mapped[list | None] = mapped_column(sa.JSON)
     actual: Mapped[dict | None] = mapped_column(sa.JSON)
     claim: Mapped[str | None] = mapped_column(sa.String(32))
+    claimed_at: Mapped[datetime | None]

@@ -3,16 +3,17 @@
 A run stores one result row per case; each POST of the run's progress partial runs the next
 case (htmx chaining, one case per request), so a long suite shows live progress without a
 background thread, and a closed tab simply leaves the run to be continued from its page. A
-case is claimed before it runs, so two tabs never run it twice.
+case is claimed before it runs and the run is finished once, as bulk jobs do (app.bulk.claims),
+so two tabs never run a case twice nor audit the run twice.
 """
 
 from __future__ import annotations
 
-import uuid
-
-import sqlalchemy as sa
+from datetime import timedelta
 
 from ..audit.log import record
+from ..bulk import claims
+from ..bulk.claims import CLAIMED, PENDING
 from ..extensions import db
 from ..models import utcnow
 from ..talon.budget import as_bulk
@@ -20,8 +21,7 @@ from ..talon.errors import TalonError
 from . import catalog
 from .bench import BenchInput, now_problem, run
 from .expectations import differences
-from .models import (CLAIMED, ERROR, FAILED, PASSED, PENDING, BenchCase, BenchSuite, CaseResult,
-                     SuiteRun)
+from .models import ERROR, FAILED, PASSED, BenchCase, BenchSuite, CaseResult, SuiteRun
 
 
 def start(suite: BenchSuite, actor: str | None) -> SuiteRun:
@@ -35,17 +35,23 @@ def start(suite: BenchSuite, actor: str | None) -> SuiteRun:
     return suite_run
 
 
+# A case claimed by a request that never finished (the console process stopped mid-case).
+STALE_CLAIM = timedelta(minutes=5)
+
+
 def _claim(suite_run: SuiteRun) -> CaseResult | None:
-    token = uuid.uuid4().hex
-    next_id = (sa.select(CaseResult.id)
-               .where(CaseResult.run_id == suite_run.id, CaseResult.status == PENDING)
-               .order_by(CaseResult.position).limit(1)).scalar_subquery()
-    db.session.execute(
-        sa.update(CaseResult).where(CaseResult.id == next_id, CaseResult.status == PENDING)
-        .values(status=CLAIMED, claim=token).execution_options(synchronize_session=False))
-    db.session.commit()
-    return db.session.scalar(sa.select(CaseResult).where(CaseResult.run_id == suite_run.id,
-                                                         CaseResult.claim == token))
+    claimed = claims.claim_next(CaseResult, CaseResult.run_id == suite_run.id, limit=1,
+                                order_by=(CaseResult.position,))
+    return claimed[0] if claimed else None
+
+
+def _expire_stale_claims(suite_run: SuiteRun) -> None:
+    if claims.expire_stale(CaseResult, CaseResult.run_id == suite_run.id,
+                           older_than=STALE_CLAIM, status=ERROR,
+                           differences=["The console stopped while running this case; run "
+                                        "the suite again."]):
+        db.session.commit()
+        db.session.refresh(suite_run)
 
 
 @as_bulk  # paces itself within the Management API budget, after pages
@@ -53,6 +59,7 @@ def step(suite_run: SuiteRun) -> CaseResult | None:
     """Run the next case of the run; None when none was left (the run is then finished)."""
     if suite_run.finished_at is not None:
         return None
+    _expire_stale_claims(suite_run)
     result = _claim(suite_run)
     if result is None:
         _finish(suite_run)
@@ -95,12 +102,10 @@ def _evaluate(result: CaseResult, bench: BenchInput, expected: dict) -> None:
 
 def _finish(suite_run: SuiteRun) -> None:
     """Mark the run finished and audit it, once even if two tabs finish it together."""
-    finished = db.session.execute(
-        sa.update(SuiteRun).where(SuiteRun.id == suite_run.id, SuiteRun.finished_at.is_(None))
-        .values(finished_at=utcnow()).execution_options(synchronize_session=False))
-    db.session.commit()
+    finished = claims.finish_once(SuiteRun, suite_run.id, SuiteRun.finished_at.is_(None),
+                                  finished_at=utcnow())
     db.session.refresh(suite_run)
-    if finished.rowcount != 1:
+    if not finished:
         return
     counts = {status: suite_run.count(status) for status in (PASSED, FAILED, ERROR)}
     record("campaign.test_suite.run", "test_suite", suite_run.suite_id, dry_run=True,

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..bulk import ProfileIdsInput
+from ..bulk.reader import ProfileIdsInput
 from ..validators import coupon_code_problem, stripped
 
 def coupon_code(form, field) -> None:

@@ -3,7 +3,7 @@ soft reservation, who reserved it; reserve or remove for one profile, a pasted l
 and the customer page's goodwill widget (/customers/<id>/goodwill-coupon).
 
 Everyone may look; reserving needs the `reservations` permission. Single reservations are sent
-at once and audited through send_change; lists run as bulk jobs (app.audiences.jobs).
+at once and audited through send_change; lists run as bulk jobs (app.bulk).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..audiences.job_routes import add_job_routes, progress_context, start_job
+from ..bulk.pages import mount_job_pages, progress_context, start_job
 from ..permissions import can, require
 from ..routing import page_arg
 from ..talon import talon
@@ -26,8 +26,8 @@ from .forms import FindCouponForm, GoodwillForm, ReservationsForm
 
 bp = Blueprint("coupons", __name__, template_folder="templates")
 
-add_job_routes(bp, prefix="/coupons/<code>/jobs", target_arg="code", permission="reservations",
-               kinds=("coupon.reserve", "coupon.unreserve"), back_endpoint="coupons.show")
+mount_job_pages(bp, prefix="/coupons/<code>/jobs", target_arg="code", permission="reservations",
+                back_endpoint="coupons.show", operations=(service.RESERVE, service.UNRESERVE))
 
 RESERVED_PER_PAGE = 50
 

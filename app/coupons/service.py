@@ -9,7 +9,7 @@ from typing import Sequence
 
 from flask import current_app
 
-from ..audiences.jobs import Operation, register
+from ..bulk.operations import Operation
 from ..campaigns.catalog import aware, campaign_state
 from ..talon import talon
 from ..talon.errors import TalonError
@@ -89,9 +89,9 @@ def _unreserve(code: str, profile_ids: Sequence[str]) -> None:
     talon.integration.delete_coupon_reservation(code, profile_ids)
 
 
-RESERVE = register(Operation(
+RESERVE = Operation(
     kind="coupon.reserve", title="Reserve", audit_action="coupon.reserve", target_type="coupon",
-    done_word="reserved", send=_reserve, chunk_size=500))
-UNRESERVE = register(Operation(
+    done_word="reserved", send=_reserve, chunk_size=500)
+UNRESERVE = Operation(
     kind="coupon.unreserve", title="Remove reservations", audit_action="coupon.unreserve",
-    target_type="coupon", done_word="removed", send=_unreserve, chunk_size=500))
+    target_type="coupon", done_word="removed", send=_unreserve, chunk_size=500)

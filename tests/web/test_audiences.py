@@ -184,7 +184,7 @@ def test_unusable_files_get_a_field_error_and_change_nothing(app, marketer, talo
     assert response.status_code == 422
     assert message in body and 'id="members-upload-errors"' in body
     assert sent(talon_sandbox, "POST", "/v2/customer_audiences") == []
-    from app.audiences.models import BulkJob
+    from app.bulk.models import BulkJob
     from app.extensions import db
     with app.app_context():
         assert db.session.query(BulkJob).count() == 0

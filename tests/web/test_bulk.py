@@ -1,4 +1,4 @@
-"""The bulk ID reader (app/bulk.py): streaming, bounded, UTF-8 only, nothing dropped silently."""
+"""The bulk ID reader (app/bulk/reader.py): streaming, bounded, UTF-8 only, nothing dropped silently."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from app.bulk import BulkInputError, read_pasted, read_upload
+from app.bulk.reader import BulkInputError, read_pasted, read_upload
 
 MB = 1024 * 1024
 

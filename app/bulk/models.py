@@ -1,5 +1,4 @@
-"""The app-database tables of the audiences area: bulk jobs and their rows (coupons' bulk
-reservations use them too; see jobs.py)."""
+"""The app-database tables of bulk jobs: a job and its staged rows (jobs.py runs them)."""
 
 from __future__ import annotations
 
@@ -8,12 +7,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..bulk import ROW_VALUE_LENGTH
 from ..extensions import db
 from ..models import utcnow
+from .operations import Operation, operation_of
+from .reader import ROW_VALUE_LENGTH
 
 # Row states
-PENDING, CLAIMED, OK, FAILED, UNKNOWN = "pending", "claimed", "ok", "failed", "unknown"
+# (before these, a row is pending, then claimed: claims.py)
+OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 INVALID = "invalid"  # refused by the reader (bad ID or duplicate); never sent
 # Job states
 RUNNING, PAUSED, DONE = "running", "paused", "done"
@@ -55,10 +56,8 @@ class BulkJob(db.Model):
         return 100 if not self.to_send else round(100 * self.processed / self.to_send)
 
     @property
-    def operation(self):
-        from .jobs import OPERATIONS  # operations are registered by the areas that run jobs
-
-        return OPERATIONS[self.kind]
+    def operation(self) -> Operation:
+        return operation_of(self.kind)
 
 
 class BulkRow(db.Model):

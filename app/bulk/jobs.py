@@ -1,11 +1,12 @@
-"""Bulk jobs: applying a list of profile IDs to Talon.One in chunks, with per-row outcomes.
+"""The bulk-job engine: a list of profile IDs applied to Talon.One in chunks, with per-row
+outcomes.
 
-Used by audiences (add or remove members) and coupons (reserve, remove reservations); each
-registers an Operation. A job stages its rows in the app database, then sends them one chunk per
-HTTP request of the console: the progress partial asks for the next chunk when the last one is
-done (htmx chaining), so no background thread is needed and a job survives a closed tab (it
-resumes when its page is opened again). Rows are claimed before they are sent, so two tabs
-never send a row twice. A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
+Used by audiences (add or remove members) and coupons (reserve, remove reservations), each with
+its Operations (operations.py). A job stages its rows in the app database, then sends them one
+chunk per step: today the job page's progress partial asks for the next step when the last one
+is done (htmx chaining), so no background thread is needed and a job survives a closed tab (it
+resumes when its page is opened again); a worker can call step() the same way. Rows are
+claimed before they are sent (claims.py), so two tabs never send a row twice. A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
 split until the refused rows are found; an unanswered chunk is marked "unknown" (it may have
 happened) and the job pauses for a person to decide. Every chunk is audited, and the finished
 job once more with its totals.
@@ -14,20 +15,21 @@ job once more with its totals.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterable, Sequence
+from typing import Iterable
 
 import sqlalchemy as sa
 
 from ..audit.log import record
-from ..bulk import BulkInputError, IdRow
 from ..extensions import db
 from ..models import utcnow
 from ..talon.budget import as_bulk
-from .models import (CLAIMED, DONE, FAILED, INVALID, OK, PAUSED, PENDING, RUNNING, UNKNOWN,
-                     BulkJob, BulkRow)
+from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
+from . import claims
+from .claims import CLAIMED, PENDING
+from .models import DONE, FAILED, INVALID, OK, PAUSED, RUNNING, UNKNOWN, BulkJob, BulkRow
+from .reader import BulkInputError, IdRow
 
 
 STAGING_BATCH = 1000
@@ -36,28 +38,6 @@ STALE_CLAIM = timedelta(minutes=5)
 # Requests one step may spend finding the refused rows of a chunk; beyond it the job pauses
 # (a whole chunk refused row by row means something else is wrong, such as a deleted audience).
 SPLIT_BUDGET = 40
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What a kind of job does: ``send(target_id, ids)`` makes one Talon.One call for a chunk
-    and raises a TalonError when it is refused."""
-
-    kind: str
-    title: str  # "Add members", for the job's heading
-    audit_action: str
-    target_type: str
-    done_word: str  # "added", "reserved"... for "497 added"
-    send: Callable[[str, Sequence[str]], None]
-    chunk_size: int = 500
-
-
-OPERATIONS: dict[str, Operation] = {}
-
-
-def register(operation: Operation) -> Operation:
-    OPERATIONS[operation.kind] = operation
-    return operation
 
 
 def stage(kind: str, target_id: str, target_label: str, source: str, actor: str | None,
@@ -101,33 +81,12 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
     return job
 
 
-def _claim(job: BulkJob, size: int) -> list[BulkRow]:
-    """Mark the next pending rows as ours in one statement, so a second tab stepping the same
-    job gets other rows (or none)."""
-    token = uuid.uuid4().hex
-    next_ids = (sa.select(BulkRow.id)
-                .where(BulkRow.job_id == job.id, BulkRow.status == PENDING)
-                .order_by(BulkRow.id).limit(size))
-    db.session.execute(
-        sa.update(BulkRow).where(BulkRow.id.in_(next_ids.scalar_subquery()),
-                                 BulkRow.status == PENDING)
-        .values(status=CLAIMED, claim=token, claimed_at=utcnow())
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return list(db.session.scalars(
-        sa.select(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == CLAIMED,
-                                 BulkRow.claim == token).order_by(BulkRow.id)))
-
-
 def _expire_stale_claims(job: BulkJob) -> None:
     """Rows claimed long ago by a request that never finished may or may not have been sent."""
-    expired = db.session.execute(
-        sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == CLAIMED,
-                                 BulkRow.claimed_at < utcnow() - STALE_CLAIM)
-        .values(status=UNKNOWN, claim=None,
-                message="The console stopped while sending this row: it may have happened. "
-                        "Re-check before sending it again.")
-        .execution_options(synchronize_session=False)).rowcount
+    expired = claims.expire_stale(
+        BulkRow, BulkRow.job_id == job.id, older_than=STALE_CLAIM, status=UNKNOWN,
+        message="The console stopped while sending this row: it may have happened. "
+                "Re-check before sending it again.")
     if expired:
         job.unknown += expired
         db.session.commit()
@@ -156,8 +115,6 @@ class StepReport:
 def _deliver(job: BulkJob, rows: list[BulkRow]) -> StepReport:
     """Send the claimed rows; find the refused ones of an all-or-nothing refusal by the pointer
     Talon.One gives, else by splitting the chunk in halves."""
-    from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
-
     operation = job.operation
     report = StepReport(rows=len(rows))
     queue: list[list[BulkRow]] = [rows]
@@ -213,13 +170,11 @@ def _error_text(error) -> str:
 
 
 def _settle(rows: list[BulkRow], status: str, message: str | None) -> None:
-    for row in rows:
-        row.status, row.message, row.claim = status, message, None
+    claims.settle(rows, status, message=message)
 
 
 def _release(rows: list[BulkRow]) -> None:
-    for row in rows:
-        row.status, row.claim = PENDING, None
+    claims.settle(rows, PENDING)
 
 
 @as_bulk  # paces itself within the Management API budget, after pages
@@ -229,7 +184,8 @@ def step(job: BulkJob) -> StepReport | None:
     if job.status != RUNNING:
         return None
     _expire_stale_claims(job)
-    rows = _claim(job, job.operation.chunk_size)
+    rows = claims.claim_next(BulkRow, BulkRow.job_id == job.id, limit=job.operation.chunk_size,
+                             order_by=(BulkRow.id,))
     if not rows:
         _finish(job)
         return None
@@ -261,12 +217,10 @@ def _has_pending(job: BulkJob) -> bool:
 
 def _finish(job: BulkJob) -> None:
     """Mark the job done and audit its totals, once even if two tabs finish it together."""
-    finished = db.session.execute(
-        sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status == RUNNING)
-        .values(status=DONE, finished_at=utcnow()).execution_options(synchronize_session=False))
-    db.session.commit()
+    finished = claims.finish_once(BulkJob, job.id, BulkJob.status == RUNNING, status=DONE,
+                                  finished_at=utcnow())
     db.session.refresh(job)
-    if finished.rowcount != 1:
+    if not finished:
         return
     outcome = "unknown" if job.unknown else ("failure" if job.failed and not job.succeeded
                                              else "success")

@@ -1,23 +1,23 @@
 """The pages of a bulk job, mounted by each area that runs jobs under its own URL and permission:
 the job page, the next-chunk step (POSTed by the progress partial itself, chaining until the job
-is done), resume, and the paged list of rows. Templates: bulk/job.html and its partials."""
+is done), resume, and the paged list of rows. Templates: bulk/job.html and its partials (core
+templates, app/templates/bulk/)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..bulk import BulkInputError
 from ..extensions import db
 from ..permissions import require
 from ..routing import page_arg
 from ..templating import render_section, wants_partial
-from .jobs import DONE, PAUSED, BulkJob, resume, row_page, stage, step
-
-# kind -> (blueprint name, URL argument of the target, endpoint of the target's page)
-_MOUNTS: dict[str, tuple[str, str, str]] = {}
+from .jobs import resume, row_page, stage, step
+from .models import DONE, PAUSED, BulkJob
+from .operations import JobPages, Operation, register, registered
+from .reader import BulkInputError
 
 
 def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJob, dict] | None:
@@ -38,11 +38,11 @@ def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJo
 
 def job_urls(job: BulkJob) -> dict[str, str]:
     """The job's page, step, resume and rows URLs, and the page of its target (back)."""
-    blueprint, target_arg, back_endpoint = _MOUNTS[job.kind]
-    args = {target_arg: job.target_id, "job_id": job.id}
-    urls = {name: url_for(f"{blueprint}.job_{name}", **args)
+    pages = registered(job.kind).pages
+    args = {pages.target_arg: job.target_id, "job_id": job.id}
+    urls = {name: url_for(f"{pages.blueprint}.job_{name}", **args)
             for name in ("show", "step", "resume", "rows")}
-    urls["back"] = url_for(back_endpoint, **{target_arg: job.target_id})
+    urls["back"] = url_for(pages.back_endpoint, **{pages.target_arg: job.target_id})
     return urls
 
 
@@ -52,14 +52,15 @@ def progress_context(job: BulkJob) -> dict:
             "problems": row_page(job, problems_only=True, page=1)}
 
 
-def add_job_routes(bp, *, prefix: str, target_arg: str, permission: str, kinds: Sequence[str],
-                   back_endpoint: str) -> None:
-    """Mount a job's page, its next-chunk step, resume and row list on an area blueprint:
-    ``{prefix}/<job_id>`` etc., where prefix holds ``<target_arg>`` (the audience ID, the coupon
-    code)."""
-
-    for kind in kinds:
-        _MOUNTS[kind] = (bp.name, target_arg, back_endpoint)
+def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: str,
+                    back_endpoint: str, operations: Sequence[Operation]) -> None:
+    """Mount the pages of the jobs of ``operations`` on an area's blueprint: the job page, its
+    next-chunk step, resume and row list, ``{prefix}/<job_id>`` etc., where prefix holds
+    ``<target_arg>`` (the audience ID, the coupon code). The operations join the registry of
+    each app the blueprint is registered on (Flask's record_once), not a module's global."""
+    pages = JobPages(bp.name, target_arg, back_endpoint)
+    bp.record_once(lambda state: register(state.app, operations, pages))
+    kinds = {operation.kind for operation in operations}
 
     def load(target: str, job_id: int) -> BulkJob:
         job = db.session.get(BulkJob, job_id)

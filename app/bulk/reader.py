@@ -6,7 +6,7 @@ files), blank lines skipped. Every unusable row is kept with its reason (invalid
 of an earlier line), so the page can list it instead of silently dropping it.
 
 ProfileIdsInput is the WTForms part shared by the bulk forms (one ID, a pasted list or a file).
-Sending the rows to Talon.One in chunks is app.audiences.jobs.
+Sending the rows to Talon.One in chunks is jobs.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from flask import current_app
 from wtforms import FileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from .validators import INTEGRATION_ID_MAX, integration_id_problem
+from ..validators import INTEGRATION_ID_MAX, integration_id_problem
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
