@@ -4,6 +4,8 @@ Live-sandbox tests use the shared fixtures of tests/conftest.py (sandbox, talon_
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.talon import TalonService, TalonSettings
@@ -52,8 +54,9 @@ def stub_settings(url: str, **overrides) -> TalonSettings:
 def make_service(stub):
     services = []
 
-    def make(**overrides) -> TalonService:
-        service = TalonService(stub_settings(stub.url, **overrides))
+    def make(*, sleep=time.sleep, **overrides) -> TalonService:
+        """``sleep`` is the transport's wait between tries (a test's ManualTime.sleep)."""
+        service = TalonService(stub_settings(stub.url, **overrides), sleep=sleep)
         services.append(service)
         return service
 

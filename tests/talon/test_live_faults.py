@@ -20,20 +20,27 @@ from app.talon import (
 )
 from tests.support.concurrency import overlapped
 from tests.talon.conftest import SpecChecked
+from tests.talon.manual_time import ManualTime
 
 SESSION = "/v2/customer_sessions/sess-00001"
 RETURNS = "/v2/customer_sessions/sess-00001/returns"
 
 
 @pytest.fixture
-def fast(talon_sandbox):
+def clock():
+    """The time the transport waits in between tries: it moves at once, by what was waited."""
+    return ManualTime()
+
+
+@pytest.fixture
+def fast(talon_sandbox, clock):
     """A service with short timeouts and a small breaker, for fault tests."""
     recorder = SpecChecked()
     service = TalonService(TalonSettings(
         base_url=talon_sandbox.url, integration_key=talon_sandbox.integration_key,
         management_key=talon_sandbox.management_key, read_timeout=0.5, retries=2, backoff=0.05,
         retry_after_max=2.0, circuit_threshold=3, circuit_cooldown=1.0,
-    ))
+    ), sleep=clock.sleep)
     service.http.hooks["response"].append(recorder)
     yield service
     service.close()
@@ -59,12 +66,12 @@ def test_get_retries_through_transient_503s(fast, control):
     assert fast.circuit.state == "closed"
 
 
-def test_get_honours_retry_after_on_429(fast, control):
+def test_get_honours_retry_after_on_429(fast, control, clock):
     control.faults({"path": f"^{SESSION}$", "method": "GET", "status": 429, "retryAfter": 1,
                     "count": 1})
-    started = time.monotonic()
+    started = clock.now()
     fast.integration.get_customer_session("sess-00001")
-    assert 1.0 <= time.monotonic() - started < 1.8
+    assert 1.0 <= clock.now() - started < 1.8
     assert [e["status"] for e in control.requests(SESSION, "GET")] == [429, 200]
 
 

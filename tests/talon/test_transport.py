@@ -24,6 +24,7 @@ from app.talon import (
 )
 from app.talon.client import USER_AGENT
 from tests.talon.conftest import INTEGRATION_KEY, MANAGEMENT_KEY, stub_settings
+from tests.talon.manual_time import ManualTime
 from tests.talon.stub_upstream import Reply
 
 SESSION = "/v2/customer_sessions/s1"
@@ -80,12 +81,13 @@ def test_get_gives_up_after_configured_retries(stub, make_service):
 
 
 def test_get_429_honours_retry_after(stub, make_service):
-    service = make_service()
+    clock = ManualTime()  # the wait is the transport's sleep, not the test's
+    service = make_service(sleep=clock.sleep)
     stub.queue(SESSION, Reply(429, {"message": "slow down"}, {"Retry-After": "1"}),
                Reply(body=SESSION_BODY))
-    started = time.monotonic()
+    started = clock.now()
     service.integration.get_customer_session("s1")
-    waited = time.monotonic() - started
+    waited = clock.now() - started
     assert 1.0 <= waited < 1.5
     assert len(stub.hits(SESSION)) == 2
 
