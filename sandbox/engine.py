@@ -10,8 +10,8 @@ Campaigns are declarative (see `sandbox/demo_campaigns.py` and the README's "Rul
 `rules`, a list of `{title, conditions, effects}`; the condition and effect types live in
 `rules_conditions.py` and `rules_effects.py`, and no campaign has its own code path.
 
-The sandbox behaves like an Application with cart item flattening disabled: per-item effects
-name a cart position and no sub-position.
+Cart items are flattened, as Talon.One always does: per-item effects come once per unit, naming
+the cart position and the unit's `subPosition` (rules_effects.set_discount_per_item).
 """
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ class EvaluationRequest:
         sorted by id). The engine never mutates them.
     now: aware datetime of the evaluation (the `now` query parameter on dry runs).
     evaluable_campaign_ids: None normally. On dry runs with evaluableCampaignIds, the listed
-        campaigns run and no others, whether disabled or outside their schedule.
+        campaigns run and no others, disabled ones too, each only in its schedule as seen from
+        `now` (rules_schedule.campaign_is_evaluable).
     coupon(value) -> dict | None: the coupon with this code, with keys id, campaignId, value,
         usageLimit (0 = unlimited), usageCounter, startDate, expiryDate (RFC 3339 str, datetime
         or None), isReservationMandatory, reserved_by (set of profile integration IDs),

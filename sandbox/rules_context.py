@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sandbox.rules_money import ZERO, dec
-from sandbox.rules_schedule import campaign_is_running, parse_time
+from sandbox.rules_schedule import campaign_is_evaluable, campaign_is_running, parse_time
 
 if TYPE_CHECKING:
     from sandbox.engine import EvaluationRequest
@@ -79,7 +79,8 @@ class EvaluationContext:
     subtotal: Decimal
     salt: str
     discount_total: Decimal = ZERO
-    item_discounts: dict[int, Decimal] = field(default_factory=dict)
+    # Per-item discounts given so far, by (position, subPosition): one unit of a flattened line.
+    item_discounts: dict[tuple[int, int], Decimal] = field(default_factory=dict)
     effects: list[dict] = field(default_factory=list)
     rule_failures: list[dict] = field(default_factory=list)
     # Codes accepted so far: value -> campaign id. One coupon per campaign, one referral.
@@ -115,9 +116,13 @@ class EvaluationContext:
         return self.request.now
 
     def campaign_runs(self, campaign: dict) -> bool:
-        """Listed in evaluable_campaign_ids (whatever its state), or else enabled and in schedule."""
+        """Listed in evaluable_campaign_ids and in its schedule (even when disabled), or else
+        enabled and in its schedule; always as seen from `now`."""
         listed = self.request.evaluable_campaign_ids
-        runs = campaign["id"] in listed if listed is not None else campaign_is_running(campaign, self.now)
+        if listed is not None:
+            runs = campaign["id"] in listed and campaign_is_evaluable(campaign, self.now)
+        else:
+            runs = campaign_is_running(campaign, self.now)
         if runs:
             self.evaluated_campaign_ids.add(campaign["id"])
         return runs
@@ -154,13 +159,13 @@ class EvaluationContext:
     def cart_remaining(self) -> Decimal:
         return max(self.subtotal - self.discount_total, ZERO)
 
-    def line_remaining(self, line: CartLine) -> Decimal:
-        return max(line.value - self.item_discounts.get(line.position, ZERO), ZERO)
+    def unit_remaining(self, line: CartLine, unit: int) -> Decimal:
+        return max(line.price - self.item_discounts.get((line.position, unit), ZERO), ZERO)
 
-    def record_discount(self, amount: Decimal, position: int | None = None) -> None:
+    def record_discount(self, amount: Decimal, unit: tuple[int, int] | None = None) -> None:
         self.discount_total += amount
-        if position is not None:
-            self.item_discounts[position] = self.item_discounts.get(position, ZERO) + amount
+        if unit is not None:
+            self.item_discounts[unit] = self.item_discounts.get(unit, ZERO) + amount
 
     # --- output -----------------------------------------------------------------------------
 

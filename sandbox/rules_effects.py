@@ -52,24 +52,30 @@ def set_discount(context: EvaluationContext, scope: RuleScope, effect_index: int
 def set_discount_per_item(context: EvaluationContext, scope: RuleScope, effect_index: int,
                           spec: dict) -> None:
     """{"type": "setDiscountPerItem", "name"?, "sku"? | "category"?, "percent": 15 |
-    "amount": 2.00 (per unit)}: one effect per matching cart line, capped at the line's value."""
+    "amount": 2.00 (per unit)}: one effect per unit of each matching cart line, capped at the
+    unit's price.
+
+    "Talon.One always flattens the cart items you send ... if you use per-item effects, like a
+    per-item discount applied to all items of the session, you receive three effects instead of
+    one" (docs.talon.one/docs/product/rules/understanding-cart-item-flattening). Each effect names
+    the line (`position`) and the unit (`subPosition`: "For cart items with `quantity` > 1, the
+    sub position indicates which item the discount applies to", SetDiscountPerItemEffectProps)."""
     name = spec.get("name", scope.title)
     selector = {key: spec[key] for key in ("sku", "category") if key in spec}
     for line in context.lines:
-        if not line_matches(line, selector) or line.quantity <= 0:
+        if not line_matches(line, selector):
             continue
-        if "percent" in spec:
-            desired = percent_of(line.value, spec["percent"])
-        else:
-            desired = money(dec(spec["amount"]) * line.quantity)
-        applied = min(desired, context.line_remaining(line), context.cart_remaining())
-        if applied <= 0:
-            continue
-        context.record_discount(applied, line.position)
-        # The spec: the name carries '#' and the item's position.
-        props = _discount_props(f"{name}#{line.position}", desired, applied)
-        props["position"] = line.position
-        context.emit(scope, "setDiscountPerItem", props)
+        for unit in range(line.quantity):
+            desired = percent_of(line.price, spec["percent"]) if "percent" in spec else money(dec(spec["amount"]))
+            applied = min(desired, context.unit_remaining(line, unit), context.cart_remaining())
+            if applied <= 0:
+                continue
+            context.record_discount(applied, (line.position, unit))
+            # The spec: the name carries '#' and the item's position.
+            props = _discount_props(f"{name}#{line.position}", desired, applied)
+            props["position"] = line.position
+            props["subPosition"] = unit
+            context.emit(scope, "setDiscountPerItem", props)
 
 
 def accept_coupon(context: EvaluationContext, scope: RuleScope, effect_index: int, _spec: dict) -> None:

@@ -158,6 +158,12 @@ class _ReturnShares:
         return prorated_difference(dec(total), Decimal(self.before[line.position]),
                                    Decimal(self.after[line.position]), Decimal(line.quantity), places)
 
+    def unit_returned_now(self, position: int, sub_position: int) -> bool:
+        """Whether this return takes back that unit of a flattened line. Units go back in
+        sub-position order: after n returned units, sub-positions 0 .. n-1 are the returned ones."""
+        line = self.lines.get(int(position))
+        return line is not None and self.before[line.position] <= int(sub_position) < self.after[line.position]
+
     def cart_share(self, total, places: int) -> Decimal:
         """This return's part of a cart-level amount, by the returned share of the cart value."""
         return prorated_difference(dec(total), self.returned_value(self.before),
@@ -170,8 +176,9 @@ def return_rollback_effects(effects: list[dict], cart_items: list[dict], returne
 
     cart_items: the session's items as they were BEFORE this return (returnedQuantity counts
         earlier returns only), so that successive returns add up exactly to the full amounts.
-    Per-item discounts (setDiscountPerItem) of returned positions roll back returned/quantity of
-    their value; cart-level discounts and earned points roll back the returned share of the cart
+    Per-unit effects (setDiscountPerItem with subPosition, from flattened lines) of the returned
+    units roll back whole; other per-item amounts roll back returned/quantity of their value;
+    cart-level discounts and earned points roll back the returned share of the cart
     value (points earned on one position follow that position). Money is rounded half-up to 2
     decimals, points to `points_places[programId]` (default 2). Raises ValueError when a
     position does not exist or more units are returned than remain.
@@ -188,7 +195,11 @@ def return_rollback_effects(effects: list[dict], cart_items: list[dict], returne
         else:
             continue
         position = props.get("position", props.get("cartItemPosition"))
-        if position is not None:
+        sub_position = props.get("subPosition", props.get("cartItemSubPosition"))
+        if position is not None and sub_position is not None:
+            # One unit's effect of a flattened line goes back whole with that unit.
+            value = dec(props["value"]) if shares.unit_returned_now(position, sub_position) else ZERO
+        elif position is not None:
             value = shares.item_share(props["value"], position, places)
         else:
             value = shares.cart_share(props["value"], places)

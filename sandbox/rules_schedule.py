@@ -1,6 +1,7 @@
 """Campaign state and schedule, and the campaign as the Management API shows it.
 
-A campaign runs when it is enabled and `now` lies in [startTime, endTime). The store also uses
+A campaign runs when it is enabled and `now` lies in [startTime, endTime); one listed in a dry
+run's evaluableCampaignIds runs in its schedule even when disabled. The store also uses
 `public_campaign` to serve GET /v1/applications/1/campaigns: it drops the engine's `rules` and
 fills the fields the spec's `Campaign` schema requires, with frontendState computed for `now`.
 """
@@ -59,6 +60,23 @@ def campaign_frontend_state(campaign: dict, now: datetime) -> str:
 
 def campaign_is_running(campaign: dict, now: datetime) -> bool:
     return campaign_frontend_state(campaign, now) == "running"
+
+
+def in_schedule(campaign: dict, now: datetime) -> bool:
+    """startTime <= now < endTime, whatever the campaign's state."""
+    start, end = parse_time(campaign.get("startTime")), parse_time(campaign.get("endTime"))
+    return (start is None or start <= now) and (end is None or now < end)
+
+
+def campaign_is_evaluable(campaign: dict, now: datetime) -> bool:
+    """A campaign listed in a dry run's evaluableCampaignIds. The spec: listed campaigns "will be
+    evaluated, even if they are disabled" (NewCustomerSessionV2.evaluableCampaignIds), which
+    lifts the state and nothing else: "When a campaign is activated, its rules are evaluated when
+    its scheduled period is reached" (docs.talon.one/docs/product/campaigns/managing-campaigns),
+    and a future schedule is tested with `now` ("to test campaigns that would be evaluated ...
+    in the future (say, scheduled campaigns)", updateCustomerSessionV2's `now`). Archived
+    campaigns "are not considered for rule evaluation" (updateCustomerSessionV2)."""
+    return campaign.get("state", "enabled") != "archived" and in_schedule(campaign, now)
 
 
 def public_campaign(campaign: dict, now: datetime) -> dict:

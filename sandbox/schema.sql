@@ -10,7 +10,10 @@ CREATE TABLE profiles (
     last_activity TEXT NOT NULL,
     closed_sessions INTEGER NOT NULL DEFAULT 0,
     total_sales REAL NOT NULL DEFAULT 0,
-    advocate_integration_id TEXT
+    advocate_integration_id TEXT,
+    -- 0 for a profile an audience change created: no Application shows it until a session or
+    -- profile update names it (CustomerProfileAudienceRequestItem.action).
+    in_application INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE audiences (
@@ -111,7 +114,8 @@ CREATE TABLE loyalty_cards (
     id INTEGER PRIMARY KEY,
     program_id INTEGER NOT NULL,
     identifier TEXT NOT NULL,
-    status TEXT NOT NULL,              -- active | inactive | blocked
+    status TEXT NOT NULL,              -- active | inactive (a blocked card is inactive)
+    blocked INTEGER NOT NULL DEFAULT 0, -- 1 once transferred: never active again
     block_reason TEXT,
     users_per_card_limit INTEGER NOT NULL,
     created TEXT NOT NULL,

@@ -79,7 +79,17 @@ class IntegrationApi(LoyaltyOperations):
     # -- customer sessions ----------------------------------------------------------------
 
     def get_customer_session(self, session_id: str) -> IntegrationState:
-        data = self._call("GET", f"/v2/customer_sessions/{segment(session_id)}")
+        """The session and its effects; TalonNotFound when there is no such session.
+
+        getCustomerSession documents 200, 400 and 401 and no 404 (talon-openapi.json): an
+        unknown session is a 400, and a 400 is all this call can get for an ID it sends as is.
+        A 404, should Talon.One send one, means the same."""
+        try:
+            data = self._call("GET", f"/v2/customer_sessions/{segment(session_id)}")
+        except TalonBadRequest as error:
+            raise TalonNotFound(error.message, status=error.status, request_id=error.request_id,
+                                field_errors=error.field_errors, method=error.method,
+                                path=error.path) from error
         return _with_session(build(IntegrationState, data))
 
     def update_customer_session(

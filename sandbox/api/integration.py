@@ -57,13 +57,19 @@ def updateCustomerProfileV2(ctx: Context, request: Request, integrationId: str):
     return 200, customers.update_profile(ctx.store, integrationId, body, run_rule_engine=run_rule_engine, dry=dry)
 
 
+def _silent(query: Query) -> bool:
+    """The spec's `silent` (updateCustomerProfilesV2, trackEventV2; default `yes`): "`yes`:
+    Increases the performance of the API call by returning a 204 response. `no`: Returns a 200
+    response". The work is done either way; only the answer differs."""
+    return query.text("silent", "yes") == "yes"
+
+
 @routes.add("PUT", "/v2/customer_profiles", INTEGRATION)
 def updateCustomerProfilesV2(ctx: Context, request: Request):
-    # The spec documents only a 200 for this operation, so the sandbox answers the profiles
-    # whatever `silent` says (Talon.One answers 204 for silent=yes).
-    Query(request).text("silent", "yes")
+    silent = _silent(Query(request))
     body = json_body(request, bodies.PROFILES_REQUEST)
-    return 200, customers.update_profiles(ctx.store, body)
+    answer = customers.update_profiles(ctx.store, body)
+    return NO_CONTENT if silent else (200, answer)
 
 
 @routes.add("GET", "/v1/customer_profiles/<integrationId>/inventory", INTEGRATION)
@@ -86,10 +92,10 @@ def trackEventV2(ctx: Context, request: Request):
     query = Query(request)
     dry = query.flag("dry")
     query.flag("forceCompleteEvaluation")
-    # As for bulk profile updates, the spec documents only the 200 answer.
-    query.text("silent", "yes")
+    silent = _silent(query)
     body = json_body(request, bodies.TRACK_EVENT)
-    return 200, customers.track_event(ctx.store, body, dry=dry)
+    answer = customers.track_event(ctx.store, body, dry=dry)
+    return NO_CONTENT if silent else (200, answer)
 
 
 # --- achievements ----------------------------------------------------------------------------
@@ -209,12 +215,12 @@ def createReferral(ctx: Context, request: Request):
 
 @routes.add("POST", "/v1/referrals_for_multiple_advocates", INTEGRATION)
 def createReferralsForMultipleAdvocates(ctx: Context, request: Request):
-    silent = Query(request).text("silent", "yes")
+    silent = _silent(Query(request))
     body = json_body(request, bodies.NEW_REFERRALS_FOR_ADVOCATES)
     with ctx.store.write() as tx:
         created = referrals.create_for_advocates(tx, body)
-    # Here the spec does document both answers: 204 when silent, 201 with the codes otherwise.
-    return NO_CONTENT if silent == "yes" else (201, created)
+    # The spec documents both answers here: 204 when silent, 201 with the codes otherwise.
+    return NO_CONTENT if silent else (201, created)
 
 
 # --- loyalty ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sandbox.models.common import page, ts
 routes = Routes()
 APP = "/v1/applications/<applicationId>"
 SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
+PARTIAL_MATCH_MINIMUM = 3
 CAMPAIGN_STATES = ("enabled", "disabled", "archived", "scheduled", "running", "expired", "staged")
 
 
@@ -63,9 +64,9 @@ def _text_filter(where: list[str], args: list, query: Query, name: str, column: 
     value = query.text(name)
     if value is None:
         return
-    if partial:
-        if len(value) < 3:
-            raise InvalidRequest(f"partialMatch needs at least 3 characters in {name}", parameter=name)
+    # The spec (getApplicationSessions, partialMatch): "Minimum 3 characters required for partial
+    # matches; shorter inputs automatically fall back to exact match." Never a 400.
+    if partial and len(value) >= PARTIAL_MATCH_MINIMUM:
         where.append(f"{column} LIKE ? ESCAPE '\\'")
         args.append(_like(value))
     else:
@@ -89,7 +90,7 @@ def getApplicationSessions(ctx: Context, request: Request, applicationId: str):
     if coupon is not None:
         # A session may hold several codes; match any of them.
         where.append("(',' || coupon || ',') LIKE ? ESCAPE '\\'")
-        args.append(_like(coupon) if partial else _like(f",{coupon},"))
+        args.append(_like(coupon) if partial and len(coupon) >= PARTIAL_MATCH_MINIMUM else _like(f",{coupon},"))
     state = query.text("state", choices=SESSION_STATES)
     if state:
         where.append("state = ?")
@@ -126,7 +127,9 @@ def getApplicationCustomers(ctx: Context, request: Request, applicationId: str):
     with_total = query.flag("withTotalResultSize")
     paging = query.paging()
     with ctx.store.read() as tx:
-        where, args = ("integration_id = ?", [integration_id]) if integration_id is not None else ("1 = 1", [])
+        # Profiles an audience change created stay out of the Application (profiles.ensure).
+        where, args = ("in_application = 1 AND integration_id = ?", [integration_id]) \
+            if integration_id is not None else ("in_application = 1", [])
         answer = _sql_page(tx, f"SELECT * FROM profiles WHERE {where} ORDER BY id", args, paging,
                            profiles.as_application_customer)
         if with_total:
@@ -391,21 +394,33 @@ def getLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyalt
 UPDATE_CARD = {
     "type": "object",
     "required": ["status"],
-    "properties": {
-        "status": {"type": "string", "enum": ["active", "inactive"]},
-        "blockReason": {"type": "string", "maxLength": 1000},
-    },
+    "properties": {"status": {"type": "string", "enum": ["active", "inactive"]}},
 }
 
 
 @routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>", MANAGEMENT)
 def updateLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
-    """Status and blockReason: the spec's UpdateLoyaltyCard (its path names a request schema with
-    status only; Talon.One takes blockReason there too, and blocks the card with it)."""
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
     body = json_body(request, UPDATE_CARD)
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
-        return 200, loyalty.update_card(tx, program_id, loyaltyCardId, body["status"], body.get("blockReason"))
+        return 200, loyalty.update_card(tx, program_id, loyaltyCardId, body["status"])
+
+
+TRANSFER_CARD = {
+    "type": "object",
+    "required": ["newCardIdentifier"],
+    "properties": {"newCardIdentifier": {"type": "string", "minLength": 4, "maxLength": 108},
+                   "blockReason": {"type": "string"}},
+}
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/transfer", MANAGEMENT)
+def transferLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, TRANSFER_CARD)
+    with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
+        loyalty.transfer(tx, program_id, loyaltyCardId, body["newCardIdentifier"], body.get("blockReason"))
+    return 204, None
 
 
 # --- attributes ------------------------------------------------------------------------------------

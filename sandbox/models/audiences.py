@@ -85,17 +85,20 @@ def clear_memberships(tx: Tx, audience_id: int) -> None:
 
 
 def change_memberships(tx: Tx, changes: list[dict]) -> None:
-    """updateCustomerProfileAudiences: all or nothing, 404 for an unknown audience or profile."""
-    for index, change in enumerate(changes):
+    """updateCustomerProfileAudiences: all or nothing, 404 for an unknown audience.
+
+    `add` of an unknown profile creates it (CustomerProfileAudienceRequestItem: "If the customer
+    profile does not exist, it will be created"), unseen by the Application until a session or
+    profile update names it; `delete` of an unknown profile has nothing to remove."""
+    for change in changes:
         require(tx, change["audienceId"])
-        profile = profiles.find(tx, change["profileIntegrationId"])
-        if profile is None:
-            raise NotFound(f"Customer profile {change['profileIntegrationId']!r} does not exist",
-                           pointer=f"/data/{index}/profileIntegrationId")
         if change["action"] == "add":
+            profile = profiles.ensure(tx, change["profileIntegrationId"], in_application=False)
             add_member(tx, change["audienceId"], profile["id"])
         else:
-            remove_member(tx, change["audienceId"], profile["id"])
+            profile = profiles.find(tx, change["profileIntegrationId"])
+            if profile is not None:
+                remove_member(tx, change["audienceId"], profile["id"])
         _touch(tx, change["audienceId"])
 
 

@@ -67,7 +67,7 @@ def require_card(tx: Tx, program_id: int, identifier: str) -> sqlite3.Row:
 
 
 def is_blocked(card: sqlite3.Row) -> bool:
-    return bool(card["block_reason"])
+    return bool(card["blocked"])
 
 
 def linked_profiles(tx: Tx, card_id: int) -> list[dict]:
@@ -203,6 +203,13 @@ def unlink(tx: Tx, program_id: int, identifier: str, integration_id: str) -> dic
     return as_card(tx, find_card(tx, program_id, identifier))
 
 
+def _check_new_identifier(tx: Tx, program_id: int, identifier: str, pointer: str) -> None:
+    if not all(ch.isalnum() or ch in "._%+@-" for ch in identifier) or not identifier.isascii():
+        raise InvalidRequest(f"{pointer.lstrip('/')} may hold only A-Z, a-z, 0-9 and . _ % + @ -", pointer=pointer)
+    if find_card(tx, program_id, identifier) is not None:
+        raise InvalidRequest(f"Loyalty card {identifier!r} already exists in program {program_id}", pointer=pointer)
+
+
 def _generate_identifier(tx: Tx, program_id: int, pattern: str, characters: list[str]) -> str:
     for _ in range(100):
         identifier = "".join(_random.choice(characters) if ch == "#" else ch for ch in pattern)
@@ -213,9 +220,10 @@ def _generate_identifier(tx: Tx, program_id: int, pattern: str, characters: list
 
 def create_card(tx: Tx, program_id: int, identifier: str, *, status: str = "active", limit: int,
                 block_reason: str | None = None, batch_id: str | None = None) -> sqlite3.Row:
+    """A new card; one with a block_reason is created blocked (the demo's lost cards)."""
     card_id = tx.insert("loyalty_cards", program_id=program_id, identifier=identifier, status=status,
-                        block_reason=block_reason, users_per_card_limit=limit, created=ts(tx.now),
-                        batch_id=batch_id)
+                        blocked=int(block_reason is not None), block_reason=block_reason,
+                        users_per_card_limit=limit, created=ts(tx.now), batch_id=batch_id)
     return tx.one("SELECT * FROM loyalty_cards WHERE id = ?", card_id)
 
 
@@ -234,12 +242,7 @@ def generate(tx: Tx, program_id: int, body: dict) -> dict:
             raise InvalidRequest(f"Customer profile {integration_id!r} does not exist", pointer="/customerProfileIds")
     identifier = body.get("cardIdentifier")
     if identifier is not None:
-        if not all(ch.isalnum() or ch in "._%+@-" for ch in identifier) or not identifier.isascii():
-            raise InvalidRequest("cardIdentifier may hold only A-Z, a-z, 0-9 and . _ % + @ -",
-                                 pointer="/cardIdentifier")
-        if find_card(tx, program_id, identifier) is not None:
-            raise InvalidRequest(f"Loyalty card {identifier!r} already exists in program {program_id}",
-                                 pointer="/cardIdentifier")
+        _check_new_identifier(tx, program_id, identifier, "/cardIdentifier")
     else:
         settings = program.get("cardCodeSettings") or {}
         identifier = _generate_identifier(tx, program_id, settings.get("couponPattern", DEFAULT_CARD_PATTERN),
@@ -253,12 +256,30 @@ def generate(tx: Tx, program_id: int, body: dict) -> dict:
 
 # --- the operations of the Management API -----------------------------------------------------
 
-def update_card(tx: Tx, program_id: int, identifier: str, status: str, block_reason: str | None) -> dict:
-    """updateLoyaltyCard: set the status; a blockReason with `inactive` blocks the card (the
-    sandbox's model of a blocked card), and any update without one lifts a block."""
+def update_card(tx: Tx, program_id: int, identifier: str, status: str) -> dict:
+    """updateLoyaltyCard: "You can set the card's status to `active` or `inactive` through this
+    endpoint" (its request, UpdateLoyaltyCardRequest, has no blockReason: nothing blocks here).
+    A blocked card stays blocked: "The original card is automatically blocked once the new card
+    is created, and it cannot be activated again" (transferLoyaltyCard)."""
     card = require_card(tx, program_id, identifier)
-    if block_reason and status != "inactive":
-        raise InvalidRequest("A blockReason blocks the card, so status must be inactive", pointer="/blockReason")
-    tx.run("UPDATE loyalty_cards SET status = ?, block_reason = ?, modified = ? WHERE id = ?",
-           status, block_reason or None, ts(tx.now), card["id"])
+    if is_blocked(card) and status == "active":
+        raise InvalidRequest(f"Loyalty card {identifier!r} is blocked ({card['block_reason'] or 'transferred'}); "
+                             "a blocked card cannot be activated again", pointer="/status")
+    tx.run("UPDATE loyalty_cards SET status = ?, modified = ? WHERE id = ?", status, ts(tx.now), card["id"])
     return as_card(tx, find_card(tx, program_id, identifier))
+
+
+def transfer(tx: Tx, program_id: int, identifier: str, new_identifier: str, block_reason: str | None) -> None:
+    """transferLoyaltyCard: "Transfer loyalty card data, such as linked customers, loyalty
+    balances and transactions, from a given loyalty card to a new, automatically created loyalty
+    card", which is active; the original card is blocked and "cannot be activated again"."""
+    card = require_card(tx, program_id, identifier)
+    if is_blocked(card):
+        raise InvalidRequest(f"Loyalty card {identifier!r} is blocked already; transfer its replacement instead",
+                             resource="loyaltyCard")
+    _check_new_identifier(tx, program_id, new_identifier, "/newCardIdentifier")
+    new = create_card(tx, program_id, new_identifier, limit=card["users_per_card_limit"])
+    tx.run("UPDATE card_profiles SET card_id = ? WHERE card_id = ?", new["id"], card["id"])
+    tx.run("UPDATE ledger SET card_id = ? WHERE card_id = ?", new["id"], card["id"])
+    tx.run("UPDATE loyalty_cards SET status = 'inactive', blocked = 1, block_reason = ?, modified = ? WHERE id = ?",
+           block_reason or "", ts(tx.now), card["id"])

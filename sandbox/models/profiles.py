@@ -20,12 +20,21 @@ def require(tx: Tx, integration_id: str) -> sqlite3.Row:
     return row
 
 
-def ensure(tx: Tx, integration_id: str) -> sqlite3.Row:
-    """The profile, created empty if it is new (Talon.One does this on session updates)."""
+def ensure(tx: Tx, integration_id: str, *, in_application: bool = True) -> sqlite3.Row:
+    """The profile, created empty if it is new (Talon.One does this on session updates).
+
+    in_application=False is for a profile an audience change creates: "If the customer profile
+    does not exist, it will be created. The profile will not be visible in any Application until
+    a session or profile update is received for that profile" (CustomerProfileAudienceRequestItem).
+    Any other caller is such an update, and makes the profile visible."""
     row = find(tx, integration_id)
     if row is None:
         now = ts(tx.now)
-        tx.insert("profiles", integration_id=integration_id, created=now, last_activity=now, attributes={})
+        tx.insert("profiles", integration_id=integration_id, created=now, last_activity=now, attributes={},
+                  in_application=int(in_application))
+        row = find(tx, integration_id)
+    elif in_application and not row["in_application"]:
+        tx.update("profiles", row["id"], in_application=1)
         row = find(tx, integration_id)
     return row
 

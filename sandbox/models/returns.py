@@ -118,7 +118,7 @@ def return_items(store: Store, integration_id: str, body: dict, *, dry: bool, ru
             stored = _stored_answer(tx, key, fingerprint)
             if stored is not None:
                 return stored
-        row = sessions.require(tx, integration_id)
+        row = sessions.require_existing(tx, integration_id)
         if row["state"] not in RETURNABLE:
             raise InvalidRequest(f"Only closed or partially returned sessions take returns; session "
                                  f"{integration_id!r} is {row['state']}", resource="customerSession")

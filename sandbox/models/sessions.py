@@ -8,8 +8,13 @@ States and the only legal moves (DESIGN.md section 5, the spec's NewCustomerSess
     closed  -> open                             (reopen only)
     partially_returned -> cancelled             (update)
 Closing commits the effects; cancelling and reopening apply the engine's rollback effects.
-A dry run is the same code in a transaction that is rolled back; it evaluates the payload
-alone, as a new session would be, except that a dry cancellation previews the rollbacks.
+A dry run is the same code in a transaction that is rolled back, and it evaluates the payload
+alone: "When set to `true`: The endpoint considers **only** the payload that you pass"
+(updateCustomerSessionV2's `dry`). An open or closed dry run is the payload as a new session. A
+dry cancellation is the one dry run that needs the stored session, for its state alone (only a
+placed session has anything to roll back, and no session is created cancelled): its effects are
+the rollbacks of what the payload gives as the closed order, with nothing of the stored cart,
+codes or effects. To preview a cancellation, send the session's own payload.
 """
 from __future__ import annotations
 
@@ -44,11 +49,18 @@ def find(tx: Tx, integration_id: str) -> sqlite3.Row | None:
     return tx.one("SELECT * FROM sessions WHERE integration_id = ?", integration_id)
 
 
-def require(tx: Tx, integration_id: str) -> sqlite3.Row:
+def require(tx: Tx, integration_id: str, *, missing: type = NotFound) -> sqlite3.Row:
     row = find(tx, integration_id)
     if row is None:
-        raise NotFound(f"Customer session {integration_id!r} does not exist", resource="customerSession")
+        raise missing(f"Customer session {integration_id!r} does not exist", resource="customerSession")
     return row
+
+
+def require_existing(tx: Tx, integration_id: str) -> sqlite3.Row:
+    """The session an Integration API read, return or reopen names. getCustomerSession,
+    returnCartItems and reopenCustomerSession document 200, 400 and 401 and no 404 (spec, and the
+    SDKs' "HTTP response details"), so an unknown session is Talon.One's 400."""
+    return require(tx, integration_id, missing=InvalidRequest)
 
 
 def as_customer_session(row: sqlite3.Row) -> dict:
@@ -111,7 +123,7 @@ def as_application_session(tx: Tx, row: sqlite3.Row) -> dict:
 
 def get(tx: Tx, integration_id: str) -> dict:
     """getCustomerSession: the session and its effects."""
-    row = require(tx, integration_id)
+    row = require_existing(tx, integration_id)
     return {"customerSession": as_customer_session(row), "effects": effective_effects(tx, row)}
 
 
@@ -184,22 +196,54 @@ def _count_order(tx: Tx, row: sqlite3.Row, sign: int) -> None:
                sign, sign * _order_value(row), row["profile_integration_id"])
 
 
-def rollbacks_for(tx: Tx, row: sqlite3.Row) -> list[dict]:
-    """The rollback effects that undo what is still committed of a closed or returned session."""
-    committed = load(row["committed"], [])
-    profile = row["profile_integration_id"]
-    progress = (lambda achievement_id: achievements.progress_value(tx, achievement_id, profile))
-    full = engine.rollback_effects(committed, profile_integration_id=profile, achievement_progress=progress)
-    if row["state"] != "partially_returned":
+def _rollbacks_of(tx: Tx, effects: list[dict], items: list[dict], *, returned: bool, profile: str,
+                  progress=None) -> list[dict]:
+    """The rollback effects that undo `effects`, committed by an order with these cart items."""
+    full = engine.rollback_effects(effects, profile_integration_id=profile, achievement_progress=progress)
+    if not returned:
         return full
     # Returns already rolled back their share of discounts and earned points: roll back the
     # share of the units that remain, plus everything returns never touch.
-    items = load(row["data"], {}).get("cartItems", [])
     remaining = {item["position"]: item["remainingQuantity"] for item in items if item["remainingQuantity"] > 0}
-    by_share = engine.return_rollback_effects(committed, items, remaining, points_places=loyalty.points_places(tx)) \
+    by_share = engine.return_rollback_effects(effects, items, remaining, points_places=loyalty.points_places(tx)) \
         if remaining else []
     share_types = {"rollbackDiscount", "rollbackAddedLoyaltyPoints"}
     return [e for e in full if e["effectType"] not in share_types] + by_share
+
+
+def rollbacks_for(tx: Tx, row: sqlite3.Row) -> list[dict]:
+    """The rollback effects that undo what is still committed of a closed or returned session."""
+    profile = row["profile_integration_id"]
+    return _rollbacks_of(tx, load(row["committed"], []), load(row["data"], {}).get("cartItems", []),
+                         returned=row["state"] == "partially_returned", profile=profile,
+                         progress=lambda achievement_id: achievements.progress_value(tx, achievement_id, profile))
+
+
+def _payload_rollbacks(store: Store, tx: Tx, existing: sqlite3.Row, payload: dict) -> list[dict]:
+    """A dry cancellation's effects: the rollbacks of what the payload alone gives as the closed
+    order, evaluated after the stored order's own commitments were undone in this dry
+    transaction (so its coupons and points do not count against it)."""
+    if existing["state"] not in PLACED:
+        return []  # an open session committed nothing
+    data = _merged_data(tx, None, payload, dry=True)
+    # Units already returned stay returned: the payload carries quantities, the stored session
+    # knows how many of each position came back.
+    stored_items = {item["position"]: item for item in load(existing["data"], {}).get("cartItems", [])}
+    for item in data["cartItems"]:
+        stored = stored_items.get(item["position"])
+        if stored is not None and stored["sku"] == item["sku"]:
+            item["returnedQuantity"] = min(stored["returnedQuantity"], item["quantity"])
+            item["remainingQuantity"] = item["quantity"] - item["returnedQuantity"]
+    profile = payload.get("profileId") or ""
+    evaluated = {
+        "integrationId": existing["integration_id"], "profileId": profile,
+        "storeIntegrationId": payload.get("storeIntegrationId") or "", "state": "closed",
+        **data, **carts.totals(data), "updateCount": existing["update_count"],
+    }
+    result = evaluation.evaluate(tx, store.campaigns(tx), evaluated, "open", tx.now)
+    # Progress is read from the effects: the live value was already rolled back above.
+    return _rollbacks_of(tx, result.effects, data["cartItems"], profile=profile,
+                         returned=any(item["returnedQuantity"] for item in data["cartItems"]))
 
 
 def undo_close(tx: Tx, row: sqlite3.Row) -> list[dict]:
@@ -213,8 +257,12 @@ def undo_close(tx: Tx, row: sqlite3.Row) -> list[dict]:
     return rollbacks
 
 
-def _cancel(tx: Tx, existing: sqlite3.Row, content: list[str]) -> dict:
+def _cancel(tx: Tx, existing: sqlite3.Row, content: list[str], preview=None) -> dict:
+    """Cancel the session; `preview` (a dry cancellation) computes the effects to answer once
+    the stored order is undone."""
     rollbacks = undo_close(tx, existing) if existing["state"] in PLACED else []
+    if preview is not None:
+        rollbacks = preview()
     if existing["state"] == "open":
         tx.run("UPDATE sessions SET effects = '[]', total_discounts = 0 WHERE id = ?", existing["id"])
     tx.run("UPDATE sessions SET state = 'cancelled', updated = ?, update_count = update_count + 1 WHERE id = ?",
@@ -248,7 +296,8 @@ def update(store: Store, integration_id: str, body: dict, *, dry: bool, now: dat
                 + ("; use the returns endpoint" if state == "partially_returned" else ""),
                 pointer="/customerSession/state")
         if state == "cancelled":
-            return _cancel(tx, existing, content)
+            preview = (lambda: _payload_rollbacks(store, tx, existing, payload)) if dry else None
+            return _cancel(tx, existing, content, preview)
         profile = _profile_for(existing, payload, dry)
         data = _merged_data(tx, existing, payload, dry)
         store_id = payload.get("storeIntegrationId", None if dry or existing is None else existing["store_integration_id"])
@@ -292,7 +341,7 @@ def update(store: Store, integration_id: str, body: dict, *, dry: bool, now: dat
 def reopen(store: Store, integration_id: str) -> dict:
     """reopenCustomerSession: closed -> open, rolling back what closing committed."""
     with store.locks.hold(("session", integration_id)), store.write() as tx:
-        row = require(tx, integration_id)
+        row = require_existing(tx, integration_id)
         if row["state"] != "closed":
             raise InvalidRequest(f"Only a closed session can be reopened; session {integration_id!r} is {row['state']}",
                                  resource="customerSession")

@@ -30,13 +30,20 @@ def test_both_keys_work_where_they_belong(api):
 
 
 def test_unknown_ids_are_404(api):
-    assert_error(api.get("/v2/customer_sessions/no-such-session"), 404, "no-such-session")
     assert_error(api.get("/v1/customer_profiles/nobody/inventory"), 404, "nobody")
     assert_error(api.get("/v1/loyalty_programs/1/cards/9999-9999/balances"), 404)
     assert_error(api.get("/v1/loyalty_programs/7/cards/4000-0001/balances"), 404)
     assert_error(api.get("/v1/applications/1/sessions/999999", key="management"), 404)
     assert_error(api.get("/v1/applications/2/sessions", key="management"), 404, "Application")
     assert_error(api.delete("/v2/audiences/999"), 404)
+
+
+def test_an_unknown_session_is_the_400_its_operations_document(api):
+    """getCustomerSession, returnCartItems and reopenCustomerSession list 200, 400 and 401."""
+    assert_error(api.get("/v2/customer_sessions/no-such-session"), 400, "no-such-session")
+    assert_error(api.post("/v2/customer_sessions/no-such-session/returns",
+                          json={"return": {"returnedCartItems": [{"position": 0}]}}), 400, "no-such-session")
+    assert_error(api.put("/v2/customer_sessions/no-such-session/reopen"), 400, "no-such-session")
 
 
 def test_unknown_route_and_wrong_method(raw):

@@ -51,7 +51,8 @@ CALLS = {
         f"/v2/customer_profiles/{new_id('ghost')}", params=flags(dry, runRuleEngine="true"),
         json={"attributes": {"Name": "Ghost"}}),
     "track an event": lambda api, dry: api.post(
-        "/v2/events", params=flags(dry), json={"type": "store_visit", "profileId": "cust-0007", "attributes": {"x": 1}}),
+        "/v2/events", params=flags(dry, silent="no"),
+        json={"type": "store_visit", "profileId": "cust-0007", "attributes": {"x": 1}}),
 }
 
 
@@ -118,4 +119,46 @@ def test_now_needs_dry_and_a_future_time(api):
     body = {"customerSession": {"cartItems": CART}}
     assert_error(api.put(url, params={"now": future(3)}, json=body), 400, "dry")
     assert_error(api.put(url, params={"dry": "true", "now": "2020-01-01T00:00:00Z"}, json=body), 400, "future")
-    assert_error(api.get(url), 404)
+    assert_error(api.get(url), 400, "does not exist")
+
+
+def stored_payload(api, session_id: str) -> dict:
+    """What a client sends to re-evaluate a stored session: its payload, without read-only fields."""
+    session = api.get(f"/v2/customer_sessions/{session_id}").json()["customerSession"]
+    items = [{k: v for k, v in item.items() if k not in ("position", "returnedQuantity", "remainingQuantity")}
+             for item in session["cartItems"]]
+    return {"profileId": session["profileId"], "cartItems": items, "couponCodes": session["couponCodes"],
+            "referralCode": session["referralCode"], "loyaltyCards": session["loyaltyCards"],
+            "attributes": session["attributes"]}
+
+
+def rolled_back(effects) -> list[tuple]:
+    return sorted((e["effectType"], e["campaignId"], e["props"].get("value")) for e in effects)
+
+
+def test_a_dry_cancel_of_the_stored_payload_previews_the_real_cancel(api, talon_sandbox):
+    payload = {"profileId": "cust-0003", "cartItems": CART, "couponCodes": ["SUMMER-0048"], "loyaltyCards": ["4000-0003"]}
+    session_id = new_id()
+    put_session(api, session_id, state="closed", **payload)
+    before = database_fingerprint(talon_sandbox)
+    preview = put_session(api, session_id, params={"dry": "true"}, state="cancelled",
+                          content=["customerSession"], **stored_payload(api, session_id))
+    assert database_fingerprint(talon_sandbox) == before
+    assert preview["customerSession"]["state"] == "cancelled"
+    real = put_session(api, session_id, state="cancelled")
+    assert rolled_back(preview["effects"]) == rolled_back(real["effects"])
+    assert {"rollbackCoupon", "rollbackDiscount", "rollbackAddedLoyaltyPoints"} <= {e[0] for e in rolled_back(real["effects"])}
+
+
+def test_a_dry_cancel_evaluates_only_its_payload(api):
+    """No special case: a dry cancel carrying no cart or codes has nothing to roll back."""
+    answer = put_session(api, "sess-00005", params={"dry": "true"}, state="cancelled")
+    assert answer["effects"] == []
+    assert api.get("/v2/customer_sessions/sess-00005").json()["customerSession"]["state"] == "closed"
+
+
+def test_a_dry_cancel_follows_the_stored_state_machine(api):
+    assert_error(api.put(f"/v2/customer_sessions/{new_id()}", params={"dry": "true"},
+                         json={"customerSession": {"state": "cancelled"}}), 400, "from new to cancelled")
+    assert_error(api.put("/v2/customer_sessions/sess-00008", params={"dry": "true"},
+                         json={"customerSession": {"state": "cancelled"}}), 400, "cancelled to cancelled")

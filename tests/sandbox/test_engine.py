@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -161,26 +161,28 @@ def test_discounts_are_capped_at_the_cart_value_with_desired_value():
     assert result.rule_failure_reasons[-1]["effectIndex"] == 0
 
 
-def test_set_discount_per_item_one_effect_per_matching_line():
+def test_set_discount_per_item_one_effect_per_unit_of_each_matching_line():
+    """Cart items are flattened: two boots are two effects, sub-positions 0 and 1."""
     cart = [item(0, "boot", 80.0, 2, "shoes"), item(1, "tee", 20.0, 1, "shirts"), item(2, "sandal", 33.33, 1, "shoes")]
     per_item = {"type": "setDiscountPerItem", "name": "Shoes 15%", "category": "shoes", "percent": 15}
     shoes = campaign(3, [rule([], [per_item])])
     effects = of_type(run([shoes], cart=cart), "setDiscountPerItem")
     assert [e["props"] for e in effects] == [
-        {"name": "Shoes 15%#0", "value": 24, "position": 0},
-        {"name": "Shoes 15%#2", "value": 5.0, "position": 2},  # 4.9995 -> 5.00
+        {"name": "Shoes 15%#0", "value": 12, "position": 0, "subPosition": 0},
+        {"name": "Shoes 15%#0", "value": 12, "position": 0, "subPosition": 1},
+        {"name": "Shoes 15%#2", "value": 5.0, "position": 2, "subPosition": 0},  # 4.9995 -> 5.00
     ]
     per_unit = campaign(3, [rule([], [{"type": "setDiscountPerItem", "name": "2 off", "sku": "boot", "amount": 2}])])
-    assert only(run([per_unit], cart=cart), "setDiscountPerItem")["props"]["value"] == 4
+    assert [e["props"]["value"] for e in of_type(run([per_unit], cart=cart), "setDiscountPerItem")] == [2, 2]
 
 
-def test_per_item_discount_is_capped_at_the_line_value():
+def test_per_item_discount_is_capped_at_the_unit_price():
     cart = [item(0, "sock", 3.0, 1)]
     first = campaign(1, [rule([], [{"type": "setDiscountPerItem", "name": "a", "amount": 2}])])
     second = campaign(2, [rule([], [{"type": "setDiscountPerItem", "name": "b", "amount": 2}])])
     values = [e["props"] for e in of_type(run([first, second], cart=cart), "setDiscountPerItem")]
-    assert values == [{"name": "a#0", "value": 2, "position": 0},
-                      {"name": "b#0", "value": 1, "desiredValue": 2, "position": 0}]
+    assert values == [{"name": "a#0", "value": 2, "position": 0, "subPosition": 0},
+                      {"name": "b#0", "value": 1, "desiredValue": 2, "position": 0, "subPosition": 0}]
 
 
 # --- coupons ----------------------------------------------------------------------------------
@@ -458,13 +460,21 @@ def test_schedule_window_is_start_inclusive_end_exclusive():
     assert not fires(run([discount_campaign(**window)], now=NOW - timedelta(seconds=1)))
 
 
-def test_disabled_and_future_campaigns_run_only_when_listed_as_evaluable():
+def test_listed_campaigns_run_when_disabled_but_only_in_their_schedule():
     disabled = discount_campaign(campaign_id=8, state="disabled")
-    future = discount_campaign(campaign_id=9, startTime="2030-12-01T00:00:00Z")
+    future = discount_campaign(campaign_id=9, startTime="2030-12-01T00:00:00Z", endTime="2030-12-27T00:00:00Z")
     running = discount_campaign(campaign_id=1)
-    assert run([running, disabled, future]).triggered_campaign_ids == [1]
-    assert run([running, disabled, future], evaluable=[8, 9]).triggered_campaign_ids == [8, 9]
-    assert run([running, disabled, future], evaluable=[]).triggered_campaign_ids == []
+    archived = discount_campaign(campaign_id=4, state="archived")
+    campaigns = [running, archived, disabled, future]
+    assert run(campaigns).triggered_campaign_ids == [1]
+    assert run(campaigns, evaluable=[4, 8, 9]).triggered_campaign_ids == [8]
+    assert run(campaigns, evaluable=[]).triggered_campaign_ids == []
+    in_window = datetime(2030, 12, 5, tzinfo=timezone.utc)
+    assert run(campaigns, evaluable=[8, 9], now=in_window).triggered_campaign_ids == [8, 9]
+    for outside in (datetime(2030, 11, 30, 23, 59, tzinfo=timezone.utc), datetime(2030, 12, 27, tzinfo=timezone.utc),
+                    datetime(2031, 2, 1, tzinfo=timezone.utc)):
+        assert run(campaigns, evaluable=[9], now=outside).triggered_campaign_ids == []
+    assert run(campaigns, now=in_window).triggered_campaign_ids == [1, 9]   # running and in its window
 
 
 def test_coupon_of_running_campaign_left_out_of_evaluable_ids_is_not_triggered():

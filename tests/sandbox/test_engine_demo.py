@@ -98,7 +98,9 @@ def test_viponly_codes_need_a_reservation_and_bf30_needs_evaluable_ids():
 
 def test_shoe_week_discounts_each_pair():
     cart = [item(0, "boot", 80.0, 1, "shoes"), item(1, "runner", 40.0, 2, "shoes"), *[dict(SHIRT[0], position=2)]]
-    assert [e["props"]["value"] for e in of_type(demo(cart=cart), "setDiscountPerItem")] == [12, 12]
+    effects = of_type(demo(cart=cart), "setDiscountPerItem")
+    assert [(e["props"]["position"], e["props"]["subPosition"], e["props"]["value"]) for e in effects] == \
+        [(0, 0, 12), (1, 0, 6), (1, 1, 6)]
 
 
 def test_store_card_points_are_pending_for_14_days():

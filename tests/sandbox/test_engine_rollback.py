@@ -62,14 +62,15 @@ def test_cancel_rolls_back_every_undoable_effect_with_its_envelope():
     effects = closed_effects()
     rollbacks = valid(rollback_effects(effects, profile_integration_id="cust-0001"))
     assert sorted(e["effectType"] for e in rollbacks) == sorted([
-        "rollbackCoupon", "rollbackDiscount", "rollbackDiscount", "rollbackAddedLoyaltyPoints",
+        "rollbackCoupon", "rollbackDiscount", "rollbackDiscount", "rollbackDiscount", "rollbackAddedLoyaltyPoints",
         "rollbackReferral", "rollbackIncreasedAchievementProgress", "rollbackDeductedLoyaltyPoints"])
     coupon_back = only(rollbacks, "rollbackCoupon")
     assert coupon_back["props"] == {"value": "SUMMER20"} and coupon_back["campaignId"] == 2
     assert coupon_back["triggeredByCoupon"] == 1
-    discounts = {e["props"]["name"]: e["props"] for e in of_type(rollbacks, "rollbackDiscount")}
-    assert discounts == {"Summer 20%": {"name": "Summer 20%", "value": 30},
-                         "Shoes 15%#0": {"name": "Shoes 15%#0", "value": 18, "cartItemPosition": 0}}
+    assert sorted((e["props"] for e in of_type(rollbacks, "rollbackDiscount")), key=str) == [
+        {"name": "Shoes 15%#0", "value": 9, "cartItemPosition": 0, "cartItemSubPosition": 0},
+        {"name": "Shoes 15%#0", "value": 9, "cartItemPosition": 0, "cartItemSubPosition": 1},
+        {"name": "Summer 20%", "value": 30}]
     added = only(effects, "addLoyaltyPoints")["props"]
     points_back = only(rollbacks, "rollbackAddedLoyaltyPoints")["props"]
     assert points_back == {"value": 150, "programId": 1, "subLedgerId": "", "recipientIntegrationId": "cust-0001",
@@ -107,8 +108,9 @@ def test_returning_one_of_two_shoes_rolls_back_half_of_its_discount_and_the_cart
     effects = closed_effects()
     rollbacks = valid(return_rollback_effects(effects, CART, {0: 1}, points_places={1: 0}))
     discounts = {e["props"]["name"]: e["props"] for e in of_type(rollbacks, "rollbackDiscount")}
-    # Per item: half of 18.00. Cart level: 60 of 150 returned -> 40% of 30.00.
-    assert discounts == {"Shoes 15%#0": {"name": "Shoes 15%#0", "value": 9, "cartItemPosition": 0},
+    # Per unit: the first shoe's 9.00, whole. Cart level: 60 of 150 returned -> 40% of 30.00.
+    assert discounts == {"Shoes 15%#0": {"name": "Shoes 15%#0", "value": 9, "cartItemPosition": 0,
+                                         "cartItemSubPosition": 0},
                          "Summer 20%": {"name": "Summer 20%", "value": 12}}
     assert only(rollbacks, "rollbackAddedLoyaltyPoints")["props"]["value"] == 60  # 40% of 150
     # Coupons, referrals, achievements, deductions stay on a partial return.
@@ -140,11 +142,16 @@ def total(rollbacks, name) -> Decimal:
 def test_successive_returns_add_up_to_exactly_what_was_given():
     cart = [item(0, "sock", 3.33, 3, "shoes"), item(1, "tee", 7.77, 1)]
     effects = run(EVERYTHING[1:4], cart=cart, cards=[card("4000-0001")], loyaltyCards=["4000-0001"]).effects
-    given_item = Decimal(str(only(effects, "setDiscountPerItem")["props"]["value"]))
+    per_unit = of_type(effects, "setDiscountPerItem")
+    assert [e["props"]["subPosition"] for e in per_unit] == [0, 1, 2]
+    given_item = sum(Decimal(str(e["props"]["value"])) for e in per_unit)
     rounds = successive_returns(effects, cart, [{0: 1}, {0: 1, 1: 1}, {0: 1}], points_places={1: 2})
     all_rollbacks = [e for r in rounds for e in r]
     assert total(all_rollbacks, "Shoes 15%#0") == given_item == Decimal("1.50")
     assert [total(r, "Shoes 15%#0") for r in rounds] == [Decimal("0.50"), Decimal("0.50"), Decimal("0.50")]
+    # Each return takes back the next unit, by sub-position.
+    assert [[e["props"]["cartItemSubPosition"] for e in r if e["props"].get("name") == "Shoes 15%#0"]
+            for r in rounds] == [[0], [1], [2]]
     given_points = Decimal(str(only(effects, "addLoyaltyPoints")["props"]["value"]))
     assert total(all_rollbacks, "rollbackAddedLoyaltyPoints") == given_points == 17
 

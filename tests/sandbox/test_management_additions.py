@@ -1,5 +1,5 @@
 """Management API additions: audience member counts (getAudiencesAnalytics), a card's status and
-block (updateLoyaltyCard), and custom attribute definitions (getAttributes). Every exchange
+transfer (updateLoyaltyCard, transferLoyaltyCard), and custom attribute definitions (getAttributes). Every exchange
 through `api` is checked against talon-openapi.json."""
 from __future__ import annotations
 
@@ -85,47 +85,75 @@ def test_analytics_need_their_ids_and_the_management_key(raw):
     assert_error(raw.get("/v1/audiences/analytics", params={"audienceIds": "1"}, key="integration"), 401)
 
 
-# -- updateLoyaltyCard --------------------------------------------------------------------------
+# -- updateLoyaltyCard and transferLoyaltyCard -------------------------------------------------
 
 
-def test_block_a_card_then_unblock_it(api):
-    blocked = update_card(api, status="inactive", blockReason="Replaced by 4000-9001")
-    assert (blocked["status"], blocked["blockReason"]) == ("inactive", "Replaced by 4000-9001")
-    assert blocked["identifier"] == CARD and blocked["profiles"][0]["integrationId"] == "cust-0003"
-    assert blocked["modified"]
+def transfer(api, identifier: str = CARD, new: str = "4000-9001", expect: int = 204, **body):
+    response = api.put(f"/v1/loyalty_programs/1/cards/{identifier}/transfer",
+                       json={"newCardIdentifier": new, **body}, key="management")
+    assert response.status_code == expect, response.text
+    return response
+
+
+def get_card(api, identifier: str) -> dict:
+    return api.get(f"/v1/loyalty_programs/1/cards/{identifier}", key="management").json()
+
+
+def test_a_status_update_deactivates_and_reactivates_but_never_blocks(api):
+    inactive = update_card(api, status="inactive", blockReason="Lost")   # blockReason is not a field here
+    assert inactive["status"] == "inactive" and "blockReason" not in inactive and inactive["modified"]
+    assert link(api, CARD, "cust-0050").status_code == 200              # inactive is not blocked
+    assert update_card(api, status="active")["status"] == "active"
+
+
+def test_a_transfer_moves_the_card_data_and_blocks_the_original_for_good(api):
+    before = get_card(api, CARD)
+    transfer(api, blockReason="Replaced by 4000-9001")
+    old, new = get_card(api, CARD), get_card(api, "4000-9001")
+    assert (old["status"], old["blockReason"]) == ("inactive", "Replaced by 4000-9001")
+    assert old["profiles"] == [] and [p["integrationId"] for p in new["profiles"]] == ["cust-0003"]
+    assert new["status"] == "active" and new["ledger"] == before["ledger"]
+    assert new["usersPerCardLimit"] == before["usersPerCardLimit"]
+    assert_error(api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"status": "active"}, key="management"),
+                 400, "cannot be activated again")
     assert_error(link(api, CARD, "cust-0050"), 400, "is blocked")
-    unblocked = update_card(api, status="active")
-    assert unblocked["status"] == "active" and "blockReason" not in unblocked
-    assert link(api, CARD, "cust-0050").status_code == 200
+    assert update_card(api, status="inactive")["blockReason"] == "Replaced by 4000-9001"
+    assert_error(transfer(api, new="4000-9002", expect=400), 400, "blocked already")
 
 
-def test_a_blocked_card_earns_nothing_until_unblocked(api):
-    update_card(api, status="inactive", blockReason="Lost")
+def test_a_blocked_card_earns_nothing(api):
+    transfer(api, blockReason="Lost")
     cart = [{"sku": "RUN-100", "quantity": 1, "price": 100}]
     answer = put_session(api, new_id("s"), profileId="cust-0003", loyaltyCards=[CARD], state="open",
                          cartItems=cart)
     assert of_type(answer["effects"], "addLoyaltyPoints") == []
-    update_card(api, status="active")
-    answer = put_session(api, new_id("s"), profileId="cust-0003", loyaltyCards=[CARD], state="open",
+    answer = put_session(api, new_id("s"), profileId="cust-0003", loyaltyCards=["4000-9001"], state="open",
                          cartItems=cart)
     assert of_type(answer["effects"], "addLoyaltyPoints")
 
 
-def test_inactive_without_a_reason_is_not_blocked_and_a_new_update_lifts_a_block(api):
-    assert "blockReason" not in update_card(api, "4000-0035", status="inactive")  # demo: blocked
-    plain = update_card(api, status="inactive", blockReason="")
-    assert plain["status"] == "inactive" and "blockReason" not in plain
+def test_the_demo_blocked_cards_stay_blocked(api):
+    assert_error(api.put("/v1/loyalty_programs/1/cards/4000-0035", json={"status": "active"}, key="management"),
+                 400, "cannot be activated again")
+    assert get_card(api, "4000-0035")["blockReason"] == "Reported lost by the customer"
 
 
-@pytest.mark.parametrize("body, status, message", [
-    ({"status": "active", "blockReason": "Lost"}, 400, "status must be inactive"),
-    ({"status": "blocked"}, 400, "must be one of active, inactive"),
-    ({"status": "inactive", "blockReason": "r" * 1001}, 400, "at most 1000"),
+@pytest.mark.parametrize("body, message", [
+    ({"newCardIdentifier": "4000-0004"}, "already exists"),
+    ({"newCardIdentifier": "no spaces"}, "may hold only"),
+    ({"newCardIdentifier": "abc"}, "at least 4"),
+    ({"blockReason": "Lost"}, "/newCardIdentifier: is required"),
 ])
-def test_update_refuses_bad_bodies(api, body, status, message):
-    response = api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json=body, key="management")
-    assert_error(response, status, message)
-    assert api.get(f"/v1/loyalty_programs/1/cards/{CARD}", key="management").json()["status"] == "active"
+def test_a_transfer_refuses_bad_bodies(api, raw, body, message):
+    response = raw.put(f"/v1/loyalty_programs/1/cards/{CARD}/transfer", json=body, key="management")
+    assert_error(response, 400, message)
+    assert get_card(api, CARD)["status"] == "active"
+
+
+def test_update_refuses_an_unknown_status(api):
+    response = api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"status": "blocked"}, key="management")
+    assert_error(response, 400, "active, inactive")
+    assert get_card(api, CARD)["status"] == "active"
 
 
 def test_update_refuses_unknown_cards_programs_and_missing_status(api, raw):
@@ -133,8 +161,6 @@ def test_update_refuses_unknown_cards_programs_and_missing_status(api, raw):
                          key="management"), 404, "does not exist")
     assert_error(api.put(f"/v1/loyalty_programs/2/cards/{CARD}", json={"status": "active"},
                          key="management"), 400, "not card-based")
-    assert_error(api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"blockReason": "Lost"},
-                         key="management"), 400, "/status: is required")
     assert_error(raw.put(f"/v1/loyalty_programs/1/cards/{CARD}", data="{", key="management",
                          headers={"Content-Type": "application/json"}), 400, "not valid JSON")
     assert_error(raw.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"status": "active"},

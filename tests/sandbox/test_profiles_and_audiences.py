@@ -41,9 +41,17 @@ def test_profile_update_errors(api):
                  400, "Audience 99")
 
 
-def test_bulk_profile_update(api):
+def test_bulk_profile_update_is_silent_by_default(api):
     newcomer = new_id("bulk")
     response = api.put("/v2/customer_profiles", json={"customerProfiles": [
+        {"integrationId": newcomer, "attributes": {"Name": "Quiet"}}]})
+    assert (response.status_code, response.content) == (204, b"")
+    assert profile(api, newcomer)["attributes"] == {"Name": "Quiet"}
+
+
+def test_bulk_profile_update(api):
+    newcomer = new_id("bulk")
+    response = api.put("/v2/customer_profiles", params={"silent": "no"}, json={"customerProfiles": [
         {"integrationId": newcomer, "attributes": {"Name": "New Person"}},
         {"integrationId": "cust-0003", "attributes": {"City": "Kiel"}}]})
     assert response.status_code == 200
@@ -102,11 +110,23 @@ def test_audience_lifecycle(api):
 
 def test_bulk_audience_changes_are_all_or_nothing(api):
     changes = [{"action": "add", "profileIntegrationId": "cust-0020", "audienceId": 3},
-               {"action": "add", "profileIntegrationId": "nobody", "audienceId": 3}]
-    assert_error(api.post("/v2/customer_audiences", json={"data": changes}), 404, "nobody")
+               {"action": "add", "profileIntegrationId": "cust-0021", "audienceId": 42}]
+    assert_error(api.post("/v2/customer_audiences", json={"data": changes}), 404, "42")
     assert "cust-0020" not in members(api, 3)
-    assert_error(api.post("/v2/customer_audiences", json={"data": [
-        {"action": "add", "profileIntegrationId": "cust-0020", "audienceId": 42}]}), 404)
+
+
+def test_adding_an_unknown_profile_to_an_audience_creates_it_outside_the_application(api):
+    changes = [{"action": "add", "profileIntegrationId": "cust-0020", "audienceId": 3},
+               {"action": "add", "profileIntegrationId": "typo-0020", "audienceId": 3},
+               {"action": "delete", "profileIntegrationId": "never-was", "audienceId": 3}]
+    assert api.post("/v2/customer_audiences", json={"data": changes}).status_code == 204
+    assert {"cust-0020", "typo-0020"} <= set(members(api, 3))
+    assert profile(api, "typo-0020")["attributes"] == {}
+    listed = lambda: api.get("/v1/applications/1/customers", params={"integrationId": "typo-0020"},  # noqa: E731
+                             key="management").json()["data"]
+    assert listed() == []
+    put_session(api, new_id(), profileId="typo-0020", cartItems=[{"sku": "TEE-010", "quantity": 1, "price": 5}])
+    assert [c["integrationId"] for c in listed()] == ["typo-0020"]
 
 
 def test_the_vip_audience_gets_its_perk(api):
@@ -117,15 +137,23 @@ def test_the_vip_audience_gets_its_perk(api):
 
 
 def test_track_event(api):
-    response = api.post("/v2/events", json={"type": "store_visit", "profileId": "cust-0004",
-                                            "storeIntegrationId": "store-hamburg", "attributes": {"door": "north"},
-                                            "responseContent": ["event", "customerProfile"]})
+    response = api.post("/v2/events", params={"silent": "no"},
+                        json={"type": "store_visit", "profileId": "cust-0004", "storeIntegrationId": "store-hamburg",
+                              "attributes": {"door": "north"}, "responseContent": ["event", "customerProfile"]})
     assert response.status_code == 200
     event = response.json()["event"]
     assert (event["type"], event["profileId"], event["attributes"]) == ("store_visit", "cust-0004", {"door": "north"})
     listed = api.get("/v1/applications/1/events/no_total", params={"profile": "cust-0004", "type": "store_visit"},
                      key="management").json()["data"]
     assert [e["id"] for e in listed] == [event["id"]]
+
+
+def test_a_tracked_event_is_silent_by_default(api):
+    response = api.post("/v2/events", json={"type": "store_visit", "profileId": "cust-0004"})
+    assert (response.status_code, response.content) == (204, b"")
+    listed = api.get("/v1/applications/1/events/no_total", params={"profile": "cust-0004", "type": "store_visit"},
+                     key="management").json()["data"]
+    assert len(listed) == 1
 
 
 def test_an_audience_a_campaign_uses_cannot_be_deleted(api):

@@ -58,8 +58,10 @@ def test_closing_commits_the_effects(api, closed_order):
     _session_id, effects = closed_order
     summer = by_campaign(effects, "setDiscount", 2)
     assert cents(summer["value"]) == share(SUBTOTAL, 20, 100)                    # 47.90
-    shoes = by_campaign(effects, "setDiscountPerItem", 3)
-    assert (shoes["position"], cents(shoes["value"])) == (0, cents("26.97"))     # 15% of 179.80
+    # Flattened: one effect per shoe, 15% of 89.90 each (13.485 -> 13.49).
+    shoes = [e["props"] for e in of_type(effects, "setDiscountPerItem")]
+    assert [(s["position"], s["subPosition"], cents(s["value"])) for s in shoes] == \
+        [(0, 0, cents("13.49")), (0, 1, cents("13.49"))]
     card_points = by_campaign(effects, "addLoyaltyPoints", 4)
     assert card_points["value"] == 239 and card_points["cardIdentifier"] == CARD and "startDate" in card_points
     assert by_campaign(effects, "addLoyaltyPoints", 10)["value"] == 479
@@ -74,8 +76,10 @@ def test_return_rolls_back_the_returned_share(api, closed_order):
     assert response.status_code == 200, response.text
     answer = response.json()
     rollbacks = answer["effects"]
-    # Per-item discount: half of the shoes' 26.97; cart discount: the returned share of the value.
-    assert cents(by_campaign(rollbacks, "rollbackDiscount", 3)["value"]) == share("26.97", 1, 2)   # 13.49
+    # Per-unit discount: the returned shoe's own; cart discount: the returned share of the value.
+    shoe_back = by_campaign(rollbacks, "rollbackDiscount", 3)
+    assert (cents(shoe_back["value"]), shoe_back["cartItemPosition"], shoe_back["cartItemSubPosition"]) == \
+        (cents("13.49"), 0, 0)
     assert cents(by_campaign(rollbacks, "rollbackDiscount", 2)["value"]) == share("47.90", "89.90", SUBTOTAL)
     assert by_campaign(rollbacks, "rollbackAddedLoyaltyPoints", 4)["value"] == share(239, "89.90", SUBTOTAL, 0)
     assert by_campaign(rollbacks, "rollbackAddedLoyaltyPoints", 10)["value"] == share(479, "89.90", SUBTOTAL, 0)
@@ -101,7 +105,8 @@ def test_successive_returns_and_cancel_add_up_exactly(api, closed_order):
         rolled += response.json()["effects"]
     second = response.json()
     assert len(second["previousReturns"]) == 1
-    assert cents(by_campaign(second["effects"], "rollbackDiscount", 3)["value"]) == cents("13.48")
+    shoe_back = by_campaign(second["effects"], "rollbackDiscount", 3)
+    assert (cents(shoe_back["value"]), shoe_back["cartItemSubPosition"]) == (cents("13.49"), 1)
     cancel = put_session(api, session_id, state="cancelled")["effects"]
     rolled += cancel
     assert of_type(cancel, "rollbackCoupon")[0]["props"]["value"] == "SUMMER20"

@@ -41,7 +41,7 @@ def test_a_session_can_be_created_open_or_closed(api, state):
 def test_a_session_cannot_be_created_cancelled_or_returned(api, state):
     session_id = new_id()
     assert_error(api.put(f"/v2/customer_sessions/{session_id}", json={"customerSession": {"state": state}}), 400)
-    assert_error(api.get(f"/v2/customer_sessions/{session_id}"), 404)
+    assert_error(api.get(f"/v2/customer_sessions/{session_id}"), 400, "does not exist")
 
 
 LEGAL_UPDATES = [("open", "open"), ("open", "closed"), ("open", "cancelled"), ("closed", "cancelled"),
@@ -113,8 +113,8 @@ def test_reopen_is_refused_unless_closed(api, start):
     assert state_of(api, session_id) == start
 
 
-def test_reopen_of_an_unknown_session_is_404(api):
-    assert_error(api.put("/v2/customer_sessions/never-seen/reopen"), 404)
+def test_reopen_of_an_unknown_session_is_400(api):
+    assert_error(api.put("/v2/customer_sessions/never-seen/reopen"), 400)
 
 
 def test_cancelling_an_open_session_rolls_back_nothing(api):
