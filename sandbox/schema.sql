@@ -117,6 +117,8 @@ CREATE TABLE loyalty_cards (
     status TEXT NOT NULL,              -- active | inactive (a blocked card is inactive)
     blocked INTEGER NOT NULL DEFAULT 0, -- 1 once transferred: never active again
     block_reason TEXT,
+    new_card_identifier TEXT,          -- the card its data was transferred to
+    old_card_identifier TEXT,          -- the card whose data was transferred to this one
     users_per_card_limit INTEGER NOT NULL,
     created TEXT NOT NULL,
     modified TEXT,

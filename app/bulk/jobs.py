@@ -10,6 +10,11 @@ claimed before they are sent (claims.py), so two tabs never send a row twice. A 
 split until the refused rows are found; an unanswered chunk is marked "unknown" (it may have
 happened) and the job pauses for a person to decide. Every chunk is audited, and the finished
 job once more with its totals.
+
+An operation with a ``check`` (adding audience members) first looks up every ID, chunk by chunk
+in the same way, because Talon.One would create the profiles it does not know instead of
+refusing them; if some are unknown, the job waits for a person to choose to skip them or to let
+Talon.One create them (``choose``).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from ..talon.budget import as_bulk
 from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
 from . import claims
 from .claims import CLAIMED, PENDING
-from .models import DONE, FAILED, INVALID, OK, PAUSED, RUNNING, UNKNOWN, BulkJob, BulkRow
+from .models import (CHECKING, CHOOSING, DONE, FAILED, INVALID, OK, PAUSED, RUNNING, SKIPPED, UNCHECKED, UNKNOWN,
+                     UNSEEN, BulkJob, BulkRow)
+from .operations import operation_of
 from .reader import BulkInputError, IdRow
 
 
@@ -45,8 +52,9 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
     """Create the job and its rows in one transaction. A BulkInputError from the reader rolls
     it all back, so an unusable file leaves nothing behind. Raises BulkInputError when no
     row was read at all."""
+    checks = operation_of(kind).check is not None
     job = BulkJob(kind=kind, target_id=str(target_id), target_label=target_label[:255],
-                  source=source[:255], actor=actor)
+                  source=source[:255], actor=actor, status=CHECKING if checks else RUNNING)
     try:
         db.session.add(job)
         db.session.flush()
@@ -55,7 +63,7 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
             job.rows_read += 1
             if row.usable:
                 batch.append({"job_id": job.id, "line": row.line, "value": row.value,
-                              "status": PENDING})
+                              "status": UNCHECKED if checks else PENDING})
             else:
                 job.rows_refused += 1
                 batch.append({"job_id": job.id, "line": row.line, "value": row.value,
@@ -177,10 +185,65 @@ def _release(rows: list[BulkRow]) -> None:
     claims.settle(rows, PENDING)
 
 
+def _count(job: BulkJob, status: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.status == status))
+
+
+def _check_step(job: BulkJob) -> None:
+    """Look up the next unchecked IDs; when all are checked, choose or run. A failed look-up
+    pauses the job (nothing was sent); resuming checks again. A read: two tabs checking the
+    same rows at once only read twice."""
+    rows = list(db.session.scalars(sa.select(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.status == UNCHECKED)
+        .order_by(BulkRow.id).limit(job.operation.check_size)))
+    if rows:
+        try:
+            unknown = job.operation.check([r.value for r in rows])
+        except TalonError as exc:
+            job.status, job.pause_reason = PAUSED, (f"Checking the profile IDs failed: {exc.message}. "
+                                                    "Nothing was sent; resume to check again.")[:500]
+            job.last_upstream_status = exc.status
+            db.session.commit()
+            return
+        for row in rows:
+            if row.value in unknown:
+                row.status, row.message = UNSEEN, "Talon.One has no customer profile with this ID"
+            else:
+                row.status = PENDING
+        job.requests += len(rows)
+    if not _count(job, UNCHECKED):
+        job.status = CHOOSING if _count(job, UNSEEN) else RUNNING
+    db.session.commit()
+
+
+def choose(job: BulkJob, *, create: bool) -> None:
+    """The person's answer for the unseen IDs: send them too (Talon.One creates the profiles), or
+    skip them. Audited with the count."""
+    if job.status != CHOOSING:
+        return
+    unseen = db.session.execute(
+        sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == UNSEEN)
+        .values(status=PENDING if create else SKIPPED,
+                message=None if create else "Skipped: Talon.One has no customer profile with this ID")
+        .execution_options(synchronize_session=False)).rowcount
+    if not create:
+        job.rows_refused += unseen
+    job.status = RUNNING
+    db.session.commit()
+    record(f"{job.operation.audit_action}.unknown_profiles", job.operation.target_type, job.target_id,
+           summary={"job": job.id, "unknown_profiles": unseen, "choice": "create" if create else "skip"})
+    if not _has_pending(job):
+        _finish(job)
+
+
 @as_bulk  # paces itself within the Management API budget, after pages
 def step(job: BulkJob) -> StepReport | None:
     """Send the next chunk of a running job and audit it; None when nothing was left to send
-    (the job is then finished, and its summary audited once)."""
+    (the job is then finished, and its summary audited once). A checking job checks instead."""
+    if job.status == CHECKING:
+        _check_step(job)
+        return None
     if job.status != RUNNING:
         return None
     _expire_stale_claims(job)
@@ -242,14 +305,25 @@ def resume(job: BulkJob, *, resend_unknown: bool = False) -> None:
             sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == UNKNOWN)
             .values(status=PENDING, message=None)
             .execution_options(synchronize_session=False)).rowcount
-    job.status, job.pause_reason = RUNNING, None
+    job.status, job.pause_reason = (CHECKING if _count(job, UNCHECKED) else RUNNING), None
     db.session.commit()
+
+
+def unseen_page(job: BulkJob, page: int = 1, per_page: int = 50):
+    """The IDs the check did not find, for the person who chooses."""
+    query = sa.select(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == UNSEEN)
+    return db.paginate(query.order_by(BulkRow.line, BulkRow.id), page=page, per_page=per_page,
+                       error_out=False)
+
+
+def checked_count(job: BulkJob) -> int:
+    return job.to_send - _count(job, UNCHECKED)
 
 
 def row_page(job: BulkJob, *, problems_only: bool, page: int, per_page: int = 50):
     """A page of the job's rows, problems (refused, failed, unknown) first by line."""
     query = sa.select(BulkRow).where(BulkRow.job_id == job.id)
     if problems_only:
-        query = query.where(BulkRow.status.in_((INVALID, FAILED, UNKNOWN)))
+        query = query.where(BulkRow.status.in_((INVALID, FAILED, UNKNOWN, UNSEEN, SKIPPED)))
     return db.paginate(query.order_by(BulkRow.line, BulkRow.id), page=page, per_page=per_page,
                        error_out=False)

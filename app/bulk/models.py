@@ -16,8 +16,11 @@ from .reader import ROW_VALUE_LENGTH
 # (before these, a row is pending, then claimed: claims.py)
 OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 INVALID = "invalid"  # refused by the reader (bad ID or duplicate); never sent
-# Job states
-RUNNING, PAUSED, DONE = "running", "paused", "done"
+UNCHECKED = "unchecked"  # waiting for the check of an operation that checks before sending
+UNSEEN = "unseen"        # the check found no such profile in Talon.One: waits for a person
+SKIPPED = "skipped"      # an unseen profile the person chose not to send
+# Job states: an operation with a check runs CHECKING, then CHOOSING if it found unseen IDs
+RUNNING, PAUSED, DONE, CHECKING, CHOOSING = "running", "paused", "done", "checking", "choosing"
 
 
 class BulkJob(db.Model):

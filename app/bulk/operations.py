@@ -28,6 +28,9 @@ class Operation:
     done_word: str  # "added", "reserved"... for "497 added"
     send: Callable[[str, Sequence[str]], None]
     chunk_size: int = 500
+    #: ``check(ids)`` -> the IDs Talon.One does not know; raises a TalonError when it cannot tell
+    check: Callable[[Sequence[str]], set[str]] | None = None
+    check_size: int = 100
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The pages of a bulk job, mounted by each area that runs jobs under its own URL and permission:
 the job page, the next-chunk step (POSTed by the progress partial itself, chaining until the job
-is done), resume, and the paged list of rows. Templates: bulk/job.html and its partials (core
-templates, app/templates/bulk/)."""
+is done), resume, the choice about profile IDs Talon.One does not know, and the paged list of
+rows. Templates: bulk/job.html and its partials (core templates, app/templates/bulk/)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from ..extensions import db
 from ..permissions import require
 from ..routing import page_arg
 from ..templating import render_section, wants_partial
-from .jobs import resume, row_page, stage, step
-from .models import DONE, PAUSED, BulkJob
+from .jobs import checked_count, choose, resume, row_page, stage, step, unseen_page
+from .models import CHECKING, DONE, PAUSED, BulkJob
 from .operations import JobPages, Operation, register, registered
 from .reader import BulkInputError
 
@@ -32,6 +32,8 @@ def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJo
         form.source_field().errors = list(form.source_field().errors) + [str(exc)]
         return None
     if form.source_field() is form.profile_id:
+        if job.status == CHECKING:
+            step(job)   # check the one ID; it is sent below unless Talon.One does not know it
         step(job)
     return job, ({"HX-Trigger": "bulk-job-done"} if job.status == DONE else {})
 
@@ -41,15 +43,15 @@ def job_urls(job: BulkJob) -> dict[str, str]:
     pages = registered(job.kind).pages
     args = {pages.target_arg: job.target_id, "job_id": job.id}
     urls = {name: url_for(f"{pages.blueprint}.job_{name}", **args)
-            for name in ("show", "step", "resume", "rows")}
+            for name in ("show", "step", "resume", "choose", "rows")}
     urls["back"] = url_for(pages.back_endpoint, **{pages.target_arg: job.target_id})
     return urls
 
 
 def progress_context(job: BulkJob) -> dict:
     """What bulk/_progress.html needs."""
-    return {"job": job, "urls": job_urls(job),
-            "problems": row_page(job, problems_only=True, page=1)}
+    return {"job": job, "urls": job_urls(job), "checked": checked_count(job),
+            "unseen": unseen_page(job), "problems": row_page(job, problems_only=True, page=1)}
 
 
 def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: str,
@@ -93,6 +95,16 @@ def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: 
         job = load(target[target_arg], job_id)
         if job.status == PAUSED:
             resume(job, resend_unknown=request.form.get("resend_unknown") == "yes")
+        return progress(job)
+
+    @bp.post(f"{prefix}/<int:job_id>/choose", endpoint="job_choose")
+    @require(permission)
+    def job_choose(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        choice = request.form.get("choice")
+        if choice not in ("skip", "create"):
+            abort(400, description="Choose to skip the unknown profile IDs or to let Talon.One create them.")
+        choose(job, create=choice == "create")
         return progress(job)
 
     @bp.get(f"{prefix}/<int:job_id>/rows", endpoint="job_rows")

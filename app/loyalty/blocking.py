@@ -1,10 +1,16 @@
-"""Blocking and unblocking a card (Talon.One's updateLoyaltyCard: `inactive` with a blockReason
-blocks, `active` lifts the block), by hand from the card page or as the last step of replacing
-a lost card. Every attempt is audited on the card through send_change."""
+"""A card's status and its replacement, as Talon.One allows them.
+
+- updateLoyaltyCard sets ``active`` or ``inactive`` and nothing else: deactivating is reversible
+  and blocks nothing.
+- transferLoyaltyCard is the only way to block a card: a new active card takes its linked
+  profiles, balances and transactions, and "the original card is automatically blocked once
+  the new card is created, and it cannot be activated again" (talon-openapi.json). So the
+  console offers no unblock, and a blocked card's page says where its data went.
+
+Every attempt is audited on the card through send_change.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from ..talon import talon
 from ..talon.errors import TalonError
@@ -12,76 +18,52 @@ from ..talon.models import LoyaltyCard
 from ..upstream import Sent, audit_refusal, send_change
 from .cards import card_audit_id, state_of
 
+BLOCKED_FOR_GOOD = ("Talon.One never activates a blocked card again: its profiles, balances and "
+                    "transactions moved to the card that replaced it.")
 
-def replacement_reason(new_identifier: str) -> str:
-    return f"Replaced by {new_identifier}"
 
-
-def block(program_id: int, identifier: str, reason: str, *, replaced_by: str | None = None) -> Sent:
-    summary = {"reason": reason, **({"replaced_by": replaced_by} if replaced_by else {})}
+def set_status(card: LoyaltyCard, status: str) -> Sent:
     return send_change(
-        "loyalty_card.block", "loyalty_card", card_audit_id(program_id, identifier),
-        lambda: talon.management.update_loyalty_card(program_id, identifier, status="inactive",
-                                                     block_reason=reason),
-        summary=summary)
+        f"loyalty_card.{'activate' if status == 'active' else 'deactivate'}", "loyalty_card",
+        card_audit_id(card.program_id, card.identifier),
+        lambda: talon.management.update_loyalty_card(card.program_id, card.identifier, status=status),
+        summary={"status_before": card.status})
 
 
-def unblock(card: LoyaltyCard) -> Sent:
+def replace(card: LoyaltyCard, new_identifier: str, reason: str) -> Sent:
     return send_change(
-        "loyalty_card.unblock", "loyalty_card", card_audit_id(card.program_id, card.identifier),
-        lambda: talon.management.update_loyalty_card(card.program_id, card.identifier, status="active"),
-        summary={"previous_reason": card.block_reason})
+        "loyalty_card.replace", "loyalty_card", card_audit_id(card.program_id, card.identifier),
+        lambda: talon.management.transfer_loyalty_card(
+            card.program_id, card.identifier, new_card_identifier=new_identifier, block_reason=reason),
+        summary={"reason": reason, "replaced_by": new_identifier})
 
 
-def refusal(card: LoyaltyCard, action: str) -> str | None:
-    """Why blocking (or unblocking) this card makes no sense now; None when it does."""
-    blocked = state_of(card) == "blocked"
-    if action == "block" and blocked:
-        return f"Card {card.identifier} is blocked already ({card.block_reason or 'no reason given'})."
-    if action == "unblock" and not blocked:
-        return f"Card {card.identifier} is not blocked, so there is nothing to unblock."
+def status_refusal(card: LoyaltyCard, status: str) -> str | None:
+    """Why setting this status makes no sense now; None when it does."""
+    if state_of(card) == "blocked":
+        return f"Card {card.identifier} is blocked ({card.block_reason or 'transferred'}). {BLOCKED_FOR_GOOD}"
+    if card.status == status:
+        return f"Card {card.identifier} is {status} already."
     return None
 
 
-def audit_block_refusal(card: LoyaltyCard, action: str, reason: str) -> None:
+def replace_refusal(card: LoyaltyCard) -> str | None:
+    if state_of(card) == "blocked":
+        replaced_by = f" by {card.new_card_identifier}" if card.new_card_identifier else ""
+        return f"Card {card.identifier} was replaced{replaced_by} already and is blocked."
+    return None
+
+
+def audit_card_refusal(card: LoyaltyCard, action: str, reason: str) -> None:
     audit_refusal(f"loyalty_card.{action}", "loyalty_card",
                   card_audit_id(card.program_id, card.identifier), reason)
 
 
-def still_unblocked(program_id: int, identifier: str) -> bool:
-    """True when the card can be read and is not blocked (a replaced card the console failed to
-    block); False when it is blocked or cannot be read now (nothing to offer then)."""
+def replaced_by(program_id: int, identifier: str, new_identifier: str) -> bool:
+    """True when a re-read shows the card transferred to ``new_identifier`` (a replacement whose
+    answer was lost happened); False when it was not, or cannot be read now."""
     try:
-        return state_of(talon.management.get_loyalty_card(program_id, identifier)) != "blocked"
+        card = talon.management.get_loyalty_card(program_id, identifier)
     except TalonError:
         return False
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """A new card that exists, and the card it replaces, which is not (known to be) blocked: the
-    page says so and offers to block the old card alone, never to generate again."""
-
-    program_id: int
-    old: str
-    new: str
-    sent: Sent | None = None  # the failed block; None: an earlier submission's block failed
-
-    @property
-    def reason(self) -> str:
-        return replacement_reason(self.new)
-
-    @property
-    def unknown(self) -> bool:
-        return self.sent is not None and self.sent.may_have_happened
-
-    @property
-    def message(self) -> str:
-        if self.sent is None:
-            return (f"Card {self.new} was already generated by this form, but the card it replaces, "
-                    f"{self.old}, is not blocked.")
-        if self.unknown:
-            return (f"Card {self.new} was generated, but Talon.One did not confirm blocking the card "
-                    f"it replaces, {self.old}: it may be blocked. Re-check {self.old} before retrying.")
-        return (f"Card {self.new} was generated, but blocking the card it replaces, {self.old}, "
-                f"failed. {self.sent.message}")
+    return state_of(card) == "blocked" and card.new_card_identifier == new_identifier

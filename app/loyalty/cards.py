@@ -28,8 +28,9 @@ def card_audit_id(program_id: int, identifier: str) -> str:
 
 
 def state_of(card: LoyaltyCard) -> str:
-    """active, inactive or blocked: Talon.One marks a blocked card by its blockReason."""
-    if card.block_reason or card.status == "blocked":
+    """active, inactive or blocked: a blocked card was transferred to a new card (it names it,
+    newCardIdentifier) and carries the reason (blockReason)."""
+    if card.block_reason or card.new_card_identifier or card.status == "blocked":
         return "blocked"
     return card.status or "unknown"
 
@@ -129,28 +130,25 @@ def upstream_refusal(card: LoyaltyCard, profile_id: str, sent: Sent) -> str:
 
 
 def generate_defaults(args) -> dict:
-    """Prefill from the card page's "Replace this card" link (?replaces=...&profile_id=...)."""
-    return {"replaces": (args.get("replaces") or "")[:200],
-            "profile_id": (args.get("profile_id") or "")[:300]}
+    """Prefill from a link (?profile_id=...)."""
+    return {"profile_id": (args.get("profile_id") or "")[:300]}
 
 
 def check_generate(form, program_id: int) -> bool:
-    """What only Talon.One can tell: the profile exists, the replaced card exists, the chosen
-    identifier is free. Problems go next to their fields."""
+    """What only Talon.One can tell: the profile exists, the chosen identifier is free. Problems
+    go next to their fields."""
     try:
         if form.profile_id.data and find_profile(form.profile_id.data) is None:
             form.profile_id.errors.append(f"Talon.One has no customer profile {form.profile_id.data}.")
-        if form.replaces.data and not _card_exists(program_id, form.replaces.data):
-            form.replaces.errors.append(f"This program has no card {form.replaces.data}.")
-        if form.identifier.data and _card_exists(program_id, form.identifier.data):
+        if form.identifier.data and card_exists(program_id, form.identifier.data):
             form.identifier.errors.append(f"Card {form.identifier.data} exists already; choose "
                                           f"another identifier or leave it empty.")
     except TalonError as error:
         form.identifier.errors.append(f"Could not check with Talon.One: {error.message}")
-    return not (form.profile_id.errors or form.replaces.errors or form.identifier.errors)
+    return not (form.profile_id.errors or form.identifier.errors)
 
 
-def _card_exists(program_id: int, identifier: str) -> bool:
+def card_exists(program_id: int, identifier: str) -> bool:
     try:
         talon.management.get_loyalty_card(program_id, identifier)
     except TalonNotFound:
@@ -171,7 +169,4 @@ def generated_message(card: LoyaltyCard, form) -> str:
     text = f"Card {card.identifier} generated"
     if form.profile_id.data:
         text += f" and linked to {form.profile_id.data}"
-    text += "."
-    if form.replaces.data:
-        text += f" It replaces {form.replaces.data}, which is now blocked (“Replaced by {card.identifier}”)."
-    return text
+    return text + "."

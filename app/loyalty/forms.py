@@ -1,5 +1,5 @@
 """Forms of the loyalty pages: card search, link (look up, then confirm), unlink, generate,
-block and unblock, and the filters of the points and transaction lists (read from the query string, no CSRF)."""
+activate or deactivate, replace, and the filters of the points and transaction lists (read from the query string, no CSRF)."""
 
 from __future__ import annotations
 
@@ -71,33 +71,36 @@ class GenerateCardForm(FlaskForm):
         "Link to customer profile (optional)", filters=[stripped],
         validators=[Optional(), ProfileId()],
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
-    replaces = StringField(
-        "Replaces card (optional)", filters=[stripped],
-        validators=[Optional(), CardIdentifier()],
-        description="A lost or broken card of this program that the new one replaces.",
-        render_kw={"autocomplete": "off"})
     submission = HiddenField(default=new_submission_key,
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
-    def validate_replaces(self, field) -> None:
-        if field.data and field.data == self.identifier.data:
-            raise ValidationError("A card cannot replace itself.")
+
+class CardStatusForm(FlaskForm):
+    """Activate or deactivate (reversible; a blocked card is neither)."""
+
+    status = HiddenField(validators=[DataRequired(), Regexp(r"^(active|inactive)$", message="Not a status.")])
+    confirm = BooleanField("Yes, change the card's status",
+                           validators=[DataRequired("Tick the box to change the status.")])
 
 
-class BlockCardForm(FlaskForm):
+class ReplaceCardForm(FlaskForm):
+    """Talon.One's transfer: the new card takes everything, the old one is blocked for good."""
+
+    new_identifier = StringField(
+        "New card identifier", filters=[stripped],
+        validators=[DataRequired("Enter the identifier of the card handed to the customer."), CardIdentifier()],
+        description="The physical or digital card that replaces this one; it must not exist yet.",
+        render_kw={"autocomplete": "off", "placeholder": "4000-9001"})
     reason = StringField(
         "Reason", filters=[stripped],
-        validators=[DataRequired("Say why the card is blocked, such as “Reported lost by the customer”."),
+        validators=[DataRequired("Say why the card is replaced, such as “Reported lost by the customer”."),
                     SafeText(BLOCK_REASON_MAX)],
-        description=f"Shown on the card and kept in Talon.One (at most {BLOCK_REASON_MAX} characters).",
+        description=f"Kept in Talon.One as the old card's block reason (at most {BLOCK_REASON_MAX} characters).",
         render_kw={"autocomplete": "off", "placeholder": "Reported lost by the customer"})
-    confirm = BooleanField("Block it: the card stops earning and spending points and cannot be linked",
-                           validators=[DataRequired("Tick the box to block the card.")])
-
-
-class UnblockCardForm(FlaskForm):
-    confirm = BooleanField("Unblock it: the card becomes active and earns points again",
-                           validators=[DataRequired("Tick the box to unblock the card.")])
+    confirm = BooleanField("Replace it: the old card is blocked for good; Talon.One never activates it again",
+                           validators=[DataRequired("Tick the box to replace the card.")])
+    submission = HiddenField(default=new_submission_key,
+                             validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
 
 class PointsFilterForm(FlaskForm):

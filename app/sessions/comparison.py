@@ -14,8 +14,9 @@ from .effect_view import DISCOUNT_TYPES, EffectRow, amount, effect_wire
 # ID, dates computed from "now").
 VOLATILE_PROPS = frozenset({"transactionUUID", "startDate", "expiryDate", "id"})
 # Props that tell two effects of the same rule apart (which item, which code, which card).
-SUBJECT_PROPS = ("position", "cartItemPosition", "value_code", "cardIdentifier", "sku",
-                 "couponValue", "achievementId", "audienceId", "path")
+# A flattened cart's per-item effects come once per unit: the sub-position is part of the subject.
+SUBJECT_PROPS = ("position", "subPosition", "cartItemPosition", "cartItemSubPosition", "value_code",
+                 "cardIdentifier", "sku", "couponValue", "achievementId", "audienceId", "path")
 CODE_EFFECTS = frozenset({"acceptCoupon", "rejectCoupon", "rollbackCoupon", "couponCreated",
                           "acceptReferral", "rejectReferral", "redeemReferral", "rollbackReferral"})
 

@@ -3,6 +3,8 @@
 Reopen (closed → open) lists what will roll back and what will not, from the current effects
 and the service layer's rollback registry, then sends reopenCustomerSession. Cancel (where the
 state machine allows) is previewed with a dry-run update to "cancelled" before it is confirmed.
+A dry run considers only the payload it carries (updateCustomerSessionV2's `dry`), so the
+preview sends the stored session's own payload with the new state.
 Neither call has an idempotency key upstream, so a retry after a timeout re-reads the session
 first (changes.apply_once's ``happened_already``) instead of sending blindly.
 """
@@ -19,7 +21,7 @@ from ..permissions import check_store, require
 from ..talon import talon
 from ..talon.effects import split_for_rollback
 from ..talon.errors import TalonError
-from ..talon.models import IntegrationState
+from ..talon.models import IntegrationState, Session
 from ..templating import render_section
 from ..talon_failures import change_message, status_for
 from . import access, changes
@@ -64,8 +66,9 @@ def cancel_preview(session_id: str):
     form.ensure_key()
     context = {**_page(current, ReopenForm(), form), "cancel_preview": None, "cancel_message": None}
     try:
-        answer = talon.integration.update_customer_session(session_id, state="cancelled", dry=True,
-                                                           response_content=["customerSession"])
+        answer = talon.integration.update_customer_session(
+            session_id, state="cancelled", dry=True, response_content=["customerSession"],
+            **_stored_payload(current.session))
     except TalonError as error:
         audit("session.cancel", session_id, {"preview": True}, error=error, dry_run=True)
         context["cancel_message"] = change_message(error, "The preview", preview=True)
@@ -81,6 +84,21 @@ def cancel_preview(session_id: str):
 def cancel(session_id: str):
     return _confirm("cancel", session_id, CancelForm(), lambda: talon.integration.update_customer_session(
         session_id, state="cancelled", response_content=["customerSession"]))
+
+
+def _stored_payload(session: Session) -> dict[str, Any]:
+    """The session as a client would send it again: what Talon.One evaluates in a dry run."""
+    return dict(
+        profile_id=session.profile_id or None,
+        store_integration_id=session.store_integration_id or None,
+        cart_items=list(session.cart_items),
+        coupon_codes=session.coupon_codes or [],
+        referral_code=session.referral_code or None,
+        loyalty_cards=session.loyalty_cards or [],
+        attributes=session.attributes or {},
+        additional_costs=session.additional_costs or None,
+        identifiers=session.identifiers or None,
+    )
 
 
 def _page(current: IntegrationState, reopen_form, cancel_form) -> dict[str, Any]:

@@ -252,15 +252,23 @@ class EffectWording:
     def date(self, value: Any) -> str:
         return short_date(value, self.today, self.locale)
 
-    def item(self, position: Any) -> str:
-        """The cart item at ``position`` by name, or "item N" when the cart is not known."""
+    def item(self, position: Any, sub_position: Any = None) -> str:
+        """The cart item at ``position`` by name, or "item N" when the cart is not known; with
+        ``sub_position``, which unit of it. Talon.One flattens cart items, so a per-item effect
+        comes once per unit and names the unit by its sub-position (0 is the first)."""
         try:
             index = int(float(position))
         except (TypeError, ValueError):
             return "an item"
-        if 0 <= index < len(self.cart_items):
-            return self.cart_items[index].label
-        return f"item {index + 1}"
+        line = self.cart_items[index] if 0 <= index < len(self.cart_items) else None
+        label = line.label if line is not None else f"item {index + 1}"
+        try:
+            unit = int(float(sub_position))
+        except (TypeError, ValueError):
+            return label
+        if line is not None and line.quantity > 1:
+            return f"{label}, unit {unit + 1} of {line.quantity}"
+        return label if line is not None else f"{label}, unit {unit + 1}"
 
     def campaign(self, effect: Effect) -> str | None:
         if effect.campaign_id is None:
@@ -324,7 +332,8 @@ def _set_discount(e: Effect, w: EffectWording) -> str:
 
 @register("setDiscountPerItem", "discount")
 def _set_discount_per_item(e: Effect, w: EffectWording) -> str:
-    return f"{_label(e, 'Item discount')} on {w.item(e.prop('position'))} ({w.money(e.prop('value'), '-')})"
+    on = w.item(e.prop("position"), e.prop("subPosition"))
+    return f"{_label(e, 'Item discount')} on {on} ({w.money(e.prop('value'), '-')})"
 
 
 @register("setDiscountPerAdditionalCost", "discount")
@@ -346,7 +355,7 @@ def _set_discount_additional_cost_item(e: Effect, w: EffectWording) -> str:
 def _rollback_discount(e: Effect, w: EffectWording) -> str:
     where = ""
     if e.prop("cartItemPosition") is not None:
-        where = f" on {w.item(e.prop('cartItemPosition'))}"
+        where = f" on {w.item(e.prop('cartItemPosition'), e.prop('cartItemSubPosition'))}"
     label = f"Discount {_discount_name(e)}" if _discount_name(e) else "Discount"
     return f"{label}{where} taken back ({w.money(e.prop('value'), '+')})"
 

@@ -283,7 +283,10 @@ class IntegrationApi(LoyaltyOperations):
         dry: bool = False,
         force_complete_evaluation: bool | None = None,
     ) -> IntegrationState:
-        """trackEventV2."""
+        """trackEventV2. Talon.One's default is ``silent=yes``, a 204 with no body (an empty
+        IntegrationState here); asking for ``response_content`` asks for the body too."""
+        if silent is None and response_content:
+            silent = False
         body = drop_none({
             "type": event_type,
             "profileId": profile_id,
@@ -301,7 +304,7 @@ class IntegrationApi(LoyaltyOperations):
             "forceCompleteEvaluation": force_complete_evaluation,
         }
         data = self._call("POST", "/v2/events", params=params, json=body, safe=dry)
-        return build(IntegrationState, data)
+        return build(IntegrationState, data or {})
 
     # -- achievements ---------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Management API reads: the lists the Integration API cannot give (sessions of a profile,
 customers, campaigns, coupons, audiences and member counts, attribute definitions, loyalty
-programs and cards, events), and one change: a loyalty card's status (block, unblock).
+programs and cards, events), and two changes: a loyalty card's status, and its transfer to a new
+card (which blocks it).
 
 List methods return one ``Page``; ``iterate(method, **filters)`` follows the pages.
 
@@ -314,13 +315,22 @@ class ManagementApi:
 
     def update_loyalty_card(
         self, loyalty_program_id: int, loyalty_card_id: str, *, status: str,
-        block_reason: str | None = None,
     ) -> LoyaltyCard:
-        """Set a card's status (updateLoyaltyCard); ``inactive`` with a ``block_reason`` blocks
-        it, ``active`` lifts a block. A change: sent once, never retried."""
-        body = drop_none({"status": status, "blockReason": block_reason})
+        """Set a card's status, ``active`` or ``inactive`` (updateLoyaltyCard). It blocks nothing,
+        and Talon.One refuses to activate a blocked card. A change: sent once, never retried."""
         path = card_path(loyalty_program_id, loyalty_card_id)
-        return build(LoyaltyCard, self._t.call(MANAGEMENT, "PUT", path, json=body).data)
+        return build(LoyaltyCard, self._t.call(MANAGEMENT, "PUT", path, json={"status": status}).data)
+
+    def transfer_loyalty_card(
+        self, loyalty_program_id: int, loyalty_card_id: str, *, new_card_identifier: str,
+        block_reason: str | None = None,
+    ) -> None:
+        """transferLoyaltyCard: a new active card takes the card's profiles, balances and
+        transactions, and the card is blocked for good (the only way to block one). A change:
+        sent once, never retried."""
+        body = drop_none({"newCardIdentifier": new_card_identifier, "blockReason": block_reason})
+        path = card_path(loyalty_program_id, loyalty_card_id) + "/transfer"
+        self._t.call(MANAGEMENT, "PUT", path, json=body)
 
     # -- events ---------------------------------------------------------------------------
 

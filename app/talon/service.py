@@ -106,8 +106,9 @@ class TalonService:
         """Reachability of Talon.One for /healthz: one cheap read with a short timeout, no
         retries, outside the circuit breaker (a probe neither waits for nor moves it), plus the
         breaker's state and the Management budget. The probe reads a session that does not
-        exist through the Integration API, where a 404 proves the API and its key work; without
-        an Integration key it is a one-item Management campaign list."""
+        exist through the Integration API, where Talon.One's answer for an unknown session (400,
+        the only error getCustomerSession documents; or a 404) proves the API and its key work;
+        without an Integration key it is a one-item Management campaign list."""
         probe_timeout = (
             min(self.settings.connect_timeout, self.settings.health_timeout),
             self.settings.health_timeout,
@@ -116,7 +117,7 @@ class TalonService:
             # the Integration API has no published cap; a Management probe would spend a slot
             # of the campaigns endpoint's 3 per second on every load balancer check
             api, path, params, fine = (
-                INTEGRATION, f"/v2/customer_sessions/{HEALTH_PROBE_SESSION}", None, {200, 404},
+                INTEGRATION, f"/v2/customer_sessions/{HEALTH_PROBE_SESSION}", None, {200, 400, 404},
             )
         else:
             api, path, params, fine = (

@@ -113,6 +113,8 @@ def as_card(tx: Tx, card: sqlite3.Row) -> dict:
         "subledgers": {name: b.as_ledger_info() for name, b in balances.items() if name},
         "modified": card["modified"],
         "batchId": card["batch_id"],
+        "newCardIdentifier": card["new_card_identifier"],
+        "oldCardIdentifier": card["old_card_identifier"],
     })
 
 
@@ -281,5 +283,6 @@ def transfer(tx: Tx, program_id: int, identifier: str, new_identifier: str, bloc
     new = create_card(tx, program_id, new_identifier, limit=card["users_per_card_limit"])
     tx.run("UPDATE card_profiles SET card_id = ? WHERE card_id = ?", new["id"], card["id"])
     tx.run("UPDATE ledger SET card_id = ? WHERE card_id = ?", new["id"], card["id"])
-    tx.run("UPDATE loyalty_cards SET status = 'inactive', blocked = 1, block_reason = ?, modified = ? WHERE id = ?",
-           block_reason or "", ts(tx.now), card["id"])
+    tx.run("UPDATE loyalty_cards SET status = 'inactive', blocked = 1, block_reason = ?, new_card_identifier = ?, "
+           "modified = ? WHERE id = ?", block_reason or "", new_identifier, ts(tx.now), card["id"])
+    tx.run("UPDATE loyalty_cards SET old_card_identifier = ? WHERE id = ?", identifier, new["id"])

@@ -73,14 +73,24 @@ def test_audience_widget_and_referral_code(logged_in_page):
 
 
 def test_replace_a_lost_card(logged_in_page):
+    """Talon.One's transfer: the new card takes the profiles and points; the old card is blocked
+    for good and its page offers no way back."""
     page = logged_in_page("admin")
     page.goto("/loyalty/1/cards/4000-0003")
     page.locator("a", has_text="Replace this card").click()
-    expect(page.get_by_label("Replaces card (optional)")).to_have_value("4000-0003")
-    expect(page.get_by_label("Link to customer profile (optional)")).to_have_value(CUSTOMER)
-    page.get_by_role("button", name="Generate card").click()
-    page.wait_for_url(re.compile(r"/loyalty/1/cards/4000-(?!0003)\d{4}$"))
-    expect(page.locator("#flash-messages")).to_contain_text(f"linked to {CUSTOMER}. It replaces 4000-0003")
+    expect(page.locator("main")).to_contain_text("blocked for good")
+    page.get_by_label("New card identifier").fill("4000-9101")
+    page.get_by_label("Reason").fill("Reported lost by the customer")
+    page.get_by_label("Replace it").check()
+    page.get_by_role("button", name="Replace card 4000-0003").click()
+    page.wait_for_url(re.compile(r"/loyalty/1/cards/4000-9101$"))
+    expect(page.locator("#flash-messages")).to_contain_text("Card 4000-9101 replaces 4000-0003")
     expect(page.locator("#linked-profiles")).to_contain_text(CUSTOMER)
-    expect(page.locator(".object-history")).to_contain_text("loyalty_card.generate")
-    shot(page, "admin-card-generated")
+    shot(page, "admin-card-replaced")
+    page.goto("/loyalty/1/cards/4000-0003")
+    expect(page.locator("#card-status")).to_contain_text("blocked: Reported lost by the customer")
+    expect(page.locator("#card-blocked-note")).to_contain_text("never activates a blocked card again")
+    expect(page.locator("#card-actions")).to_have_count(0)
+    expect(page.locator("a", has_text="Unblock")).to_have_count(0)
+    expect(page.locator(".object-history")).to_contain_text("loyalty_card.replace")
+    shot(page, "admin-card-blocked-for-good")

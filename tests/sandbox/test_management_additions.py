@@ -113,6 +113,7 @@ def test_a_transfer_moves_the_card_data_and_blocks_the_original_for_good(api):
     assert (old["status"], old["blockReason"]) == ("inactive", "Replaced by 4000-9001")
     assert old["profiles"] == [] and [p["integrationId"] for p in new["profiles"]] == ["cust-0003"]
     assert new["status"] == "active" and new["ledger"] == before["ledger"]
+    assert (old["newCardIdentifier"], new["oldCardIdentifier"]) == ("4000-9001", CARD)
     assert new["usersPerCardLimit"] == before["usersPerCardLimit"]
     assert_error(api.put(f"/v1/loyalty_programs/1/cards/{CARD}", json={"status": "active"}, key="management"),
                  400, "cannot be activated again")

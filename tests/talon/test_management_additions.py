@@ -82,14 +82,24 @@ def test_list_attributes_filter_and_page(live):
 # -- update_loyalty_card ----------------------------------------------------------------------------
 
 
-def test_block_and_unblock_a_card(live, control):
-    blocked = live.management.update_loyalty_card(1, CARD, status="inactive", block_reason="Replaced by 4000-9001")
-    assert isinstance(blocked, LoyaltyCard)
-    assert (blocked.status, blocked.block_reason) == ("inactive", "Replaced by 4000-9001")
-    assert live.management.get_loyalty_card(1, CARD).block_reason == "Replaced by 4000-9001"
-    unblocked = live.management.update_loyalty_card(1, CARD, status="active")
-    assert (unblocked.status, unblocked.block_reason) == ("active", None)
+def test_deactivate_and_activate_a_card(live, control):
+    inactive = live.management.update_loyalty_card(1, CARD, status="inactive")
+    assert isinstance(inactive, LoyaltyCard)
+    assert (inactive.status, inactive.block_reason) == ("inactive", None)
+    active = live.management.update_loyalty_card(1, CARD, status="active")
+    assert (active.status, active.block_reason) == ("active", None)
     assert len(control.requests(CARD_PATH, "PUT")) == 2
+
+
+def test_transfer_blocks_the_card_and_it_stays_blocked(live, control):
+    assert live.management.transfer_loyalty_card(1, CARD, new_card_identifier="4000-9001",
+                                                 block_reason="Lost") is None
+    old = live.management.get_loyalty_card(1, CARD)
+    assert (old.status, old.block_reason, old.new_card_identifier) == ("inactive", "Lost", "4000-9001")
+    assert live.management.get_loyalty_card(1, "4000-9001").old_card_identifier == CARD
+    with pytest.raises(TalonBadRequest):
+        live.management.update_loyalty_card(1, CARD, status="active")
+    assert len(control.requests(CARD_PATH + "/transfer", "PUT")) == 1
 
 
 def test_update_sends_only_what_is_given(stub, make_service):
@@ -102,7 +112,7 @@ def test_update_sends_only_what_is_given(stub, make_service):
 def test_update_is_a_change_and_never_retried(live, control):
     control.faults({"path": f"^{CARD_PATH}$", "method": "PUT", "status": 503, "count": 1})
     with pytest.raises(TalonUnavailable):
-        live.management.update_loyalty_card(1, CARD, status="inactive", block_reason="Lost")
+        live.management.update_loyalty_card(1, CARD, status="inactive")
     assert len(control.requests(CARD_PATH, "PUT")) == 1
     assert live.management.get_loyalty_card(1, CARD).status == "active"
 
@@ -110,7 +120,7 @@ def test_update_is_a_change_and_never_retried(live, control):
 def test_an_update_whose_answer_is_lost_may_have_happened(stub, make_service):
     stub.queue(CARD_PATH, Reply(body={"identifier": CARD}, delay=1.0))
     with pytest.raises(TalonOutcomeUnknown):
-        make_service().management.update_loyalty_card(1, CARD, status="inactive", block_reason="Lost")
+        make_service().management.update_loyalty_card(1, CARD, status="inactive")
     assert len(stub.hits(CARD_PATH, "PUT")) == 1
 
 
@@ -118,5 +128,5 @@ def test_update_refusals_are_typed(live):
     with pytest.raises(TalonNotFound):
         live.management.update_loyalty_card(1, "4000-9999", status="active")
     with pytest.raises(TalonBadRequest) as refused:
-        live.management.update_loyalty_card(1, CARD, status="active", block_reason="Lost")
-    assert refused.value.field_errors[0].pointer == "/blockReason"
+        live.management.update_loyalty_card(1, "4000-0035", status="active")   # demo: blocked
+    assert refused.value.field_errors[0].pointer == "/status"

@@ -147,16 +147,24 @@ def test_csv_upload_adds_valid_rows_and_lists_the_rest(app, marketer, talon_sand
     body = hx_post(marketer, f"/audiences/{VIP}/members/change",
                    {"members-action": "add",
                     "members-upload": (io.BytesIO(csv), "members.csv")}).get_data(as_text=True)
-    assert 'data-job-status="running"' in body  # a list is sent by the progress partial
+    assert 'data-job-status="checking"' in body  # the IDs are looked up before anything is sent
     body = run_job(marketer, body)
+    # Talon.One would create ghost-profile (CustomerProfileAudienceRequestItem): the marketer chooses
+    assert 'data-job-status="choosing"' in body
+    assert "Talon.One has no customer profile for 1 of these IDs" in body and "ghost-profile" in body
+    assert "ghost-profile" not in set(member_ids(talon_sandbox, VIP)) and not audit_rows(app, action="audience.members.add")
+    choose_url = re.search(r'hx-post="(/audiences/1/jobs/\d+/choose)"', body).group(1)
+    body = run_job(marketer, hx_post(marketer, choose_url, {"choice": "skip"}).get_data(as_text=True))
     assert "298 added" in body
     assert "duplicate of line 2" in body and "markup" in body and "space" in body
-    assert "ghost-profile" in body and "refused" in body
+    assert "ghost-profile" in body and "Skipped: Talon.One has no customer profile" in body
     members = set(member_ids(talon_sandbox, VIP))
     assert set(ids) <= members and "ghost-profile" not in members
+    [choice] = audit_rows(app, action="audience.members.add.unknown_profiles")
+    assert choice.summary["choice"] == "skip" and choice.summary["unknown_profiles"] == 1
     final = audit_rows(app, action="audience.members.add")[-1]
-    assert final.summary["added"] == 298 and final.summary["failed"] == 1
-    assert final.summary["refused_before_sending"] == 3
+    assert final.summary["added"] == 298 and final.summary["failed"] == 0
+    assert final.summary["refused_before_sending"] == 4
     # the job keeps its page, and every row's outcome can be listed
     job_url = re.search(r'href="(/audiences/1/jobs/\d+)"', body) or re.search(
         r'hx-get="(/audiences/1/jobs/\d+)/rows', body)
@@ -165,6 +173,21 @@ def test_csv_upload_adds_valid_rows_and_lists_the_rest(app, marketer, talon_sand
     all_rows = marketer.get(job_url.group(1) + "/rows?all=1&page=2",
                             headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "All 302 rows" in all_rows and "Page 2 of 7" in all_rows
+
+
+def test_unknown_profiles_can_be_sent_for_talon_one_to_create(app, marketer, talon_sandbox):
+    body = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-pasted": "cust-0002\nnew-person-1"}).get_data(as_text=True)
+    body = run_job(marketer, body)
+    assert 'data-job-status="choosing"' in body and "new-person-1" in body
+    choose_url = re.search(r'hx-post="(/audiences/1/jobs/\d+/choose)"', body).group(1)
+    refused = hx_post(marketer, choose_url, {"choice": "maybe"})
+    assert refused.status_code == 400
+    body = run_job(marketer, hx_post(marketer, choose_url, {"choice": "create"}).get_data(as_text=True))
+    assert 'data-job-status="done"' in body and "2 added" in body
+    assert {"cust-0002", "new-person-1"} <= set(member_ids(talon_sandbox, VIP))
+    [choice] = audit_rows(app, action="audience.members.add.unknown_profiles")
+    assert choice.summary == {"job": choice.summary["job"], "unknown_profiles": 1, "choice": "create"}
 
 
 @pytest.mark.parametrize("content, message", [

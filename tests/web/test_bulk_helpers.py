@@ -39,9 +39,10 @@ def hx_post(client, url: str, data: dict):
 
 
 def run_job(client, body: str, limit: int = 200) -> str:
-    """Follow a bulk job's progress partial (what htmx does on `load`) until it stops running."""
+    """Follow a bulk job's progress partial (what htmx does on `load`) until it stops checking
+    and running."""
     for _ in range(limit):
-        if 'data-job-status="running"' not in body:
+        if 'data-job-status="running"' not in body and 'data-job-status="checking"' not in body:
             return body
         step = re.search(r'hx-post="([^"]+/step)"', body).group(1)
         body = hx_post(client, step, {}).get_data(as_text=True)

@@ -293,22 +293,22 @@ def test_unlink_of_a_profile_that_is_not_linked_changes_nothing(login_as, talon_
 
 
 def generate(client, **fields):
-    form = {"identifier": "", "status": "active", "profile_id": "", "replaces": "",
+    form = {"identifier": "", "status": "active", "profile_id": "",
             "submission": "a" * 32, "csrf_token": client.csrf, **fields}
     return client.post("/loyalty/1/cards/new", data=form)
 
 
-def test_generate_a_replacement_card_linked_at_once(login_as, app, talon_sandbox):
+def test_generate_a_card_linked_at_once(login_as, app, talon_sandbox):
     client = login_as("manager")
-    form = client.get("/loyalty/1/cards/new?replaces=4000-0003&profile_id=cust-0003").get_data(as_text=True)
-    assert 'value="4000-0003"' in form and 'value="cust-0003"' in form
-    response = generate(client, identifier="4000-9001", profile_id="cust-0003", replaces="4000-0003")
+    form = client.get("/loyalty/1/cards/new?profile_id=cust-0003").get_data(as_text=True)
+    assert 'value="cust-0003"' in form
+    response = generate(client, identifier="4000-9001", profile_id="cust-0003")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(card_url("4000-9001"))
     assert linked_profiles(talon_sandbox, "4000-9001") == ["cust-0003"]
     entry = audit_rows(app, action="loyalty_card.generate")[-1]
     assert entry.target_type == "loyalty_card" and entry.target_id == "1/4000-9001"
-    assert entry.summary["replaces"] == "4000-0003"
+    assert entry.summary["profile"] == "cust-0003"
 
 
 def test_generate_twice_with_the_same_form_creates_one_card(login_as, talon_sandbox):
@@ -325,7 +325,6 @@ def test_generate_twice_with_the_same_form_creates_one_card(login_as, talon_sand
     ({"identifier": "4000-0001"}, "exists already"),
     ({"identifier": "has space"}, "only letters, digits"),
     ({"profile_id": "cust-9999"}, "no customer profile cust-9999"),
-    ({"replaces": "4000-7777"}, "no card 4000-7777"),
     ({"status": "blocked"}, "Not a valid choice"),
 ])
 def test_generate_refuses_bad_input(login_as, talon_sandbox, fields, message):
@@ -405,7 +404,7 @@ def test_transaction_pages_keep_their_filters(login_as):
         assert response.status_code == 200 and "<table" in response.get_data(as_text=True)
 
 
-# -- replacing a card blocks the old one; block and unblock by hand ----------------------------
+# -- replacing a card (Talon.One's transfer) blocks it for good; activate and deactivate -------
 
 
 def card_state(sandbox, identifier: str) -> tuple[str, str | None]:
@@ -415,170 +414,125 @@ def card_state(sandbox, identifier: str) -> tuple[str, str | None]:
     return response.json()["status"], response.json().get("blockReason")
 
 
-def card_updates(sandbox, identifier: str) -> list[dict]:
+def card_changes(sandbox, identifier: str, suffix: str = "") -> list[dict]:
     return [e for e in upstream_changes(sandbox)
-            if e["method"] == "PUT" and e["path"] == f"/v1/loyalty_programs/1/cards/{identifier}"]
-
-
-def card_creates(sandbox) -> list[dict]:
-    return [e for e in upstream_changes(sandbox) if e["path"] == "/v1/loyalty_programs/1/cards"]
+            if e["method"] == "PUT" and e["path"] == f"/v1/loyalty_programs/1/cards/{identifier}{suffix}"]
 
 
 def post_form(client, url: str, **fields):
     return client.post(url, data={"csrf_token": client.csrf, **fields})
 
 
-def retry_form(html: str) -> tuple[str, dict]:
-    """The action and hidden fields of the replacement page's "Retry blocking" form."""
-    box = html[html.index('id="replacement-block"'):]
-    action = re.search(r'<form method="post" action="([^"]+)"', box).group(1)
-    fields = dict(re.findall(r'<input type="hidden" name="(reason|confirm)" value="([^"]*)"', box))
-    return action, fields
+def replace_card(client, identifier: str = ACTIVE_CARD, **fields):
+    form = {"new_identifier": "4000-9001", "reason": "Reported lost by the customer", "confirm": "y",
+            "submission": "c" * 32, **fields}
+    return post_form(client, card_url(identifier) + "/replace", **form)
 
 
-def test_replacing_a_card_blocks_the_old_one_with_the_new_id(login_as, app, talon_sandbox):
+def test_replacing_a_card_moves_its_data_and_blocks_it_for_good(login_as, app, talon_sandbox):
     client = login_as("manager")
-    response = generate(client, identifier="4000-9001", profile_id="cust-0003", replaces="4000-0003")
+    page = visible_text(client.get(card_url(ACTIVE_CARD) + "/replace").get_data(as_text=True))
+    assert "blocked for good" in page and "never activates a blocked card again" in page
+    before = linked_profiles(talon_sandbox, ACTIVE_CARD)
+    response = replace_card(client)
     assert response.status_code == 303 and response.headers["Location"].endswith(card_url("4000-9001"))
-    assert card_state(talon_sandbox, "4000-0003") == ("inactive", "Replaced by 4000-9001")
-    assert card_state(talon_sandbox, "4000-9001") == ("active", None)
-    assert len(card_updates(talon_sandbox, "4000-0003")) == 1
-    entry = audit_rows(app, action="loyalty_card.block")[-1]
-    assert (entry.outcome, entry.target_id, entry.upstream_status) == ("success", "1/4000-0003", 200)
-    assert entry.summary == {"reason": "Replaced by 4000-9001", "replaced_by": "4000-9001"}
-    new_page = visible_text(client.get(card_url("4000-9001")).get_data(as_text=True))
-    assert "It replaces 4000-0003, which is now blocked" in new_page
-    old_page = visible_text(client.get(card_url("4000-0003")).get_data(as_text=True))
-    assert "blocked: Replaced by 4000-9001" in old_page and "Unblock card" in old_page
+    assert card_state(talon_sandbox, ACTIVE_CARD) == ("inactive", "Reported lost by the customer")
+    assert linked_profiles(talon_sandbox, "4000-9001") == before
+    entry = audit_rows(app, action="loyalty_card.replace")[-1]
+    assert (entry.outcome, entry.target_id) == ("success", f"1/{ACTIVE_CARD}")
+    assert entry.summary == {"reason": "Reported lost by the customer", "replaced_by": "4000-9001"}
+    new_page = visible_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"replaces {ACTIVE_CARD}" in new_page
+    old_page = client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
+    assert "blocked: Reported lost by the customer" in visible_text(old_page)
+    assert "Talon.One never activates a blocked card again" in visible_text(old_page)
+    assert "Unblock" not in old_page and "Activate card" not in old_page and "/replace" not in old_page
+    assert f'href="{card_url("4000-9001")}"' in old_page
+    # the same form again (a double click, a refresh) transfers nothing more
+    again = replace_card(client)
+    assert again.status_code == 303 and again.headers["Location"].endswith(card_url("4000-9001"))
+    assert len(card_changes(talon_sandbox, ACTIVE_CARD, "/transfer")) == 1
 
 
-def test_a_failed_block_after_generating_is_told_and_retried_alone(login_as, app, talon_sandbox):
-    inject(talon_sandbox, {"path": "^/v1/loyalty_programs/1/cards/4000-0003$", "method": "PUT",
-                           "status": 503, "count": 1})
-    client = login_as("manager")
-    form = {"identifier": "4000-9002", "profile_id": "cust-0003", "replaces": "4000-0003", "submission": "e" * 32}
-    first = generate(client, **form)
-    html = first.get_data(as_text=True)
-    text = visible_text(html)
-    assert first.status_code == 502
-    assert ("Card 4000-9002 was generated, but blocking the card it replaces, 4000-0003, failed. "
-            "Talon.One is unavailable (HTTP 503)") in text
-    assert "Do not generate another card." in text and "Generate card" not in text
-    assert card_state(talon_sandbox, "4000-0003") == ("active", None)
-    failed = audit_rows(app, action="loyalty_card.block")[-1]
-    assert (failed.outcome, failed.upstream_status, failed.target_id) == ("failure", 503, "1/4000-0003")
-    assert [e.outcome for e in audit_rows(app, action="loyalty_card.generate")] == ["success"]
-
-    # the same form again generates nothing; it offers the block again
-    again = generate(client, **form)
-    assert again.status_code == 409
-    assert "already generated by this form, but the card it replaces, 4000-0003, is not blocked" in \
-        visible_text(again.get_data(as_text=True))
-    assert len(card_creates(talon_sandbox)) == 1
-
-    action, fields = retry_form(html)
-    assert action == card_url("4000-0003") + "/block"
-    assert fields == {"reason": "Replaced by 4000-9002", "confirm": "y"}
-    retried = post_form(client, action, **fields)
-    assert retried.status_code == 303 and retried.headers["Location"].endswith(card_url("4000-0003"))
-    assert card_state(talon_sandbox, "4000-0003") == ("inactive", "Replaced by 4000-9002")
-    assert [e.outcome for e in audit_rows(app, action="loyalty_card.block")] == ["failure", "success"]
-    # once blocked, the form's resubmission just opens the new card
-    done = generate(client, **form)
-    assert done.status_code == 303 and done.headers["Location"].endswith(card_url("4000-9002"))
-    assert len(card_creates(talon_sandbox)) == 1
-
-
-@pytest.mark.parametrize("app_config", [{"TALON_READ_TIMEOUT": 0.5}], indirect=True)
-def test_a_block_that_times_out_may_have_happened_and_a_retry_sends_nothing(login_as, app, talon_sandbox,
-                                                                             app_config):
-    inject(talon_sandbox, {"path": "^/v1/loyalty_programs/1/cards/4000-0004$", "method": "PUT",
-                           "timeout": True, "timeoutSeconds": 1.5, "count": 1})
-    client = login_as("manager")
-    first = generate(client, identifier="4000-9003", replaces="4000-0004", submission="f" * 32)
-    html = first.get_data(as_text=True)
-    assert first.status_code == 200
-    assert "did not confirm blocking the card it replaces, 4000-0004: it may be blocked" in visible_text(html)
-    assert audit_rows(app, action="loyalty_card.block")[-1].outcome == "unknown"
-    release_held(talon_sandbox)  # the sandbox still applies the held request
-    action, fields = retry_form(html)
-    retried = post_form(client, action, **fields)
-    assert retried.status_code == 303
-    assert len(card_updates(talon_sandbox, "4000-0004")) == 1, "it had happened: not sent again"
-    assert card_state(talon_sandbox, "4000-0004") == ("inactive", "Replaced by 4000-9003")
-
-
-def test_block_and_unblock_from_the_card_page(login_as, app, talon_sandbox):
-    client = login_as("manager")
-    page = client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
-    assert f'href="{card_url(ACTIVE_CARD)}/block"' in page
-    ask = client.get(card_url(ACTIVE_CARD) + "/block")
-    assert ask.status_code == 200 and f"Block card {ACTIVE_CARD}?" in visible_text(ask.get_data(as_text=True))
-    for fields, message in (({"reason": "", "confirm": "y"}, "Say why the card is blocked"),
-                            ({"reason": "Stolen"}, "Tick the box to block the card."),
-                            ({"reason": "<b>x</b>", "confirm": "y"}, "Markup is not allowed"),
-                            ({"reason": "r" * 201, "confirm": "y"}, "At most 200 characters")):
-        refused = post_form(client, card_url(ACTIVE_CARD) + "/block", **fields)
-        assert refused.status_code == 422
-        assert any(message in e for e in errors_of(refused.get_data(as_text=True)))
-    assert card_updates(talon_sandbox, ACTIVE_CARD) == []
-
-    done = post_form(client, card_url(ACTIVE_CARD) + "/block", reason="Stolen in the store", confirm="y")
-    assert done.status_code == 303
-    assert card_state(talon_sandbox, ACTIVE_CARD) == ("inactive", "Stolen in the store")
-    entry = audit_rows(app, action="loyalty_card.block")[-1]
-    assert (entry.outcome, entry.target_id, entry.summary) == ("success", f"1/{ACTIVE_CARD}",
-                                                               {"reason": "Stolen in the store"})
-    blocked_page = visible_text(client.get(card_url(ACTIVE_CARD)).get_data(as_text=True))
-    assert "blocked: Stolen in the store" in blocked_page and "Unblock card" in blocked_page
-    assert post_link(client, ACTIVE_CARD, FREE_PROFILE).status_code == 409, "a blocked card links no one"
-
-    ask = visible_text(client.get(card_url(ACTIVE_CARD) + "/unblock").get_data(as_text=True))
-    assert "is blocked: Stolen in the store" in ask
-    unconfirmed = post_form(client, card_url(ACTIVE_CARD) + "/unblock")
-    assert unconfirmed.status_code == 422 and "Tick the box to unblock" in unconfirmed.get_data(as_text=True)
-    unblocked = post_form(client, card_url(ACTIVE_CARD) + "/unblock", confirm="y")
-    assert unblocked.status_code == 303
-    assert card_state(talon_sandbox, ACTIVE_CARD) == ("active", None)
-    entry = audit_rows(app, action="loyalty_card.unblock")[-1]
-    assert (entry.outcome, entry.summary) == ("success", {"previous_reason": "Stolen in the store"})
-    assert len(card_updates(talon_sandbox, ACTIVE_CARD)) == 2
-
-
-def test_block_and_unblock_refusals_send_nothing(login_as, app, talon_sandbox):
-    client = login_as("agent")
-    again = post_form(client, card_url(BLOCKED_CARD) + "/block", reason="Lost", confirm="y")
-    assert again.status_code == 409 and "is blocked already" in visible_text(again.get_data(as_text=True))
-    active = post_form(client, card_url(ACTIVE_CARD) + "/unblock", confirm="y")
-    assert active.status_code == 409 and "is not blocked" in visible_text(active.get_data(as_text=True))
-    assert client.get(card_url("4000-9999") + "/block").status_code == 404
+@pytest.mark.parametrize("fields, message", [
+    ({"new_identifier": ""}, "Enter the identifier of the card"),
+    ({"new_identifier": "4000-0001"}, "exists already: a replacement must be a new card"),
+    ({"new_identifier": ACTIVE_CARD}, "A card cannot replace itself"),
+    ({"reason": ""}, "Say why the card is replaced"),
+    ({"confirm": ""}, "Tick the box to replace the card"),
+])
+def test_replace_refuses_bad_input_and_sends_nothing(login_as, talon_sandbox, fields, message):
+    response = replace_card(login_as("agent"), **fields)
+    assert response.status_code == 422
+    assert message in visible_text(response.get_data(as_text=True))
     assert upstream_changes(talon_sandbox) == []
-    assert [e.outcome for e in audit_rows(app, action="loyalty_card.block")] == ["refused"]
-    assert [e.outcome for e in audit_rows(app, action="loyalty_card.unblock")] == ["refused"]
 
 
-def test_block_upstream_failure_is_told_sent_once_and_audited(login_as, app, talon_sandbox):
-    inject(talon_sandbox, {"path": f"^/v1/loyalty_programs/1/cards/{ACTIVE_CARD}$", "method": "PUT",
+def test_a_blocked_card_offers_no_unblock_and_refuses_activation(login_as, app, talon_sandbox):
+    client = login_as("agent")
+    page = client.get(card_url(BLOCKED_CARD)).get_data(as_text=True)
+    assert "Talon.One never activates a blocked card again" in visible_text(page)
+    assert "/status" not in page and "/replace" not in page and "Unblock" not in page
+    ask = visible_text(client.get(card_url(BLOCKED_CARD) + "/status?status=active").get_data(as_text=True))
+    assert f"Card {BLOCKED_CARD} is blocked" in ask and "never activates a blocked card again" in ask
+    refused = post_form(client, card_url(BLOCKED_CARD) + "/status", status="active", confirm="y")
+    assert refused.status_code == 409
+    again = replace_card(client, BLOCKED_CARD)
+    assert again.status_code == 409 and "is blocked" in visible_text(again.get_data(as_text=True))
+    assert upstream_changes(talon_sandbox) == []
+    assert [e.outcome for e in audit_rows(app, action="loyalty_card.activate")] == ["refused"]
+    assert [e.outcome for e in audit_rows(app, action="loyalty_card.replace")] == ["refused"]
+
+
+def test_deactivate_and_activate_from_the_card_page(login_as, app, talon_sandbox):
+    client = login_as("agent")
+    page = client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
+    assert f'href="{card_url(ACTIVE_CARD)}/status?status=inactive"' in page
+    ask = visible_text(client.get(card_url(ACTIVE_CARD) + "/status?status=inactive").get_data(as_text=True))
+    assert "This is not a block" in ask
+    unconfirmed = post_form(client, card_url(ACTIVE_CARD) + "/status", status="inactive")
+    assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.get_data(as_text=True)
+    done = post_form(client, card_url(ACTIVE_CARD) + "/status", status="inactive", confirm="y")
+    assert done.status_code == 303 and card_state(talon_sandbox, ACTIVE_CARD) == ("inactive", None)
+    assert f'href="{card_url(ACTIVE_CARD)}/status?status=active"' in client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
+    back = post_form(client, card_url(ACTIVE_CARD) + "/status", status="active", confirm="y")
+    assert back.status_code == 303 and card_state(talon_sandbox, ACTIVE_CARD) == ("active", None)
+    assert [e.outcome for e in audit_rows(app, action="loyalty_card.deactivate")] == ["success"]
+    assert [e.outcome for e in audit_rows(app, action="loyalty_card.activate")] == ["success"]
+    assert client.get(card_url(ACTIVE_CARD) + "/status?status=blocked").status_code == 404
+
+
+def test_replace_upstream_failure_is_told_sent_once_and_audited(login_as, app, talon_sandbox):
+    inject(talon_sandbox, {"path": f"^/v1/loyalty_programs/1/cards/{ACTIVE_CARD}/transfer$", "method": "PUT",
                            "status": 503})
-    response = post_form(login_as("admin"), card_url(ACTIVE_CARD) + "/block", reason="Lost", confirm="y")
+    response = replace_card(login_as("admin"))
     assert response.status_code == 502
     assert "Talon.One is unavailable (HTTP 503). The change was not applied" in visible_text(response.get_data(as_text=True))
-    assert len(card_updates(talon_sandbox, ACTIVE_CARD)) == 1, "a change is never retried"
-    entry = audit_rows(app, action="loyalty_card.block")[-1]
+    assert len(card_changes(talon_sandbox, ACTIVE_CARD, "/transfer")) == 1, "a change is never retried"
+    entry = audit_rows(app, action="loyalty_card.replace")[-1]
     assert (entry.outcome, entry.upstream_status) == ("failure", 503)
 
 
-def test_marketer_cannot_block_or_unblock(login_as, talon_sandbox):
+def test_marketer_cannot_replace_or_change_a_status(login_as, talon_sandbox):
     client = login_as("marketer")
-    assert post_form(client, card_url(ACTIVE_CARD) + "/block", reason="x", confirm="y").status_code == 403
-    assert post_form(client, card_url(BLOCKED_CARD) + "/unblock", confirm="y").status_code == 403
-    assert "Block card" not in client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
+    assert replace_card(client).status_code == 403
+    assert post_form(client, card_url(ACTIVE_CARD) + "/status", status="inactive", confirm="y").status_code == 403
+    assert "Replace this card" not in client.get(card_url(ACTIVE_CARD)).get_data(as_text=True)
     assert upstream_changes(talon_sandbox) == []
 
 
-def test_asking_to_unblock_an_active_card_explains_there_is_nothing_to_do(login_as):
-    response = login_as("manager").get(card_url(ACTIVE_CARD) + "/unblock")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert f"Card {ACTIVE_CARD} is not blocked, so there is nothing to unblock." in visible_text(html)
-    assert f'action="{card_url(ACTIVE_CARD)}/unblock"' not in html, "nothing to send"
+@pytest.mark.parametrize("app_config", [{"TALON_READ_TIMEOUT": 0.5}], indirect=True)
+def test_a_replacement_that_times_out_may_have_happened_and_a_retry_sends_nothing(login_as, app, talon_sandbox,
+                                                                                   app_config):
+    inject(talon_sandbox, {"path": "^/v1/loyalty_programs/1/cards/4000-0004/transfer$", "method": "PUT",
+                           "timeout": True, "timeoutSeconds": 1.5, "count": 1})
+    client = login_as("manager")
+    first = replace_card(client, "4000-0004", new_identifier="4000-9003", submission="f" * 32)
+    assert first.status_code == 200
+    assert "may have happened" in visible_text(first.get_data(as_text=True))
+    assert audit_rows(app, action="loyalty_card.replace")[-1].outcome == "unknown"
+    release_held(talon_sandbox)  # the sandbox still applies the held request
+    retried = replace_card(client, "4000-0004", new_identifier="4000-9003", submission="f" * 32)
+    assert retried.status_code == 303 and retried.headers["Location"].endswith(card_url("4000-9003"))
+    assert len(card_changes(talon_sandbox, "4000-0004", "/transfer")) == 1, "it had happened: not sent again"
+    assert card_state(talon_sandbox, "4000-0004") == ("inactive", "Reported lost by the customer")
