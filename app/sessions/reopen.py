@@ -103,6 +103,8 @@ def _stored_payload(session: Session) -> dict[str, Any]:
 
 def _page(current: IntegrationState, reopen_form, cancel_form) -> dict[str, Any]:
     session = current.session
+    # Both forms have a "reason": one id each, so each label names its own field.
+    cancel_form.reason.id = "cancel-reason"
     wording = wording_for(session.cart_items)
     undone, kept = split_for_rollback(current.effects)
     return dict(

@@ -166,7 +166,7 @@ def test_audience_from_a_csv_then_deleted(logged_in_page, talon_sandbox, tmp_pat
     job = page.locator(".bulk-job")
     expect(job).to_have_attribute("data-job-status", "done", timeout=30_000)
     expect(job.locator("[data-count=ok]")).to_have_text("497 added")
-    expect(job.locator("[data-count=refused]")).to_have_text("3 not sent (invalid or duplicate)")
+    expect(job.locator("[data-count=refused]")).to_have_text("3 not sent (invalid, duplicate or skipped)")
     problems = job.locator(".bulk-rows tbody tr")
     expect(problems).to_have_count(3)
     expect(job.locator(".bulk-rows")).to_contain_text("duplicate of line 6")

@@ -30,6 +30,7 @@ from tests.faults.faults import (
 PAGE_QUERIES = {
     "search.search": "q=cust-0001",
     "search.suggest": "q=cust-000",
+    "loyalty.change_status": "status=inactive",
 }
 # Not pages: files and downloads (the CSV export is covered by the audit area's own tests).
 NOT_PAGES = frozenset({"audit.export_csv"})

@@ -163,7 +163,7 @@ def test_an_open_session_can_be_cancelled(agent, upstream):
 def test_cancel_needs_a_reason(agent, upstream):
     response = cancel(agent, reason="")
     assert response.status_code == 422
-    assert "Give a reason" in field_error(response, "reason")
+    assert "Give a reason" in field_error(response, "cancel-reason")
     assert upstream.changes("PUT", rf"/{CLOSED}$") == []
 
 
