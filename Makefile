@@ -18,7 +18,7 @@ SANDBOX_PORT ?= 9100
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
 TEST_ENV = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 
-.PHONY: run test check lint bench venv permissions clean
+.PHONY: run test check lint parity bench venv permissions clean
 
 venv: $(STAMP)
 
@@ -54,6 +54,12 @@ check: lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The parity suite against a real Talon.One test Application (README, "Parity with Talon.One"):
+# needs TALON_PARITY_BASE_URL, TALON_PARITY_INTEGRATION_KEY and TALON_PARITY_MANAGEMENT_KEY.
+parity: $(STAMP)
+	@test -n "$$TALON_PARITY_BASE_URL" || { echo "set TALON_PARITY_BASE_URL and the keys (README, Parity with Talon.One)"; exit 2; }
+	$(BIN)/pytest tests/parity -rs $(PYTEST_ARGS)
 
 # Benchmarks never run in `make test`. Issue 8's three, in one sitting; results in bench/results/.
 bench: $(STAMP)

@@ -105,6 +105,8 @@ class CampaignOutcome:
     state: str
     triggered: bool
     failures: tuple[str, ...]  # the rule failure reasons, in words
+    window: str = ""           # its schedule in words ("" when it has none)
+    in_schedule: bool = True   # at the evaluation time: outside, Talon.One does not evaluate it
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
     """Evaluate `bench` as a dry run. `campaigns` maps ID → Campaign (names and states for the
     page). Raises TalonError when the session dry run fails; a failing profile dry run is kept
     on the result instead, so the session's answer still shows."""
-    from .catalog import campaign_state
+    from .catalog import campaign_state, in_schedule, schedule_window
 
     session_id = throwaway_id()
     profile_id = {"existing": bench.profile_id, "throwaway": throwaway_id(),
@@ -193,7 +195,8 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
     return BenchResult(
         input=bench, session_id=session_id, profile_id=profile_id,
         lines=tuple(wording.describe_all(effects)), effects=effects,
-        campaigns=_campaign_outcomes(bench.campaign_ids, state, campaigns, campaign_state),
+        campaigns=_campaign_outcomes(bench.campaign_ids, state, campaigns, campaign_state,
+                                     lambda c: (schedule_window(c), in_schedule(c, _evaluated_at(bench)))),
         subtotal=subtotal,
         discount=sum((_decimal(e.prop("value")) for e in effects
                       if e.effect_type in DISCOUNT_TYPES), Decimal("0")),
@@ -207,8 +210,15 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
     )
 
 
+def _evaluated_at(bench: BenchInput) -> datetime:
+    """The `now` of the dry run: the chosen time, else the current one."""
+    if bench.now:
+        return datetime.fromisoformat(bench.now.replace("Z", "+00:00"))
+    return datetime.now(timezone.utc)
+
+
 def _campaign_outcomes(chosen: list[int], state: IntegrationState, campaigns: dict,
-                       campaign_state) -> tuple[CampaignOutcome, ...]:
+                       campaign_state, schedule=lambda c: ("", True)) -> tuple[CampaignOutcome, ...]:
     # A rejection is reported by the coupon's campaign without that campaign having applied.
     triggered = {c.id for c in state.triggered_campaigns}
     triggered |= {e.campaign_id for e in state.effects
@@ -226,10 +236,12 @@ def _campaign_outcomes(chosen: list[int], state: IntegrationState, campaigns: di
     outcomes = []
     for campaign_id in chosen:
         campaign = campaigns.get(campaign_id)
+        window, inside = schedule(campaign) if campaign else ("", True)
         outcomes.append(CampaignOutcome(
             campaign_id=campaign_id,
             name=campaign.name if campaign else f"Campaign {campaign_id}",
             state=campaign_state(campaign) if campaign else "unknown",
             triggered=campaign_id in triggered,
-            failures=tuple(dict.fromkeys(reasons.get(campaign_id, ())))))
+            failures=tuple(dict.fromkeys(reasons.get(campaign_id, ()))),
+            window=window, in_schedule=inside))
     return tuple(outcomes)

@@ -187,8 +187,9 @@ class BenchForm(FlaskForm):
     new_suite_campaign = SelectField("for campaign", coerce=int, choices=[],
                                      validate_choice=False)
 
-    def set_campaigns(self, campaigns, state_of) -> None:
-        choices = [SelectChoice(c.id, f"{c.name} (#{c.id}, {state_of(c)})") for c in campaigns]
+    def set_campaigns(self, campaigns, state_of, window_of=lambda c: "") -> None:
+        choices = [SelectChoice(c.id, f"{c.name} (#{c.id}, {state_of(c)}"
+                                      + (f", {window_of(c)})" if window_of(c) else ")")) for c in campaigns]
         self.campaigns.choices = choices
         self.new_suite_campaign.choices = [SelectChoice(c.id, f"{c.name} (#{c.id})")
                                            for c in campaigns]

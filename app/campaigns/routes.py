@@ -59,7 +59,7 @@ def _bench_form(campaigns: dict, *, bind: bool) -> BenchForm:
     """The bench form with the campaigns and the user's suites as choices; bound to the posted
     data, or empty (bind=False) for a fresh page."""
     form = BenchForm() if bind else BenchForm(formdata=None)
-    form.set_campaigns(campaigns.values(), catalog.campaign_state)
+    form.set_campaigns(campaigns.values(), catalog.campaign_state, catalog.window_that_matters)
     mine = db.session.scalars(sa.select(BenchSuite).where(BenchSuite.owner == current_user.username)
                               .order_by(BenchSuite.name)).all()
     form.suite.choices = [SelectChoice(NEW_SUITE, "— a new suite —")] + [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.parity.conftest import source
 from tests.parity.support import SHIRT, assert_error, put_session
@@ -89,3 +90,26 @@ def test_campaigns_list_their_frontend_state(talon, target):
     assert response.status_code == 200
     states = {c["frontendState"] for c in response.json()["data"]}
     assert states <= {"expired", "scheduled", "running", "disabled", "archived", "staged"}
+
+
+LIMIT = ("https://docs.talon.one/docs/dev/management-api/overview ('Each of its endpoints has a limit of 3 "
+         "requests per second')")
+
+
+@source(LIMIT)
+def test_the_management_api_takes_three_requests_a_second_per_endpoint(raw, target):
+    """Unpaced requests to one endpoint: past 3 in a second, 429 with Retry-After; another endpoint
+    is counted apart. On the sandbox the limit is switched on with a manual clock for this test."""
+    if not target.real:
+        control = f"{target.base_url}/sandbox/rate-limit"
+        assert requests.post(control, json={"managementPerSecond": 3, "clock": "manual"}, timeout=10).ok
+    url = f"/v1/applications/{target.application_id}/campaigns"
+    answers = [raw.get(url, params={"pageSize": 1}, key="management") for _ in range(10 if target.real else 4)]
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited and all(a.status_code == 200 for a in answers[:3])
+    assert_error(limited[0], 429)
+    assert int(limited[0].headers["Retry-After"]) >= 1
+    assert raw.get("/v1/loyalty_programs", key="management").status_code == 200   # another endpoint
+    if not target.real:
+        assert requests.post(control, json={"advanceSeconds": 1}, timeout=10).ok
+        assert raw.get(url, params={"pageSize": 1}, key="management").status_code == 200

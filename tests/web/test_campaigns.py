@@ -34,7 +34,7 @@ def test_bench_lists_every_campaign_with_its_state(marketer):
     body = marketer.get(BENCH).get_data(as_text=True)
     assert "Nothing is saved in Talon.One" in body
     assert "Black Friday preview (#8, disabled)" in body
-    assert "Christmas 2030 (#9, scheduled)" in body
+    assert "Christmas 2030 (#9, scheduled, from 2030-12-01 00:00 UTC until 2030-12-27 00:00 UTC)" in body
     assert "Welcome discount (#1, running)" in body
 
 
@@ -77,6 +77,16 @@ def test_nothing_is_persisted_for_a_throwaway_profile(marketer, talon_sandbox):
                             params={"integrationId": session},
                             headers={"Authorization": f"ManagementKey-v1 {talon_sandbox.management_key}"})
     assert sessions.json()["data"] == []
+
+
+@pytest.mark.parametrize("now, as_of", [("", "now"), ("2031-02-01T00:00:00Z", "as of 2031-02-01T00:00:00Z"),
+                                        ("2030-11-30T23:00:00Z", "as of 2030-11-30T23:00:00Z")])
+def test_a_listed_campaign_outside_its_schedule_is_not_evaluated(marketer, talon_sandbox, now, as_of):
+    """Christmas 2030 runs 2030-12-01 until 2030-12-27: listing it does not lift its schedule."""
+    body = hx_post(marketer, BENCH, bench_form(campaigns=["9"], now=now)).get_data(as_text=True)
+    assert 'data-campaign="9" data-triggered="no"' in body and "Christmas 25%" not in body
+    assert f"outside its schedule {as_of}" in body
+    assert "from 2030-12-01 00:00 UTC until 2030-12-27 00:00 UTC" in body
 
 
 def test_a_future_now_is_sent_with_the_dry_run(marketer, talon_sandbox):
