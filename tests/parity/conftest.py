@@ -69,12 +69,6 @@ def _real_objects() -> dict:
 OBJECTS = _real_objects() if REAL else DEMO_OBJECTS
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "source(text): the doc URL or spec operation a parity test proves")
-    config.addinivalue_line("markers", "needs(*objects): objects of the test Application (DEMO_OBJECTS keys)")
-    config.addinivalue_line("markers", "sandbox_only: reads the sandbox's state to prove what it cannot ask Talon.One")
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/parity/" not in item.nodeid.replace("\\", "/"):
