@@ -188,6 +188,8 @@ NOT_DRIVEN = {
     "audiences.job_resume": "a paused bulk job",
     "coupons.job_step": "a bulk job (made by a pasted list)",
     "coupons.job_resume": "a paused bulk job",
+    "audiences.job_choose": "a bulk job waiting for the choice on unknown profiles (tests/web/test_audiences.py)",
+    "coupons.job_choose": "coupon jobs never check profiles, so never wait for a choice",
     "campaigns.update_case": "a saved test case",
     "campaigns.delete_case": "a saved test case",
     "campaigns.delete_suite": "a saved suite",

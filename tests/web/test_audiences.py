@@ -190,6 +190,18 @@ def test_unknown_profiles_can_be_sent_for_talon_one_to_create(app, marketer, tal
     assert choice.summary == {"job": choice.summary["job"], "unknown_profiles": 1, "choice": "create"}
 
 
+def test_a_failed_check_pauses_the_job_sends_nothing_and_resumes_by_checking(app, marketer, talon_sandbox):
+    faults(talon_sandbox, {"path": "/inventory$", "method": "GET", "status": 503, "count": 50})
+    body = run_job(marketer, hx_post(marketer, f"/audiences/{VIP}/members/change",
+                                     {"members-action": "add", "members-pasted": "cust-0002\nnew-9"}).get_data(as_text=True))
+    assert 'data-job-status="paused"' in body and "Checking the profile IDs failed" in body
+    assert "Nothing was sent" in body and "new-9" not in set(member_ids(talon_sandbox, VIP))
+    requests.post(f"{talon_sandbox.url}/sandbox/faults", json={}, timeout=10)
+    resume_url = re.search(r'hx-post="(/audiences/1/jobs/\d+/resume)"', body).group(1)
+    body = run_job(marketer, hx_post(marketer, resume_url, {}).get_data(as_text=True))
+    assert 'data-job-status="choosing"' in body and "new-9" in body
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "no profile IDs"),
     (b"\n\n  \n", "no profile IDs"),
