@@ -44,7 +44,7 @@ def test_with_the_sandbox_everything_is_ok(client):
     assert response.status_code == 200, body
     assert body["status"] == "ok", body
     # the probe reads an unknown session through the Integration API (no Management slot spent)
-    assert body["talon"]["status"] == "ok" and body["talon"]["http_status"] == 404
+    assert body["talon"]["status"] == "ok" and body["talon"]["http_status"] == 400   # the unknown probe session
     assert body["database"]["latency_ms"] >= 0
     assert "per_second" in body["talon"]["management_budget"]
 
