@@ -30,6 +30,7 @@ from sandbox.faults import FaultPlan
 from sandbox.ratelimit import ManagementRateLimit
 from sandbox.requestlog import RequestLog
 from sandbox.store import Store
+from sandbox.validate import warm_up
 
 log = logging.getLogger("sandbox")
 
@@ -94,6 +95,8 @@ class SandboxApp:
         self.rate_limit = ManagementRateLimit(management_rate_limit)
         self.context = SandboxContext(store, self.faults, self.request_log, self.rate_limit)
         self.urls = ROUTES.map(include_control=control_enabled)
+        # The request schemas come from talon-openapi.json (sandbox/validate.py): read them now.
+        warm_up(ROUTES.operations)
 
     def __call__(self, environ, start_response):
         request = Request(environ)

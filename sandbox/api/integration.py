@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request
 
-from sandbox.api import bodies
 from sandbox.api.context import Context, path_int
 from sandbox.api.params import Query, json_body
 from sandbox.api.routing import INTEGRATION, Routes
@@ -27,7 +26,7 @@ def updateCustomerSessionV2(ctx: Context, request: Request, customerSessionId: s
     query = Query(request)
     dry = query.flag("dry")
     now = query.moment("now")
-    body = json_body(request, bodies.INTEGRATION_REQUEST)
+    body = json_body(request, "updateCustomerSessionV2")
     return 200, sessions.update(ctx.store, customerSessionId, body, dry=dry, now=now)
 
 
@@ -35,7 +34,7 @@ def updateCustomerSessionV2(ctx: Context, request: Request, customerSessionId: s
 def returnCartItems(ctx: Context, request: Request, customerSessionId: str):
     query = Query(request)
     dry, run_rule_engine = query.flag("dry"), query.flag("runRuleEngine")
-    body = json_body(request, bodies.RETURN_REQUEST)
+    body = json_body(request, "returnCartItems")
     key = request.headers.get("Idempotency-Key")
     return 200, returns.return_items(ctx.store, customerSessionId, body, dry=dry, run_rule_engine=run_rule_engine,
                                      idempotency_key=key)
@@ -53,7 +52,7 @@ def reopenCustomerSession(ctx: Context, request: Request, customerSessionId: str
 def updateCustomerProfileV2(ctx: Context, request: Request, integrationId: str):
     query = Query(request)
     run_rule_engine, dry = query.flag("runRuleEngine"), query.flag("dry")
-    body = json_body(request, bodies.PROFILE_REQUEST)
+    body = json_body(request, "updateCustomerProfileV2")
     return 200, customers.update_profile(ctx.store, integrationId, body, run_rule_engine=run_rule_engine, dry=dry)
 
 
@@ -67,7 +66,7 @@ def _silent(query: Query) -> bool:
 @routes.add("PUT", "/v2/customer_profiles", INTEGRATION)
 def updateCustomerProfilesV2(ctx: Context, request: Request):
     silent = _silent(Query(request))
-    body = json_body(request, bodies.PROFILES_REQUEST)
+    body = json_body(request, "updateCustomerProfilesV2")
     answer = customers.update_profiles(ctx.store, body)
     return NO_CONTENT if silent else (200, answer)
 
@@ -93,7 +92,7 @@ def trackEventV2(ctx: Context, request: Request):
     dry = query.flag("dry")
     query.flag("forceCompleteEvaluation")
     silent = _silent(query)
-    body = json_body(request, bodies.TRACK_EVENT)
+    body = json_body(request, "trackEventV2")
     answer = customers.track_event(ctx.store, body, dry=dry)
     return NO_CONTENT if silent else (200, answer)
 
@@ -136,7 +135,7 @@ def getCustomerAchievementHistory(ctx: Context, request: Request, integrationId:
 
 @routes.add("POST", "/v2/audiences", INTEGRATION)
 def createAudienceV2(ctx: Context, request: Request):
-    body = json_body(request, bodies.NEW_AUDIENCE)
+    body = json_body(request, "createAudienceV2")
     with ctx.store.write() as tx:
         return 201, audiences.create(tx, body)
 
@@ -144,7 +143,7 @@ def createAudienceV2(ctx: Context, request: Request):
 @routes.add("PUT", "/v2/audiences/<audienceId>", INTEGRATION)
 def updateAudienceV2(ctx: Context, request: Request, audienceId: str):
     audience_id = path_int(audienceId, "audienceId")
-    body = json_body(request, bodies.UPDATE_AUDIENCE)
+    body = json_body(request, "updateAudienceV2")
     with ctx.store.write() as tx:
         return 200, audiences.rename(tx, audience_id, body["name"])
 
@@ -167,7 +166,7 @@ def deleteAudienceMembershipsV2(ctx: Context, request: Request, audienceId: str)
 
 @routes.add("POST", "/v2/customer_audiences", INTEGRATION)
 def updateCustomerProfileAudiences(ctx: Context, request: Request):
-    body = json_body(request, bodies.AUDIENCE_CHANGES)
+    body = json_body(request, "updateCustomerProfileAudiences")
     with ctx.store.write() as tx:
         audiences.change_memberships(tx, body.get("data") or [])
     return NO_CONTENT
@@ -176,7 +175,7 @@ def updateCustomerProfileAudiences(ctx: Context, request: Request):
 @routes.add("PUT", "/v2/audience_customers/<audienceId>/attributes", INTEGRATION)
 def updateAudienceCustomersAttributes(ctx: Context, request: Request, audienceId: str):
     audience_id = path_int(audienceId, "audienceId")
-    body = json_body(request, bodies.ATTRIBUTES)
+    body = json_body(request, "updateAudienceCustomersAttributes")
     with ctx.store.write() as tx:
         audiences.update_member_attributes(tx, audience_id, body)
     return NO_CONTENT
@@ -187,14 +186,14 @@ def updateAudienceCustomersAttributes(ctx: Context, request: Request, audienceId
 
 @routes.add("POST", "/v1/coupon_reservations/<path:couponValue>", INTEGRATION)
 def createCouponReservation(ctx: Context, request: Request, couponValue: str):
-    body = json_body(request, bodies.COUPON_RESERVATIONS)
+    body = json_body(request, "createCouponReservation")
     with ctx.store.write() as tx:
         return 201, coupons.create_reservations(tx, couponValue, body["integrationIDs"])
 
 
 @routes.add("DELETE", "/v1/coupon_reservations/<path:couponValue>", INTEGRATION)
 def deleteCouponReservation(ctx: Context, request: Request, couponValue: str):
-    body = json_body(request, bodies.COUPON_RESERVATIONS)
+    body = json_body(request, "deleteCouponReservation")
     with ctx.store.write() as tx:
         coupons.delete_reservations(tx, couponValue, body["integrationIDs"])
     return NO_CONTENT
@@ -208,7 +207,7 @@ def getReservedCustomers(ctx: Context, request: Request, couponValue: str):
 
 @routes.add("POST", "/v1/referrals", INTEGRATION)
 def createReferral(ctx: Context, request: Request):
-    body = json_body(request, bodies.NEW_REFERRAL)
+    body = json_body(request, "createReferral")
     with ctx.store.write() as tx:
         return 201, referrals.create_for_advocate(tx, body)
 
@@ -216,7 +215,7 @@ def createReferral(ctx: Context, request: Request):
 @routes.add("POST", "/v1/referrals_for_multiple_advocates", INTEGRATION)
 def createReferralsForMultipleAdvocates(ctx: Context, request: Request):
     silent = _silent(Query(request))
-    body = json_body(request, bodies.NEW_REFERRALS_FOR_ADVOCATES)
+    body = json_body(request, "createReferralsForMultipleAdvocates")
     with ctx.store.write() as tx:
         created = referrals.create_for_advocates(tx, body)
     # The spec documents both answers here: 204 when silent, 201 with the codes otherwise.
@@ -229,7 +228,7 @@ def createReferralsForMultipleAdvocates(ctx: Context, request: Request):
 @routes.add("POST", "/v1/loyalty_programs/<loyaltyProgramId>/cards", INTEGRATION)
 def generateLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str):
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
-    body = json_body(request, bodies.GENERATE_CARD)
+    body = json_body(request, "generateLoyaltyCard")
     with ctx.store.write() as tx:
         return 200, loyalty.generate(tx, program_id, body)
 
@@ -237,7 +236,7 @@ def generateLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str):
 @routes.add("POST", "/v2/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/link_profile", INTEGRATION)
 def linkLoyaltyCardToProfile(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
-    body = json_body(request, bodies.CARD_REGISTRATION)
+    body = json_body(request, "linkLoyaltyCardToProfile")
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
         return 200, loyalty.link(tx, program_id, loyaltyCardId, body["integrationId"])
 
@@ -245,7 +244,7 @@ def linkLoyaltyCardToProfile(ctx: Context, request: Request, loyaltyProgramId: s
 @routes.add("POST", "/v2/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/unlink_profile", INTEGRATION)
 def unlinkLoyaltyCardFromProfile(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
-    body = json_body(request, bodies.CARD_REGISTRATION)
+    body = json_body(request, "unlinkLoyaltyCardFromProfile")
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
         return 200, loyalty.unlink(tx, program_id, loyaltyCardId, body["integrationId"])
 
@@ -333,6 +332,6 @@ def getLoyaltyProgramProfilePoints(ctx: Context, request: Request, loyaltyProgra
 @routes.add("PUT", "/v1/catalogs/<catalogId>/sync", INTEGRATION)
 def syncCatalog(ctx: Context, request: Request, catalogId: str):
     catalog_id = path_int(catalogId, "catalogId")
-    body = json_body(request, bodies.CATALOG_SYNC)
+    body = json_body(request, "syncCatalog")
     with ctx.store.write() as tx:
         return 200, catalogs.sync(tx, catalog_id, body)

@@ -5,7 +5,6 @@ import re
 
 from werkzeug.wrappers import Request
 
-from sandbox.api import bodies
 from sandbox.api.context import Context, application, path_int
 from sandbox.api.params import Query, json_body
 from sandbox.api.routing import MANAGEMENT, Routes
@@ -287,7 +286,7 @@ def searchCouponsAdvancedApplicationWideWithoutTotalCount(ctx: Context, request:
     filters = _coupon_filters(query)
     state = query.text("campaignState", choices=CAMPAIGN_STATES)
     order = _sort(query, {"id": "id", "created": "created", "value": "value", "usageCounter": "usage_counter"})
-    attributes = json_body(request, bodies.ATTRIBUTES)
+    attributes = json_body(request, "searchCouponsAdvancedApplicationWideWithoutTotalCount")
     with ctx.store.read() as tx:
         in_state = {c["id"] for c in ctx.store.campaigns(tx) if _campaign_in_state(c, state, tx.now)}
         rows = [row for row in tx.all(f"SELECT * FROM coupons ORDER BY {order}") if row["campaign_id"] in in_state]
@@ -391,33 +390,18 @@ def getLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyalt
         return 200, loyalty.as_card(tx, loyalty.require_card(tx, program_id, loyaltyCardId))
 
 
-UPDATE_CARD = {
-    "type": "object",
-    "required": ["status"],
-    "properties": {"status": {"type": "string", "enum": ["active", "inactive"]}},
-}
-
-
 @routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>", MANAGEMENT)
 def updateLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
-    body = json_body(request, UPDATE_CARD)
+    body = json_body(request, "updateLoyaltyCard")
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
-        return 200, loyalty.update_card(tx, program_id, loyaltyCardId, body["status"])
-
-
-TRANSFER_CARD = {
-    "type": "object",
-    "required": ["newCardIdentifier"],
-    "properties": {"newCardIdentifier": {"type": "string", "minLength": 4, "maxLength": 108},
-                   "blockReason": {"type": "string"}},
-}
+        return 200, loyalty.update_card(tx, program_id, loyaltyCardId, body.get("status"))
 
 
 @routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/transfer", MANAGEMENT)
 def transferLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
     program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
-    body = json_body(request, TRANSFER_CARD)
+    body = json_body(request, "transferLoyaltyCard")
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
         loyalty.transfer(tx, program_id, loyaltyCardId, body["newCardIdentifier"], body.get("blockReason"))
     return 204, None

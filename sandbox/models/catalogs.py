@@ -8,19 +8,12 @@ from sandbox.db import Tx, dump, load
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.models.common import ts
 from sandbox.store import ACCOUNT_ID, APPLICATION_ID
-from sandbox.validate import validate
+from sandbox.validate import validate_component
 
-SKU_ACTION = {"type": "object", "required": ["sku"], "properties": {
-    "sku": {"type": "string", "minLength": 1}, "price": {"type": "number"}, "attributes": {"type": "object"},
-    "product": {"type": "object"}, "replaceIfExists": {"type": "boolean"}, "createIfNotExists": {"type": "boolean"}}}
-FILTERS = {"type": "array", "items": {"type": "object", "required": ["attr", "op", "value"], "properties": {
-    "attr": {"type": "string", "minLength": 1}, "op": {"type": "string", "enum": ["EQ", "LT", "LE", "GT", "GE", "IN"]}}}}
-MANY_ACTION = {"type": "object", "properties": {"filters": FILTERS, "price": {"type": "number"},
-                                                "attributes": {"type": "object"}}}
-PRICE_ADJUSTMENT = {"type": "object", "required": ["sku", "adjustments"], "properties": {
-    "sku": {"type": "string", "minLength": 1}, "adjustments": {"type": "array"}}}
-PAYLOADS = {"ADD": SKU_ACTION, "PATCH": SKU_ACTION, "REMOVE": SKU_ACTION, "PATCH_MANY": MANY_ACTION,
-            "REMOVE_MANY": MANY_ACTION, "ADD_PRICE_ADJUSTMENT": PRICE_ADJUSTMENT}
+# Each action type's payload, as the spec defines it (CatalogAction leaves `payload` open).
+PAYLOADS = {"ADD": "AddItemCatalogAction", "PATCH": "PatchItemCatalogAction", "REMOVE": "RemoveItemCatalogAction",
+            "PATCH_MANY": "PatchManyItemsCatalogAction", "REMOVE_MANY": "RemoveManyItemsCatalogAction",
+            "ADD_PRICE_ADJUSTMENT": "AddPriceAdjustmentCatalogAction"}
 OPERATORS = {"EQ": operator.eq, "LT": operator.lt, "LE": operator.le, "GT": operator.gt, "GE": operator.ge,
              "IN": lambda actual, wanted: actual in (wanted if isinstance(wanted, list) else [wanted])}
 
@@ -64,7 +57,7 @@ def _put(tx: Tx, catalog_id: int, payload: dict, existing: sqlite3.Row | None) -
 
 
 def _apply(tx: Tx, catalog_id: int, kind: str, payload: dict, pointer: str) -> None:
-    validate(payload, PAYLOADS[kind], pointer)
+    validate_component(payload, PAYLOADS[kind], pointer)
     if kind in ("ADD", "PATCH", "REMOVE", "ADD_PRICE_ADJUSTMENT"):
         existing = _item(tx, catalog_id, payload["sku"])
         if kind == "ADD":

@@ -258,11 +258,18 @@ def generate(tx: Tx, program_id: int, body: dict) -> dict:
 
 # --- the operations of the Management API -----------------------------------------------------
 
-def update_card(tx: Tx, program_id: int, identifier: str, status: str) -> dict:
+def update_card(tx: Tx, program_id: int, identifier: str, status: str | None) -> dict:
     """updateLoyaltyCard: "You can set the card's status to `active` or `inactive` through this
     endpoint" (its request, UpdateLoyaltyCardRequest, has no blockReason: nothing blocks here).
     A blocked card stays blocked: "The original card is automatically blocked once the new card
     is created, and it cannot be activated again" (transferLoyaltyCard)."""
+    # The schema types status as a string and requires nothing; the operation: "At least one of
+    # `status` or `attributes` must be provided", and the status "Can be `active` or `inactive`".
+    if status is None:
+        raise InvalidRequest("/status: is required (the sandbox's cards have no attributes to update)",
+                             pointer="/status")
+    if status not in ("active", "inactive"):
+        raise InvalidRequest("/status: must be one of active, inactive", pointer="/status")
     card = require_card(tx, program_id, identifier)
     if is_blocked(card) and status == "active":
         raise InvalidRequest(f"Loyalty card {identifier!r} is blocked ({card['block_reason'] or 'transferred'}); "

@@ -141,7 +141,7 @@ def test_the_demo_blocked_cards_stay_blocked(api):
 
 @pytest.mark.parametrize("body, message", [
     ({"newCardIdentifier": "4000-0004"}, "already exists"),
-    ({"newCardIdentifier": "no spaces"}, "may hold only"),
+    ({"newCardIdentifier": "no spaces"}, "must match ^[A-Za-z0-9._%+@-]+$"),
     ({"newCardIdentifier": "abc"}, "at least 4"),
     ({"blockReason": "Lost"}, "/newCardIdentifier: is required"),
 ])
