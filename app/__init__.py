@@ -24,7 +24,7 @@ from .routing import init_routing
 log = logging.getLogger(__name__)
 # One blueprint per area (DESIGN.md section 2).
 AREAS = ("main", "auth", "audit", "search", "customers", "sessions", "coupons", "audiences",
-         "loyalty", "campaigns", "profiles", "admin")
+         "loyalty", "campaigns", "profiles", "admin", "explain")
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 

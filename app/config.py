@@ -39,6 +39,7 @@ ENVIRONMENT_KEYS = (
     "LOGIN_ADDRESS_RATE_LIMIT",
     "SESSION_MAX_AGE_HOURS",
     "TRUSTED_PROXY_COUNT",
+    "WHY_NOT_DRY_RUNS",
 )
 
 # The sandbox's default keys (CONTRIBUTING.md, "Sandbox"): seeing one in production means the
@@ -54,6 +55,8 @@ KNOWN_WEAK_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# "Why not?": at most this many extra dry runs look for what would change the outcome.
+WHY_NOT_DRY_RUNS = 8
 
 # SQLAlchemy's connection pool per process for PostgreSQL. A request holds its connection from
 # the login check to its end (it waits for Talon.One meanwhile), so a gunicorn worker with
@@ -107,6 +110,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
         "TRUSTED_PROXY_COUNT": 0,
         "AUDIT_PAGE_SIZE": 50,
+        "WHY_NOT_DRY_RUNS": WHY_NOT_DRY_RUNS,
         # Static files: a year in browser caches; their URLs carry a content hash (app.assets),
         # so a changed file gets a new URL. Unversioned static URLs are served with no-cache.
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
@@ -170,6 +174,7 @@ def finalise(config: dict[str, Any]) -> None:
     config["TALON_APPLICATION_ID"] = int(config["TALON_APPLICATION_ID"])
     config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
     config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])
+    config["WHY_NOT_DRY_RUNS"] = max(0, int(config.get("WHY_NOT_DRY_RUNS", WHY_NOT_DRY_RUNS)))
     # Production is served over https only; demo and tests run on plain http at 127.0.0.1.
     secure = mode == "production"
     config["SESSION_COOKIE_SECURE"] = secure

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 
 from .talon import effects, talon
 from .talon.models import parse_time
@@ -23,6 +23,7 @@ from .talon.models import parse_time
 # Times: the same unambiguous order in every locale, in the configured time zone, named.
 TIME_FORMAT = "yyyy-MM-dd HH:mm zzz"
 TIME_FORMAT_SECONDS = "yyyy-MM-dd HH:mm:ss zzz"
+DAY_FORMAT, DAY_YEAR_FORMAT = "d MMMM", "d MMMM y"
 
 
 def money(amount: Any, sign: str = "") -> str:
@@ -47,6 +48,18 @@ def time(value: Any, seconds: bool = False) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT)
+
+
+def day(value: Any) -> str:
+    """The calendar day of a time, in the configured time zone, as people say it: "2 March",
+    with the year when it is not this year ("2 March 2025"); empty for nothing."""
+    when = value if isinstance(value, datetime) else parse_time(value)
+    if when is None:
+        return "" if value in (None, "") else str(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    this_year = to_user_timezone(datetime.now(timezone.utc)).year
+    return format_date(when, DAY_FORMAT if to_user_timezone(when).year == this_year else DAY_YEAR_FORMAT)
 
 
 def effect_wording(**kwargs: Any):

@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, Permission] = {
     "lookup": Permission(
         "look up customers, sessions, inventory, coupons, audiences, cards", EVERYONE),
     "preview": Permission("dry-run preview of a session", EVERYONE),
+    # Not in DESIGN.md's first table: dry runs only, like the preview, so every role holds it.
+    "why_not": Permission(
+        "“Why not?”: explain a session or a code with dry runs (nothing is saved)", EVERYONE),
     "test_bench": Permission(
         "campaign test bench (evaluableCampaignIds, future `now`)", _roles("marketer", "admin")),
     "return_reopen": Permission(

@@ -86,7 +86,7 @@ def register(app: Flask) -> None:
         may_see_history=lambda: can(current_user, "audit"),
     )
     app.jinja_env.filters.update(
-        money=formatting.money, points=formatting.points, time=formatting.time,
+        money=formatting.money, points=formatting.points, time=formatting.time, day=formatting.day,
         # `error|talon_problem`: a TalonError in words for staff (never Talon.One's raw 5xx text)
         talon_problem=read_message,
     )

@@ -370,3 +370,21 @@ def _create_imported(data: dict) -> BenchSuite:
     record("campaign.test_suite.import", "test_suite", suite.id,
            summary={"name": suite.name, "cases": len(suite.cases)})
     return suite
+
+
+# -- one campaign, for everyone ------------------------------------------------------------------
+
+@bp.get("/campaigns/<int:campaign_id>")
+@require("lookup")
+def campaign(campaign_id: int):
+    """A campaign as staff need it when an explanation names it: what it does, whether it runs
+    and when (a cached Management read)."""
+    try:
+        found = talon.management.get_campaign(campaign_id)
+    except TalonNotFound:
+        abort(404, description=f"Talon.One has no campaign {campaign_id}.")
+    except TalonError as exc:
+        return render_template("campaigns/campaign.html", campaign=None, campaign_id=campaign_id,
+                               error=exc), 502
+    return render_template("campaigns/campaign.html", campaign=found, campaign_id=campaign_id,
+                           error=None, state=catalog.campaign_state(found))

@@ -664,6 +664,32 @@ class Event:
     extra: dict = field(default_factory=dict)
 
 
+@wire(names={"campaign_id": "campaignID", "ruleset_id": "rulesetID", "coupon_id": "couponID",
+             "referral_id": "referralID", "evaluation_group_id": "evaluationGroupID"})
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    """Why a rule did not fire (the spec's RuleFailureReason, asked for with
+    ``responseContent=ruleFailureReasons``): the campaign, ruleset and rule, the condition
+    (``condition_index``) or effect (``effect_index``) that failed, and the coupon or referral
+    being evaluated at the time."""
+
+    campaign_id: int | None = None
+    campaign_name: str = ""
+    ruleset_id: int | None = None
+    rule_index: int | None = None
+    rule_name: str = ""
+    condition_index: int | None = None
+    effect_index: int | None = None
+    details: str = ""
+    coupon_id: int | None = None
+    coupon_value: str | None = None
+    referral_id: int | None = None
+    referral_value: str | None = None
+    evaluation_group_id: int | None = None
+    evaluation_group_mode: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
 # -- composite answers ---------------------------------------------------------------------
 
 
@@ -737,6 +763,11 @@ class IntegrationState:
 
     def effects_of_type(self, *effect_types: str) -> tuple[Effect, ...]:
         return tuple(e for e in self.effects if e.effect_type in effect_types)
+
+    @property
+    def failures(self) -> tuple[RuleFailure, ...]:
+        """The rule failure reasons, typed (entries that are not objects are skipped)."""
+        return tuple(build(RuleFailure, r) for r in self.rule_failure_reasons if isinstance(r, dict))
 
 
 @dataclass(frozen=True, slots=True)
