@@ -23,7 +23,7 @@ from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import IntegrationState, Session
 from ..talon_failures import change_message, read_message, status_for
-from ..templating import render_section
+from ..templating import render_section, wants_partial
 from ..upstream import audit_failure
 from ..audit.log import record
 from ..validators import SESSION_CODE_MAX, coupon_code_problem, integration_id_problem
@@ -67,6 +67,25 @@ def _explained(action: str, target_type: str, target_id: str, scenario: Scenario
     return explanation, None, 200
 
 
+def _standalone(page: dict[str, Any], kind: str, identifier: str, read) -> int:
+    """A GET of the page itself (not the box an object's page loads): it reads the object it is
+    about, so an unknown one is a 404 and Talon.One's trouble is said at once. The box alone
+    reads nothing (its page has just read the object). Returns the page's status."""
+    if wants_partial():
+        return 200
+    try:
+        found = read()
+    except TalonNotFound:
+        found = None
+    except TalonError as error:
+        page["error_message"] = f"The {kind} could not be read. {read_message(error)}"
+        return status_for(error)
+    if found is None:
+        _not_found(kind, identifier)
+    page[kind] = found
+    return 200
+
+
 # -- a session ------------------------------------------------------------------------------
 
 
@@ -88,7 +107,9 @@ def session(session_id: str):
         problem = integration_id_problem(session_id, "session ID")
         if problem:
             _not_found("session", session_id, problem)
-        return _render("explain/session.html", "explain/_session_box.html", **page)
+        status = _standalone(page, "session", session_id,
+                             lambda: talon.integration.get_customer_session(session_id).session)
+        return _render("explain/session.html", "explain/_session_box.html", status, **page)
     try:
         state = _read_session(session_id)
     except TalonError as error:
@@ -149,10 +170,11 @@ def _explain_code(action: str, target_type: str, target_id: str, code: str, kind
 
 
 def _code_page(templates: tuple[str, str], form, page: dict[str, Any], action: str,
-               target: tuple[str, str], code_of, profile_of):
-    """GET: the form; POST: the explanation of ``code_of(form)`` for ``profile_of(form)``."""
+               target: tuple[str, str], code_of, profile_of, read):
+    """GET: the form (``read``: the object of the page, for the page alone); POST: the
+    explanation of ``code_of(form)`` for ``profile_of(form)``."""
     if request.method == "GET":
-        return _render(*templates, **page)
+        return _render(*templates, _standalone(page, target[0], target[1], read), **page)
     if not form.validate():
         return _render(*templates, 422, **page)
     code, kind = code_of(form)
@@ -172,7 +194,8 @@ def customer(integration_id: str):
                       dict(integration_id=integration_id, form=form, explanation=None,
                            error_message=None),
                       "customer.why_not", ("customer", integration_id),
-                      lambda f: (f.code.data, f.kind.data), lambda _f: integration_id)
+                      lambda f: (f.code.data, f.kind.data), lambda _f: integration_id,
+                      lambda: talon.integration.get_customer_profile(integration_id))
 
 
 @bp.route("/coupons/<code>/why-not", methods=["GET", "POST"])
@@ -185,4 +208,5 @@ def coupon(code: str):
     return _code_page(("explain/coupon.html", "explain/_customer_box.html"), form,
                       dict(code=code, form=form, explanation=None, error_message=None),
                       "coupon.why_not", ("coupon", code),
-                      lambda _f: (code, "coupon"), lambda f: f.profile_id.data or None)
+                      lambda _f: (code, "coupon"), lambda f: f.profile_id.data or None,
+                      lambda: talon.management.find_coupon(code))

@@ -119,6 +119,14 @@ ACTIONS = (
            (Step("/sessions/{session}/cancel/preview"),
             Step("/sessions/{session}/cancel", {"reason": "Fault suite: customer called it off"})),
            after="/sessions/{session}"),
+    # --- "Why not?" (dry runs: nothing changes whatever Talon.One answers) ---
+    Action("why not: a session", "explain.session", "/sessions/{session}/why-not",
+           (Step("/sessions/{session}/why-not"),), changes=False),
+    Action("why not: a code for a customer", "explain.customer", "/customers/{profile}/why-not",
+           (Step("/customers/{profile}/why-not", {"code": "VIPONLY-003", "kind": "coupon"}),),
+           changes=False),
+    Action("why not: a coupon for a customer", "explain.coupon", "/coupons/{coupon}/why-not",
+           (Step("/coupons/{coupon}/why-not", {"profile_id": "{profile}"}),), changes=False),
     # --- coupons ---
     Action("reserve a coupon", "coupons.change_reservations", "/coupons/{coupon}",
            (Step("/coupons/{coupon}/reservations",
