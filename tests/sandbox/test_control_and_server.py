@@ -89,10 +89,15 @@ def test_latency_and_jitter(api):
     api.post("/sandbox/faults", json={"latencyMs": 150, "jitterMs": 50})
     started = time.perf_counter()
     api.get("/v2/customer_sessions/sess-00001")
-    assert 0.15 <= time.perf_counter() - started < 2
-    started = time.perf_counter()
-    api.get("/sandbox/health", key=None)                 # the sandbox's own endpoints are never slowed
-    assert time.perf_counter() - started < 0.15
+    assert time.perf_counter() - started >= 0.15          # a lower bound holds on any machine
+
+
+def test_control_endpoints_are_never_slowed(api):
+    # Ten minutes of latency: were it applied, the health check would hit its 10 s timeout.
+    # No upper bound on a clock, so a busy machine cannot make this fail.
+    api.post("/sandbox/faults", json={"latencyMs": 600_000})
+    assert api.get("/sandbox/health", key=None, timeout=10).status_code == 200
+    assert api.post("/sandbox/faults", json={}, timeout=10).status_code in (200, 204)
 
 
 def test_bad_fault_plans_are_400(raw):
