@@ -14,6 +14,7 @@ import requests
 from .budget import SUGGEST, ManagementBudget, priority
 from .budget_slots import Slots, namespace_for, slots_for
 from .cache import ReadCache, cache_backend
+from .circuit import CircuitBreaker
 from .client import INTEGRATION, MANAGEMENT, Transport
 from .effects import EffectWording
 from .errors import TalonError
@@ -36,9 +37,11 @@ class TalonService:
         cache_store=None,
         sleep: Callable[[float], None] = time.sleep,
         cache_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``slots``, ``cache_store``, ``sleep`` and ``cache_clock`` are for tests (a budget
-        and a cache on a clock they move); by default they come from the settings."""
+        """``slots``, ``cache_store``, ``sleep``, ``cache_clock`` and ``clock`` (the circuit
+        breaker's) are for tests (a budget, a cache and a cool-down on a clock they move); by
+        default they come from the settings."""
         self.settings = settings
         namespace = namespace_for(settings.base_url, settings.management_key)
         self.budget = ManagementBudget(
@@ -47,7 +50,9 @@ class TalonService:
             cache_store if cache_store is not None else cache_backend(settings.cache_storage_uri,
                                                                       settings.cache_ttl),
             settings.cache_ttl, namespace=namespace, clock=cache_clock)
-        self.transport = Transport(settings, http=http, budget=self.budget, sleep=sleep)
+        self.transport = Transport(
+            settings, http=http, budget=self.budget, sleep=sleep,
+            circuit=CircuitBreaker(settings.circuit_threshold, settings.circuit_cooldown, clock=clock))
         self.integration = IntegrationApi(self.transport, self.reads)
         self.management = ManagementApi(self.transport, settings.application_id, self.reads)
         self._fanout = FanOut(settings.fanout_workers)

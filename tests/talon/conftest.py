@@ -54,9 +54,10 @@ def stub_settings(url: str, **overrides) -> TalonSettings:
 def make_service(stub):
     services = []
 
-    def make(*, sleep=time.sleep, **overrides) -> TalonService:
-        """``sleep`` is the transport's wait between tries (a test's ManualTime.sleep)."""
-        service = TalonService(stub_settings(stub.url, **overrides), sleep=sleep)
+    def make(*, sleep=time.sleep, clock=time.monotonic, **overrides) -> TalonService:
+        """``sleep`` is the transport's wait between tries (a test's ManualTime.sleep),
+        ``clock`` the circuit breaker's (a test's ManualTime.now)."""
+        service = TalonService(stub_settings(stub.url, **overrides), sleep=sleep, clock=clock)
         services.append(service)
         return service
 

@@ -40,7 +40,7 @@ def fast(talon_sandbox, clock):
         base_url=talon_sandbox.url, integration_key=talon_sandbox.integration_key,
         management_key=talon_sandbox.management_key, read_timeout=0.5, retries=2, backoff=0.05,
         retry_after_max=2.0, circuit_threshold=3, circuit_cooldown=1.0,
-    ), sleep=clock.sleep)
+    ), sleep=clock.sleep, clock=clock.now)
     service.http.hooks["response"].append(recorder)
     yield service
     service.close()
@@ -133,7 +133,7 @@ def test_non_idempotent_return_times_out_as_outcome_unknown_and_is_not_retried(f
     assert len(control.requests(RETURNS, "POST")) == 1
 
 
-def test_circuit_opens_and_closes(fast, control):
+def test_circuit_opens_and_closes(fast, control, clock):
     control.faults({"path": "^/v2/customer_sessions/", "method": "GET", "status": 500})
     for _ in range(3):
         with pytest.raises(TalonUnavailable):
@@ -146,7 +146,7 @@ def test_circuit_opens_and_closes(fast, control):
     assert len(control.requests(method="GET")) == sent  # failed fast, nothing sent
 
     control.faults()  # upstream recovers
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert fast.circuit.state == "half_open"
     fast.integration.get_customer_session("sess-00001")
     assert fast.health()["circuit"]["state"] == "closed"
