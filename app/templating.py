@@ -1,11 +1,12 @@
-"""Template helpers shared by every area: partial-or-page rendering and Jinja globals/filters."""
+"""Rendering shared by every area: partial-or-page (htmx), navigating after a change, and every
+Jinja global and filter."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, render_template, request, session
+from flask import Flask, Response, make_response, redirect, render_template, request, session
 from flask_login import current_user
 
 from .extensions import htmx
@@ -23,6 +24,16 @@ def render_section(page_template: str, partial_template: str, **context: Any) ->
     """Contact.app's pattern: the page includes the partial; an htmx request gets the partial
     alone."""
     return render_template(partial_template if wants_partial() else page_template, **context)
+
+
+def navigate(url: str):
+    """After a change that moves the user on: 303 for a plain form, HX-Redirect for htmx (which
+    would otherwise follow the redirect inside the XHR and swap a whole page into a section)."""
+    if htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
 
 
 def page_url(page: int) -> str:

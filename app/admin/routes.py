@@ -13,7 +13,7 @@ from flask_login import current_user
 from ..audit.log import record
 from ..auth import accounts
 from ..permissions import require
-from ..upstream import navigate
+from ..templating import navigate
 from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")

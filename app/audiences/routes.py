@@ -1,9 +1,9 @@
 """Audiences: /audiences (list with member counts, create) and /audiences/<id> (rename, delete,
 clear, members one by one or in bulk, an attribute for every member, the paged member list).
 
-Everyone may look; changing needs the `audiences` permission. Every change is audited through
-app.upstream.send_change (outcome and Talon.One's status); bulk member changes run as
-jobs (app.bulk), audited per chunk and once more with their totals.
+Everyone may look; changing needs the `audiences` permission. Every change goes through
+app.changes.submit (sent once, audited with its outcome and Talon.One's status); bulk member
+changes run as jobs (app.bulk), audited per chunk and once more with their totals.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from ..permissions import require
 from ..routing import page_arg
 from ..talon import talon
 from ..talon.errors import TalonError
-from ..templating import render_section, wants_partial
-from ..upstream import (
-    claim_submission,
-    navigate,
-    new_submission_key,
-    send_change,
-    settle_submission,
-)
+from ..changes import MISMATCH, PENDING_ELSEWHERE, new_key, submit
+from ..talon_failures import status_for
+from ..templating import navigate, render_section, wants_partial
 from ..bulk.pages import mount_job_pages, progress_context, start_job
 from . import service
 from .forms import AttributeForm, AudienceForm, ClearForm, DeleteForm, MembersForm, RenameForm
@@ -45,7 +40,7 @@ def _audience_or_404(audience_id: int):
 @bp.get("/audiences")
 @require("lookup")
 def index():
-    form = AudienceForm(submission=new_submission_key())
+    form = AudienceForm(submission=new_key())
     return _index_page(form)
 
 
@@ -78,27 +73,25 @@ def create():
     if not form.validate():
         return _index_page(form, 422)
     payload = {"name": form.name.data, "description": form.description.data or None}
-    key = form.submission.data or new_submission_key()
-    claimed = claim_submission("audience.create", key, payload)
-    if claimed.state == "done":
-        return navigate(url_for("audiences.show", audience_id=claimed.answer["id"]))
-    if claimed.state in ("pending", "mismatch"):
+    result = submit(
+        lambda: talon.integration.create_audience(payload["name"],
+                                                  description=payload["description"]),
+        action="audience.create", target=("audience", None), scope="audience.create",
+        key=form.submission.data or new_key(), payload=payload, summary=payload,
+        kept=lambda audience: {"id": audience.id}, success_status=201, what="The audience")
+    if result.ok:
+        if not result.earlier:  # created now, not by an earlier send of this form
+            flash(f"Audience “{result.value.name}” created.", "success")
+        return navigate(url_for("audiences.show", audience_id=result.answer["id"]))
+    if result.state == PENDING_ELSEWHERE:
         form.name.errors.append(
             "This form was already sent and Talon.One's answer is not known: the audience may "
-            "exist. Check the list below before creating it again." if claimed.state == "pending"
-            else "This form was already used for another audience. Reload the page.")
-        return _index_page(form, 409)
-    sent = send_change("audience.create", "audience", None,
-                       lambda: talon.integration.create_audience(
-                           payload["name"], description=payload["description"]),
-                       summary=payload, success_status=201)
-    settle_submission("audience.create", key, sent,
-                      {"id": sent.value.id} if sent.ok else None)
-    if not sent.ok:
-        form.name.errors.append(sent.message)
-        return _index_page(form, 502)
-    flash(f"Audience “{sent.value.name}” created.", "success")
-    return navigate(url_for("audiences.show", audience_id=sent.value.id))
+            "exist. Check the list below before creating it again.")
+    elif result.state == MISMATCH:
+        form.name.errors.append("This form was already used for another audience. Reload the page.")
+    else:
+        form.name.errors.append(result.message)
+    return _index_page(form, result.status)
 
 
 # -- one audience -----------------------------------------------------------------------------
@@ -153,15 +146,15 @@ def rename(audience_id: int):
     form = RenameForm(prefix="rename")
     status = 422
     if form.validate():
-        sent = send_change("audience.rename", "audience", audience_id,
-                           lambda: talon.integration.update_audience(audience_id, form.name.data),
-                           summary={"from": audience.name, "to": form.name.data})
-        if sent.ok:
-            audience, status = sent.value, 200
+        result = submit(lambda: talon.integration.update_audience(audience_id, form.name.data),
+                        action="audience.rename", target=("audience", audience_id),
+                        summary={"from": audience.name, "to": form.name.data}, what="The rename")
+        status = result.status
+        if result.ok:
+            audience = result.value
             flash(f"Renamed to “{audience.name}”.", "success")
         else:
-            form.name.errors.append(sent.message)
-            status = 502
+            form.name.errors.append(result.message)
     return _render(audience, "audiences/_heading.html", status, rename_form=form)
 
 
@@ -172,14 +165,14 @@ def delete(audience_id: int):
     form = DeleteForm(prefix="delete")
     if not (form.validate() and form.check_name(audience.name)):
         return _render(audience, "audiences/_danger.html", 422, delete_form=form)
-    sent = send_change("audience.delete", "audience", audience_id,
-                       lambda: talon.integration.delete_audience(audience_id),
-                       summary={"name": audience.name}, success_status=204)
-    if not sent.ok:
+    result = submit(lambda: talon.integration.delete_audience(audience_id),
+                    action="audience.delete", target=("audience", audience_id),
+                    summary={"name": audience.name}, success_status=204, what="The deletion")
+    if not result.ok:
         form.confirm_name.errors.append(
             ("Talon.One refused to delete this audience (a campaign may still use it). "
-             if sent.error.status in (400, 409) else "") + sent.message)
-        return _render(audience, "audiences/_danger.html", 502, delete_form=form)
+             if result.error.status in (400, 409) else "") + result.message)
+        return _render(audience, "audiences/_danger.html", result.status, delete_form=form)
     flash(f"Audience “{audience.name}” deleted.", "success")
     return navigate(url_for("audiences.index"))
 
@@ -195,13 +188,13 @@ def clear(audience_id: int):
         before = str(service.member_count(audience_id))
     except TalonError:
         before = "unknown"
-    sent = send_change("audience.members.clear", "audience", audience_id,
-                       lambda: talon.integration.delete_audience_memberships(audience_id),
-                       summary={"name": audience.name, "members_before": before},
-                       success_status=204)
-    if not sent.ok:
-        form.confirm.errors.append(sent.message)
-        return _render(audience, "audiences/_danger.html", 502, clear_form=form)
+    result = submit(lambda: talon.integration.delete_audience_memberships(audience_id),
+                    action="audience.members.clear", target=("audience", audience_id),
+                    summary={"name": audience.name, "members_before": before},
+                    success_status=204)
+    if not result.ok:
+        form.confirm.errors.append(result.message)
+        return _render(audience, "audiences/_danger.html", result.status, clear_form=form)
     flash(f"All {before} members were removed from “{audience.name}”.", "success")
     return _render(audience, "audiences/_danger.html", headers={"HX-Trigger": "bulk-job-done"})
 
@@ -261,15 +254,15 @@ def update_attribute(audience_id: int):
         return _render(audience, "audiences/_attribute.html", 422, attribute_form=form,
                        count=count, sample=_sample(audience_id))
     attributes = {form.attribute.data: form.typed_value()}
-    sent = send_change("audience.members.attribute", "audience", audience_id,
-                       lambda: talon.integration.update_audience_customers_attributes(
-                           audience_id, attributes),
-                       summary={"attributes": attributes, "members": str(count)},
-                       success_status=204)
-    if not sent.ok:
-        form.confirm.errors.append(sent.message)
-        return _render(audience, "audiences/_attribute.html", 502, attribute_form=form,
-                       count=count)
+    result = submit(lambda: talon.integration.update_audience_customers_attributes(
+                        audience_id, attributes),
+                    action="audience.members.attribute", target=("audience", audience_id),
+                    summary={"attributes": attributes, "members": str(count)},
+                    success_status=204)
+    if not result.ok:
+        form.confirm.errors.append(result.message)
+        return _render(audience, "audiences/_attribute.html", result.status,
+                       attribute_form=form, count=count)
     return _render(audience, "audiences/_attribute.html",
                    done={"attributes": attributes, "count": count})
 
@@ -282,7 +275,8 @@ def _valid_and_counted(audience, form: AttributeForm):
         return service.member_count(audience.id), None
     except TalonError as exc:
         form.attribute.errors.append(f"Could not count the members: {exc.message}")
-        return None, _render(audience, "audiences/_attribute.html", 502, attribute_form=form)
+        return None, _render(audience, "audiences/_attribute.html", status_for(exc),
+                             attribute_form=form)
 
 
 def _sample(audience_id: int):

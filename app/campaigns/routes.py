@@ -22,9 +22,9 @@ from ..permissions import require
 from ..routing import LARGEST_ID, int_arg
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
-from ..templating import render_section, wants_partial
-from ..talon_failures import read_message
-from ..upstream import navigate
+from ..templating import navigate, render_section, wants_partial
+from ..changes import submit
+from ..talon_failures import read_message, status_for
 from . import catalog, expectations, portable, runs
 from .bench import BenchInput, run
 from .forms import MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
@@ -106,7 +106,7 @@ def _fill_from_session(form: BenchForm, template_form: TemplateSessionForm) -> i
         return 404
     except TalonError as exc:
         template_form.session.errors.append(f"Talon.One could not be asked. {read_message(exc)}")
-        return 502
+        return status_for(exc)
     session = state.session
     if len(session.cart_items) > MAX_ITEMS:
         template_form.session.errors.append(
@@ -137,37 +137,29 @@ def run_bench():
             form.items.append_entry()
         return _bench_page(form, campaigns, campaigns_error)
     if campaigns_error is not None:
-        return _bench_page(form, campaigns, campaigns_error, status=502)
+        return _bench_page(form, campaigns, campaigns_error, status=status_for(campaigns_error))
     valid = form.validate()
     if action == "save":
         valid = _check_save_fields(form) and valid  # after validate(), which resets errors
     if not valid:
         return _bench_page(form, campaigns, campaigns_error, status=422)
     bench = form.bench_input()
-    try:
-        result = run(bench, campaigns)
-    except TalonError as exc:
-        _audit_run(bench, None, exc)
-        return _bench_page(form, campaigns, campaigns_error, run_error=exc, status=502)
-    _audit_run(bench, result, None)
+    sent = submit(lambda: run(bench, campaigns), action="campaign.test_bench.run",
+                  target=("campaign", ",".join(map(str, bench.campaign_ids))),
+                  summary={"campaigns": bench.campaign_ids, "profile": bench.profile_mode,
+                           "items": len(bench.cart), "coupons": bench.coupon_codes,
+                           "now": bench.now or None},
+                  audited=lambda result: result.summary(), dry_run=True, what="The dry run")
+    if not sent.ok:
+        return _bench_page(form, campaigns, campaigns_error, run_error=sent.error,
+                           status=sent.status)
+    result = sent.value
     if action == "save":
         case = _save_case(form, bench, result)
         flash(f"Saved “{case.name}”. Its expectations are what happened now; edit them below.",
               "success")
         return navigate(url_for("campaigns.show_case", case_id=case.id))
     return _bench_page(form, campaigns, campaigns_error, result=result)
-
-
-def _audit_run(bench: BenchInput, result, error: TalonError | None) -> None:
-    summary = {"campaigns": bench.campaign_ids, "profile": bench.profile_mode,
-               "items": len(bench.cart), "coupons": bench.coupon_codes, "now": bench.now or None}
-    if result is not None:
-        summary.update(result.summary())
-    else:
-        summary["error"] = error.message[:300]
-    record("campaign.test_bench.run", "campaign", ",".join(map(str, bench.campaign_ids)),
-           dry_run=True, summary=summary, outcome="success" if error is None else "failure",
-           upstream_status=200 if error is None else error.status)
 
 
 def _check_save_fields(form: BenchForm) -> bool:

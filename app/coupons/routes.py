@@ -3,7 +3,7 @@ soft reservation, who reserved it; reserve or remove for one profile, a pasted l
 and the customer page's goodwill widget (/customers/<id>/goodwill-coupon).
 
 Everyone may look; reserving needs the `reservations` permission. Single reservations are sent
-at once and audited through send_change; lists run as bulk jobs (app.bulk).
+at once through app.changes.submit; lists run as bulk jobs (app.bulk).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from ..routing import page_arg
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
-from ..talon_failures import read_message
-from ..upstream import send_change
+from ..changes import submit
+from ..talon_failures import read_message, status_for
 from . import service
 from ..validators import coupon_code_problem, integration_id_problem
 from .forms import FindCouponForm, GoodwillForm, ReservationsForm
@@ -57,7 +57,7 @@ def _view_or_refuse(code: str) -> service.CouponView:
     try:
         view = service.load(code)
     except TalonError as exc:
-        _refuse_code(code, f"Talon.One could not be asked. {read_message(exc)}", 502)
+        _refuse_code(code, f"Talon.One could not be asked. {read_message(exc)}", status_for(exc))
     if view is None:
         _refuse_code(code, f"No coupon has the code “{code}”. Codes are matched exactly; check "
                            "the spelling.", 404)
@@ -173,18 +173,18 @@ def _reserve_goodwill(form: GoodwillForm, integration_id: str):
                 return None, 404
     except TalonError as exc:
         form.choice.errors = [f"Talon.One could not be asked. {read_message(exc)}"]
-        return None, 502
+        return None, status_for(exc)
     if coupon.uses_left == 0:
         form.code.errors = [f"{coupon.value} is used up ({coupon.usage_counter} of "
                             f"{coupon.usage_limit} uses)."]
         return None, 409
-    sent = send_change(
-        "coupon.reserve", "coupon", coupon.value,
+    sent = submit(
         lambda: talon.integration.create_coupon_reservation(coupon.value, [integration_id]),
+        action="coupon.reserve", target=("coupon", coupon.value),
         summary={"profiles": [integration_id], "via": "goodwill widget",
                  "mandatory": bool(coupon.is_reservation_mandatory)},
-        success_status=201)
+        success_status=201, what="The reservation")
     if not sent.ok:
         form.choice.errors = [sent.message]
-        return None, 502
+        return None, sent.status
     return coupon, 200

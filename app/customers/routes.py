@@ -38,7 +38,7 @@ def show(integration_id: str):
     def content() -> str:
         results = loaded()
         if sections.is_unknown_customer(results):
-            return render_template("search/_not_found.html", kind="customer", identifier=integration_id)
+            return render_template("_not_found.html", kind="customer", identifier=integration_id)
         profile = results["profile"]
         if not isinstance(profile, Exception):
             after_response(partial(remember, user_id, "customer", integration_id, profile.display_name))
@@ -83,5 +83,5 @@ def _filters(form: SessionFilterForm):
 
 
 def _not_found(integration_id: str, problem: str | None = None):
-    return render_template("search/not_found.html", kind="customer", identifier=integration_id,
+    return render_template("not_found.html", kind="customer", identifier=integration_id,
                            problem=problem, status=404), 404

@@ -24,7 +24,7 @@ from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import IntegrationState, Session
 from ..talon_failures import change_message, read_message, status_for
 from ..templating import render_section, wants_partial
-from ..upstream import audit_failure
+from ..changes import audit_failure
 from ..audit.log import record
 from ..validators import SESSION_CODE_MAX, coupon_code_problem, integration_id_problem
 from .explanation import Explanation, explain
@@ -42,7 +42,7 @@ def _budget() -> int:
 
 
 def _not_found(kind: str, identifier: str, problem: str | None = None):
-    abort(make_response(render_template("search/not_found.html", kind=kind, identifier=identifier,
+    abort(make_response(render_template("not_found.html", kind=kind, identifier=identifier,
                                         problem=problem, status=404), 404))
 
 

@@ -7,7 +7,7 @@
   the new card is created, and it cannot be activated again" (talon-openapi.json). So the
   console offers no unblock, and a blocked card's page says where its data went.
 
-Every attempt is audited on the card through send_change.
+Every attempt is sent and audited on the card through app.changes.submit.
 """
 
 from __future__ import annotations
@@ -15,27 +15,36 @@ from __future__ import annotations
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon.models import LoyaltyCard
-from ..upstream import Sent, audit_refusal, send_change
+from ..changes import Result, audit_refusal, submit
 from .cards import card_audit_id, state_of
 
 BLOCKED_FOR_GOOD = ("Talon.One never activates a blocked card again: its profiles, balances and "
                     "transactions moved to the card that replaced it.")
 
 
-def set_status(card: LoyaltyCard, status: str) -> Sent:
-    return send_change(
-        f"loyalty_card.{'activate' if status == 'active' else 'deactivate'}", "loyalty_card",
-        card_audit_id(card.program_id, card.identifier),
+def set_status(card: LoyaltyCard, status: str) -> Result:
+    return submit(
         lambda: talon.management.update_loyalty_card(card.program_id, card.identifier, status=status),
+        action=f"loyalty_card.{'activate' if status == 'active' else 'deactivate'}",
+        target=("loyalty_card", card_audit_id(card.program_id, card.identifier)),
         summary={"status_before": card.status})
 
 
-def replace(card: LoyaltyCard, new_identifier: str, reason: str) -> Sent:
-    return send_change(
-        "loyalty_card.replace", "loyalty_card", card_audit_id(card.program_id, card.identifier),
+def replace_scope(card: LoyaltyCard) -> str:
+    """Where a replacement form of this card is claimed (once per form)."""
+    return f"replace_card:{card.program_id}:{card.identifier}"
+
+
+def replace(card: LoyaltyCard, new_identifier: str, reason: str, *, key: str) -> Result:
+    """Transfer the card to ``new_identifier``, once for the form with this ``key``."""
+    return submit(
         lambda: talon.management.transfer_loyalty_card(
             card.program_id, card.identifier, new_card_identifier=new_identifier, block_reason=reason),
-        summary={"reason": reason, "replaced_by": new_identifier})
+        action="loyalty_card.replace",
+        target=("loyalty_card", card_audit_id(card.program_id, card.identifier)),
+        scope=replace_scope(card), key=key, payload={"new": new_identifier, "reason": reason},
+        summary={"reason": reason, "replaced_by": new_identifier},
+        kept=lambda _answer: {"new": new_identifier})
 
 
 def status_refusal(card: LoyaltyCard, status: str) -> str | None:

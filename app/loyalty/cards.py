@@ -12,7 +12,7 @@ from ..profiles.lookups import find_profile
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import LoyaltyCard, LoyaltyProgram
-from ..upstream import Sent, audit_refusal
+from ..changes import Result, audit_refusal
 
 SEARCH_LIMIT = 20
 ALL_PROGRAMS = 0
@@ -119,7 +119,7 @@ def audit_link_refusal(card: LoyaltyCard, profile_id: str, reason: str) -> None:
                   {"profile": profile_id})
 
 
-def upstream_refusal(card: LoyaltyCard, profile_id: str, sent: Sent) -> str:
+def upstream_refusal(card: LoyaltyCard, profile_id: str, sent: Result) -> str:
     """Talon.One refused (or never answered): say why in the card's terms when the card shows it."""
     if sent.may_have_happened:
         return sent.message

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..routing import page_arg
-from ..upstream import new_submission_key
+from ..changes import new_key
 from ..validators import CardIdentifier, ProfileId, SafeText, SessionId, stripped
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
@@ -71,7 +71,7 @@ class GenerateCardForm(FlaskForm):
         "Link to customer profile (optional)", filters=[stripped],
         validators=[Optional(), ProfileId()],
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
-    submission = HiddenField(default=new_submission_key,
+    submission = HiddenField(default=new_key,
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
 
@@ -99,7 +99,7 @@ class ReplaceCardForm(FlaskForm):
         render_kw={"autocomplete": "off", "placeholder": "Reported lost by the customer"})
     confirm = BooleanField("Replace it: the old card is blocked for good; Talon.One never activates it again",
                            validators=[DataRequired("Tick the box to replace the card.")])
-    submission = HiddenField(default=new_submission_key,
+    submission = HiddenField(default=new_key,
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
 

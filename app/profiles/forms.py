@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..upstream import new_submission_key
+from ..changes import new_key
 from ..validators import INTEGRATION_ID_MAX, AttributeName, ProfileId, stripped
 from .attributes import KINDS
 
@@ -72,7 +72,7 @@ class ReferralForm(FlaskForm):
         "Friend's profile ID (optional)", filters=[stripped],
         validators=[Optional(), ProfileId()],
         description="Only this profile may use the code.")
-    submission = HiddenField(default=new_submission_key,
+    submission = HiddenField(default=new_key,
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
     def validate_expiry_date(self, field) -> None:

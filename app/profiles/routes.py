@@ -21,8 +21,8 @@ from ..models import AuditEntry
 from ..permissions import can, require
 from ..routing import page_arg
 from ..talon import talon
-from ..templating import render_section
-from ..upstream import claim_submission, navigate, send_change, settle_submission
+from ..changes import PENDING_ELSEWHERE, UNKNOWN, submit
+from ..templating import navigate, render_section
 from . import attribute_edit, memberships
 from .attributes import attributes_of
 from .erasure import Erasure
@@ -42,13 +42,6 @@ CREATE_REFERRAL = "referrals"
 
 HISTORY_PAGE_SIZE = 10
 TARGET_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
-
-
-def _failure_status(sent) -> int:
-    """200 when the change may have happened (the page says so), else the error's kind."""
-    if sent.may_have_happened:
-        return 200
-    return 409 if sent.error.status == 409 else 422 if sent.error.status in (400, 404) else 502
 
 
 # -- attributes -----------------------------------------------------------------------------
@@ -85,29 +78,28 @@ def edit_attributes(integration_id: str):
         if form.previewed.data != fingerprint:
             return page(422, problem="The values differ from the last preview. Preview them "
                                      "again, then save.")
-        sent = send_change(
-            "customer.update_attributes", "customer", integration_id,
+        sent = submit(
             lambda: talon.integration.update_customer_profile(
                 integration_id, attributes=changes, run_rule_engine=True,
                 response_content=["triggeredCampaigns"]),
+            action="customer.update_attributes", target=("customer", integration_id),
             summary=summary)
         if not sent.ok:
-            return page(_failure_status(sent), problem=sent.message,
-                        unknown=sent.may_have_happened)
+            return page(sent.status, problem=sent.message, unknown=sent.may_have_happened)
         effects = attribute_edit.effect_lines(sent.value)
         flash(f"Saved {', '.join(sorted(changes))} for {integration_id}."
               + (f" Effects: {'; '.join(line.text for line in effects)}." if effects else ""),
               "success")
         return navigate(customer_url(integration_id))
 
-    sent = send_change(
-        "customer.update_attributes", "customer", integration_id,
+    sent = submit(
         lambda: talon.integration.update_customer_profile(
             integration_id, attributes=changes, dry=True, run_rule_engine=True,
             response_content=["triggeredCampaigns", "ruleFailureReasons"]),
-        summary=summary, dry_run=True)
+        action="customer.update_attributes", target=("customer", integration_id),
+        summary=summary, dry_run=True, what="The preview")
     if not sent.ok:
-        return page(_failure_status(sent), problem=f"The preview failed. {sent.message}")
+        return page(sent.status, problem=f"The preview failed. {sent.message}")
     preview = attribute_edit.Preview.of(changes, profile.attributes, sent.value, fingerprint)
     return page(preview=preview)
 
@@ -146,15 +138,14 @@ def change_audience(integration_id: str):
             message=f"{integration_id} is {'already' if member else 'not'} a member of audience "
                     f"{audience_id}; nothing changed.")
     verb = "add" if action == "add" else "remove"
-    sent = send_change(
-        f"customer.audience_{verb}", "customer", integration_id,
-        lambda: memberships.change_membership(integration_id, audience_id, action),
-        summary={"audience_id": audience_id})
+    sent = submit(lambda: memberships.change_membership(integration_id, audience_id, action),
+                  action=f"customer.audience_{verb}", target=("customer", integration_id),
+                  summary={"audience_id": audience_id})
     if sent.ok:
         done = "added to" if action == "add" else "removed from"
         message, level, status = f"{integration_id} {done} audience {audience_id}.", "success", 200
     else:
-        message, status = sent.message, _failure_status(sent)
+        message, status = sent.message, sent.status
         level = "warning" if sent.may_have_happened else "error"
     if not htmx:
         flash(message, level)
@@ -197,21 +188,19 @@ def create_referral(integration_id: str):
         return page(422)
 
     arguments = referral_request(integration_id, form)
-    scope = f"referral:{integration_id}"
-    claim = claim_submission(scope, form.submission.data, arguments)
-    if claim.state == "done":
-        flash(f"Referral code {claim.answer.get('code')} was already created by this form.", "info")
-        return navigate(customer_url(integration_id))
-    if claim.state != "new":
-        return page(409, problem=claim.message, unknown=claim.state == "pending")
-    sent = send_change(
-        "customer.create_referral", "customer", integration_id,
+    sent = submit(
         lambda: talon.integration.create_referral(**arguments),
+        action="customer.create_referral", target=("customer", integration_id),
+        scope=f"referral:{integration_id}", key=form.submission.data, payload=arguments,
         summary={"campaign_id": campaign.id, "usage_limit": form.usage_limit.data,
-                 "friend": bool(friend)}, success_status=201)
-    settle_submission(scope, form.submission.data, sent, {"code": sent.value.code} if sent.ok else None)
+                 "friend": bool(friend)},
+        kept=lambda referral: {"code": referral.code}, success_status=201)
+    if sent.ok and sent.earlier:  # created by an earlier send of this form
+        flash(f"Referral code {sent.answer.get('code')} was already created by this form.", "info")
+        return navigate(customer_url(integration_id))
     if not sent.ok:
-        return page(_failure_status(sent), problem=sent.message, unknown=sent.may_have_happened)
+        return page(sent.status, problem=sent.message,
+                    unknown=sent.state in (UNKNOWN, PENDING_ELSEWHERE))
     flash(f"Referral code {sent.value.code} created for {integration_id} in {campaign.name}.", "success")
     return navigate(customer_url(integration_id))
 
@@ -234,13 +223,13 @@ def delete_data(integration_id: str):
         return page()
     if not form.validate_on_submit():
         return page(422)
-    sent = send_change(
-        "customer.delete_data", "customer", integration_id,
+    sent = submit(
         lambda: talon.integration.delete_customer_data(integration_id),
+        action="customer.delete_data", target=("customer", integration_id),
         # Counts only: the entry keeps the fact and size of the erasure, not what was erased.
         summary={"erased": erasure.counts()}, success_status=204)
     if not sent.ok:
-        return page(_failure_status(sent), problem=sent.message, unknown=sent.may_have_happened)
+        return page(sent.status, problem=sent.message, unknown=sent.may_have_happened)
     flash(f"The personal data of {integration_id} is erased in Talon.One.", "success")
     return navigate(url_for("main.home"))
 

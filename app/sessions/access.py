@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
+from ..audit.log import record
 from ..permissions import check_store
 from ..talon import talon
 from ..talon.errors import TalonNotFound
 from ..talon.models import IntegrationState
 from ..validators import integration_id_problem
-from .outcomes import audit
 from .state_machine import ACTIONS
 
 
 def not_found(session_id: str, problem: str | None = None):
-    return make_response(render_template("search/not_found.html", kind="session",
+    return make_response(render_template("not_found.html", kind="session",
                                          identifier=session_id, problem=problem, status=404), 404)
 
 
@@ -56,8 +56,8 @@ def require_state(action: str, session_id: str, state: IntegrationState) -> None
         return
     reason = ACTIONS[action].why_not(session.state)
     if request.method == "POST":
-        audit(f"session.{action}", session_id, {"refused": reason, "state": session.state},
-              outcome="refused", upstream_status=None)
+        record(f"session.{action}", "session", session_id, outcome="refused",
+               summary={"refused": reason, "state": session.state})
     abort(make_response(render_template(
         "sessions/not_allowed.html", session=session, action=ACTIONS[action], reason=reason,
     ), 409))

@@ -23,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..changes import new_key
 from ..talon.models import CART_ITEMS_LIMIT, CartItem
 from ..validators import (
     SESSION_CODE_MAX,
@@ -33,7 +34,6 @@ from ..validators import (
     stripped,
     text_problem,
 )
-from ..upstream import new_submission_key as new_form_key  # noqa: F401  (the sessions' name)
 
 REASON_LIMIT = 500
 MAX_QUANTITY = 10_000
@@ -234,7 +234,7 @@ class KeyedForm(FlaskForm):
 
     def ensure_key(self) -> None:
         if not self.form_key.data:
-            self.form_key.data = new_form_key()
+            self.form_key.data = new_key()
 
 
 class ReturnForm(KeyedForm):

@@ -1,4 +1,4 @@
-"""/sessions/<id>/preview: "what if" on a session, with a dry run. Nothing is saved.
+"""A "what if" on a session, with a dry run; nothing is saved (the view is in routes.py).
 
 The agent starts from the session as it is and changes the cart, codes, cards, attributes or the
 state to evaluate as; the console sends a ``dry=true`` session update and shows the effects and
@@ -10,17 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
-from wtforms.fields.choices import SelectChoice
-
-from ..permissions import require
-from ..talon import talon
-from ..talon.errors import TalonError
 from ..talon.models import CartItem, IntegrationState, Session, build
-from ..templating import render_section
-from ..talon_failures import change_message, status_for
-from . import access
-from .blueprint import bp
 from .comparison import (
     EffectChange,
     TotalLine,
@@ -29,17 +19,9 @@ from .comparison import (
     summary_counts,
     totals_of,
 )
-from .forms import (
-    MAX_CART_LINES,
-    PreviewForm,
-    attribute_lines,
-    cart_too_long,
-    lines_of,
-    parse_attribute_lines,
-)
-from .outcomes import audit
+from .forms import PreviewForm, attribute_lines, lines_of, parse_attribute_lines
 from .session_view import wording_for
-from .state_machine import default_preview_target, preview_targets
+from .state_machine import default_preview_target
 
 REJECTION_TYPES = ("rejectCoupon", "rejectReferral")
 STATE_LABELS = {"open": "open (still shopping)", "closed": "closed (what if it closed now)",
@@ -56,47 +38,7 @@ class PreviewResult:
     state_after: str
 
 
-@bp.route("/sessions/<session_id>/preview", methods=["GET", "POST"])
-@require("preview")
-def preview(session_id: str):
-    current = access.read(session_id)
-    session = current.session
-    form = PreviewForm()
-    form.target_state.choices = [SelectChoice(s, STATE_LABELS[s]) for s in preview_targets(session.state)]
-    page = dict(session_id=session_id, session=session, form=form, result=None, error_message=None)
-
-    too_long = cart_too_long(session.cart_items, "previewed")
-    if too_long:
-        page["error_message"] = too_long
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page), (
-            200 if request.method == "GET" else 422)
-    if request.method == "GET":
-        _start_from(form, session)
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page)
-    if "add_item" in request.form and len(form.items.entries) >= MAX_CART_LINES:
-        page["error_message"] = (f"At most {MAX_CART_LINES:,} cart lines: Talon.One takes no "
-                                 "more in one update.")
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page), 422
-    if "add_item" in request.form:
-        # Adding a line sends nothing; the form comes back with an empty line to fill in.
-        form.items.append_entry({"origin": -1, "quantity": 1, "price": 0})
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page)
-    if not (form.validate() & form.check_origins(session.cart_items)):
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page), 422
-
-    summary = _audit_summary(form)
-    try:
-        after = talon.integration.update_customer_session(session_id, dry=True, **_payload(form, session))
-    except TalonError as error:
-        audit("session.preview", session_id, summary, error=error, dry_run=True)
-        page["error_message"] = change_message(error, "The preview", preview=True)
-        return render_section("sessions/preview.html", "sessions/_preview.html", **page), status_for(error)
-    audit("session.preview", session_id, {**summary, "effects_after": len(after.effects)}, dry_run=True)
-    page["result"] = _compare(current, after, form)
-    return render_section("sessions/preview.html", "sessions/_preview.html", **page)
-
-
-def _start_from(form: PreviewForm, session: Session) -> None:
+def start_from(form: PreviewForm, session: Session) -> None:
     for index, item in enumerate(session.cart_items):
         form.items.append_entry({"origin": index, "sku": item.sku, "name": item.name or "",
                                  "quantity": item.quantity, "price": item.price or 0,
@@ -108,7 +50,7 @@ def _start_from(form: PreviewForm, session: Session) -> None:
     form.target_state.data = default_preview_target(session.state)
 
 
-def _payload(form: PreviewForm, session: Session) -> dict[str, Any]:
+def payload(form: PreviewForm, session: Session) -> dict[str, Any]:
     attributes, _problems = parse_attribute_lines(form.attributes.data)
     return dict(
         profile_id=session.profile_id or None,
@@ -123,7 +65,7 @@ def _payload(form: PreviewForm, session: Session) -> dict[str, Any]:
     )
 
 
-def _audit_summary(form: PreviewForm) -> dict[str, Any]:
+def audit_summary(form: PreviewForm) -> dict[str, Any]:
     attributes, _problems = parse_attribute_lines(form.attributes.data)
     return {
         "target_state": form.target_state.data,
@@ -135,7 +77,7 @@ def _audit_summary(form: PreviewForm) -> dict[str, Any]:
     }
 
 
-def _compare(current: IntegrationState, after: IntegrationState, form: PreviewForm) -> PreviewResult:
+def compare(current: IntegrationState, after: IntegrationState, form: PreviewForm) -> PreviewResult:
     before_session = current.session
     after_items = [build(CartItem, item) for item in form.payload_items(before_session.cart_items)]
     after_session = after.session

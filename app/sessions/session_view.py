@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from ..formatting import effect_wording
+from .. import changes
 from ..models import IdempotencyRecord
 from ..talon.effects import EffectLine, EffectWording, words
 from ..talon.errors import TalonError
@@ -99,6 +100,19 @@ def page_context(session_id: str, results: dict[str, Any], user: Any) -> dict[st
 
 
 # -- stored results of returns, reopens and cancels -------------------------------------------
+
+RESULT_KINDS = ("return", "reopen", "cancel")
+
+
+def scope_for(kind: str, session_id: str) -> str:
+    """Where the form of a return, reopen or cancel of this session is claimed (app.changes)."""
+    return f"session-{kind}:{session_id}"[:255]
+
+
+def find_result(session_id: str, key: str) -> IdempotencyRecord | None:
+    """The stored result of a return, reopen or cancel of this session, for the result page."""
+    return changes.find((scope_for(kind, session_id) for kind in RESULT_KINDS), key)
+
 
 def cart_snapshot(items: Sequence[CartItem]) -> list[dict[str, Any]]:
     """The cart as stored with a result (what the result page needs, JSON-safe)."""

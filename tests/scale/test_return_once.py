@@ -2,9 +2,9 @@
 load balancer spreads over two machines): Talon.One receives it once, the session is returned
 once, and the shared audit log has exactly one entry for it.
 
-The guarantee comes from app/upstream.py (`claim`, used by app/sessions/changes.py): the form's key is claimed in the shared
-idempotency_records table before anything is sent, so the second instance waits for the first
-and shows its result."""
+The guarantee comes from app/changes.py (`submit`, used by app/sessions/routes.py): the form's
+key is claimed in the shared idempotency_records table before anything is sent, so the second
+instance waits for the first and shows its result."""
 
 from __future__ import annotations
 

@@ -100,16 +100,16 @@ def field_error(response, field_id: str) -> str:
 def blind_to_the_first_look(monkeypatch) -> list:
     """Make the view's first look for an earlier try of its form find nothing, as when another
     instance claims the form just after that look; later looks are real. Returns the looks."""
-    from app.sessions import changes
+    from app import changes
 
     looks: list = []
-    real_previous_try = changes.previous_try
+    real_earlier = changes.earlier
 
-    def previous_try(*args):
+    def earlier(*args):
         looks.append(args)
-        return None if len(looks) == 1 else real_previous_try(*args)
+        return None if len(looks) == 1 else real_earlier(*args)
 
-    monkeypatch.setattr(changes, "previous_try", previous_try)
+    monkeypatch.setattr(changes, "earlier", earlier)
     return looks
 
 
