@@ -30,6 +30,43 @@
     }
   });
 
+  // A table wider than its column scrolls inside its own box instead of widening the page or
+  // running under the next column. A box that does scroll can be focused, so the keyboard can
+  // scroll it too (WCAG 2.1.1).
+  function scrollBoxes(root) {
+    var tables = Array.prototype.slice.call(root.querySelectorAll("main table"));
+    if (root.matches && root.matches("main table")) tables.push(root);
+    tables.forEach(function (table) {
+      if (table.closest(".table-scroll, .overflow-auto")) return;
+      var box = document.createElement("div");
+      box.className = "table-scroll";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    });
+    document.querySelectorAll("main .table-scroll, main .overflow-auto").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        var table = box.querySelector("table");
+        var caption = table && table.querySelector("caption");
+        var heading = box.closest("section") && box.closest("section").querySelector("h2, h3");
+        box.setAttribute("aria-label", (caption || heading || { textContent: "Table" }).textContent.trim());
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { scrollBoxes(document); });
+  document.addEventListener("htmx:load", function (event) { scrollBoxes(event.target); });
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { scrollBoxes(document); }, 150);
+  });
+
   // Raw JSON arrives compact (templates' json_block); indent it when its <details> opens.
   // "toggle" does not bubble, hence the capturing listener.
   document.addEventListener("toggle", function (event) {

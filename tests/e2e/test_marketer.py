@@ -103,7 +103,7 @@ def test_two_saved_cases_one_passes_one_fails(logged_in_page):
     expect(page.locator("#case-expectations")).to_contain_text("Expectations saved.")
     shot(page, "marketer-case-expectations")
 
-    page.click(f"nav[aria-label=breadcrumb] >> text={suite_name}")
+    page.click(f"nav.breadcrumbs >> text={suite_name}")
     page.click("button:has-text('Run suite')")
     page.wait_for_url(re.compile(r"/campaigns/runs/\d+$"))
     progress = page.locator(".suite-progress")
