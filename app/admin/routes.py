@@ -12,9 +12,11 @@ from flask_login import current_user
 
 from ..audit.log import record
 from ..auth import accounts
+from ..extensions import db
 from ..permissions import require
 from ..templating import navigate
 from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
+from .models import PasswordChangeRequired
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -211,4 +213,13 @@ def change_password():
             flash("Your new password is set.", "success")
             return redirect(url_for("main.home"), code=303)
     status = 422 if form.errors else 200
-    return render_template("admin/change_password.html", form=form, required=required), status
+    return render_template("admin/change_password.html", form=form, required=required,
+                           new_account=required and _never_had_own_password(current_user)), status
+
+
+def _never_had_own_password(user) -> bool:
+    """A brand-new account (its password was set with it, by an admin) rather than a reset one:
+    the pending change was recorded in the same moment the account was made."""
+    pending = db.session.get(PasswordChangeRequired, user.id)
+    return (pending is not None and user.created_at is not None
+            and abs((pending.created_at - user.created_at).total_seconds()) < 60)

@@ -151,8 +151,10 @@ def rename(audience_id: int):
                         summary={"from": audience.name, "to": form.name.data}, what="The rename")
         status = result.status
         if result.ok:
-            audience = result.value
-            flash(f"Renamed to “{audience.name}”.", "success")
+            # The name is in the title, the breadcrumbs, the Apply button and the delete hint:
+            # the whole page is shown again rather than the heading alone.
+            flash(f"Renamed to “{result.value.name}”.", "success")
+            return navigate(url_for("audiences.show", audience_id=audience_id))
         else:
             form.name.errors.append(result.message)
     return _render(audience, "audiences/_heading.html", status, rename_form=form)

@@ -125,9 +125,12 @@ def reserve_goodwill(integration_id: str):
     if not form.validate():
         return _goodwill_widget(form, integration_id, status=422)
     reserved, status = _reserve_goodwill(form, integration_id)
-    if reserved is not None:
-        form = GoodwillForm(formdata=None, prefix="goodwill")
-    return _goodwill_widget(form, integration_id, reserved=reserved, status=status)
+    if reserved is None:
+        return _goodwill_widget(form, integration_id, status=status)
+    body, status = _goodwill_widget(GoodwillForm(formdata=None, prefix="goodwill"), integration_id,
+                                    reserved=reserved, status=status)
+    # The customer page's coupon list reloads itself on this event (customers/_coupons.html).
+    return body, status, {"HX-Trigger": "coupons-changed"}
 
 
 def _check_profile_id(integration_id: str) -> None:

@@ -12,7 +12,9 @@ from typing import Any, Callable
 
 from flask_login import current_user
 
+from ..talon import talon
 from ..talon.effects import split_for_rollback
+from ..talon.errors import TalonError
 from ..talon.models import IntegrationState, Session
 from . import access
 from .effect_view import describe, effect_wire
@@ -44,6 +46,9 @@ def page_context(current: IntegrationState, reopen_form, cancel_form) -> dict[st
     cancel_form.reason.id = "cancel-reason"
     wording = wording_for(session.cart_items)
     undone, kept_effects = split_for_rollback(current.effects)
+    completed = completed_achievements(session.profile_id, undone)
+    kept_effects += [e for e in undone if _achievement_of(e) in completed]
+    undone = [e for e in undone if _achievement_of(e) not in completed]
     return dict(
         session_id=session.integration_id, session=session, reopen_form=reopen_form,
         cancel_form=cancel_form, can_reopen=ACTIONS["reopen"].state_allows(session.state),
@@ -51,6 +56,30 @@ def page_context(current: IntegrationState, reopen_form, cancel_form) -> dict[st
         undone=describe(undone, wording), kept=describe(kept_effects, wording),
         reopen_message=None, cancel_message=None, cancel_preview=None, show_cancel_confirm=False,
     )
+
+
+def _achievement_of(effect) -> Any:
+    return effect.prop("achievementId") if effect.effect_type == "increaseAchievementProgress" else None
+
+
+def completed_achievements(profile_id: str | None, effects) -> set:
+    """The achievements, among those these effects advanced, that the customer has completed:
+    Talon.One rolls achievement progress back "only when the customer has not completed the
+    achievement" (talon-openapi.json, RollbackIncreasedAchievementProgressEffectProps), so a
+    reopen must not promise it. Completed in this very session (isJustCompleted) or since,
+    as the customer's achievements say; if they cannot be read, the effect's own word counts."""
+    advanced = [e for e in effects if _achievement_of(e) is not None]
+    done = {_achievement_of(e) for e in advanced
+            if e.prop("isJustCompleted") or (e.prop("value") or 0) >= (e.prop("target") or float("inf"))}
+    rest = sorted({_achievement_of(e) for e in advanced} - done)
+    if not rest or not profile_id:
+        return done
+    try:
+        page = talon.integration.get_customer_achievements(
+            profile_id, achievement_ids=rest, current_progress_status=["completed"])
+    except TalonError:
+        return done
+    return done | {a.achievement_id for a in page.items if a.status == "completed"}
 
 
 def kept(kind: str, answer: IntegrationState, current: IntegrationState, reason: str) -> dict:

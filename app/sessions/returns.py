@@ -67,8 +67,12 @@ def preview_of(answer: IntegrationState, cart: list[CartItem], items) -> ReturnP
 def kept(answer: IntegrationState, cart: list[CartItem], items, reason: str) -> dict[str, Any]:
     """What the result page of a confirmed return shows (kept under the form's key)."""
     after_cart = answer.session.cart_items if answer.session else cart
+    done = preview_of(answer, cart, items)
     return {
         "kind": "return",
+        # the result shows what the preview showed: the amount to refund above all
+        "totals": {"discounts_back": done.discounts_back, "net_value": done.net_value,
+                   "points_back": done.points_back},
         "session_state": answer.session.state if answer.session else None,
         "effects": [effect_wire(e) for e in answer.effects],
         "items": described(items, cart),

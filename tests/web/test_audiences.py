@@ -83,8 +83,12 @@ def test_create_timeout_says_it_may_have_happened(app, marketer, talon_sandbox):
 
 def test_rename(app, marketer):
     response = hx_post(marketer, f"/audiences/{VIP}/rename", {"rename-name": "VIP customers"})
-    assert response.status_code == 200
-    assert "<h1>VIP customers</h1>" in response.get_data(as_text=True)
+    # the whole page is shown again: the name is in more places than the heading
+    assert response.headers["HX-Redirect"] == f"/audiences/{VIP}"
+    page = marketer.get(f"/audiences/{VIP}").get_data(as_text=True)
+    assert "<h1>VIP customers</h1>" in page and "Renamed to “VIP customers”" in page
+    assert "<title>VIP customers · Audiences" in page and "Apply to “VIP customers”" in page
+    assert "Type “VIP customers” exactly." in page
     bad = hx_post(marketer, f"/audiences/{VIP}/rename", {"rename-name": "<i>x</i>"})
     assert bad.status_code == 422 and "plain text" in bad.get_data(as_text=True)
     assert [e.outcome for e in audit_rows(app, action="audience.rename")] == ["success"]

@@ -70,7 +70,7 @@ def test_the_reopen_page_lists_what_rolls_back_and_what_does_not(agent):
 def test_a_reopen_needs_a_plain_reason(agent, upstream, app, reason, message):
     response = reopen(agent, reason=reason)
     assert response.status_code == 422
-    assert message in field_error(response, "reason")
+    assert message in field_error(response, "reopen-reason")
     assert upstream.log("PUT", REOPEN) == []
     assert upstream.state(CLOSED) == "closed"
     assert audit_rows(app, action="session.reopen") == []
