@@ -117,3 +117,15 @@ def recently_viewed(user: Any, limit: int = 10) -> list[RecentView]:
         db.session.rollback()
         log.warning("could not read recent views", exc_info=True)
         return []
+
+
+def forget_profile(integration_id: str) -> int:
+    """After a customer's personal data is erased: every user's recent view of the customer
+    (its label is the customer's name) and of their sessions (labelled with the customer's ID)
+    goes, so no list on the console still names the person. The number of entries removed."""
+    removed = db.session.execute(sa.delete(_TABLE).where(sa.or_(
+        sa.and_(_TABLE.c.kind == "customer", _TABLE.c.target_id == integration_id),
+        sa.and_(_TABLE.c.kind == "session", _TABLE.c.label == integration_id),
+    ))).rowcount
+    db.session.commit()
+    return removed or 0

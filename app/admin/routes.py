@@ -7,16 +7,17 @@ redirected, flashed or stored), so they are shown exactly once."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit.log import record
 from ..auth import accounts
 from ..extensions import db
+from ..models import AuditEntry
 from ..permissions import require
 from ..templating import navigate
 from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
-from .models import PasswordChangeRequired
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -218,8 +219,14 @@ def change_password():
 
 
 def _never_had_own_password(user) -> bool:
-    """A brand-new account (its password was set with it, by an admin) rather than a reset one:
-    the pending change was recorded in the same moment the account was made."""
-    pending = db.session.get(PasswordChangeRequired, user.id)
-    return (pending is not None and user.created_at is not None
-            and abs((pending.created_at - user.created_at).total_seconds()) < 60)
+    """A brand-new account rather than a reset one: the account's last password event in the
+    audit log is its creation (no set, reset or change of its password since)."""
+    last = db.session.scalar(
+        sa.select(AuditEntry.action)
+        .where(AuditEntry.target_type == "user", AuditEntry.target_id == user.username,
+               AuditEntry.action.in_(PASSWORD_EVENTS))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(1))
+    return last == "user.create"
+
+
+PASSWORD_EVENTS = ("user.create", "user.set_password", "user.reset_password", "user.change_own_password")

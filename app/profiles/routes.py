@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from ..extensions import db, htmx
 from ..models import AuditEntry
 from ..permissions import can, require
+from ..recent import forget_profile
 from ..routing import page_arg
 from ..talon import talon
 from ..changes import PENDING_ELSEWHERE, UNKNOWN, submit
@@ -228,9 +229,13 @@ def delete_data(integration_id: str):
         action="customer.delete_data", target=("customer", integration_id),
         # Counts only: the entry keeps the fact and size of the erasure, not what was erased.
         summary={"erased": erasure.counts()}, success_status=204)
+    if sent.ok or sent.may_have_happened:
+        # What the console itself holds about the person goes too (recently viewed lists).
+        forget_profile(integration_id)
     if not sent.ok:
         return page(sent.status, problem=sent.message, unknown=sent.may_have_happened)
-    flash(f"The personal data of {integration_id} is erased in Talon.One.", "success")
+    flash(f"The personal data of {integration_id} is erased in Talon.One, and from this "
+          "console's recently viewed lists.", "success")
     return navigate(url_for("main.home"))
 
 

@@ -69,6 +69,11 @@ def test_erase_a_test_customers_personal_data(logged_in_page):
     page = logged_in_page("admin")
     customer = "cust-0060"
     page.goto(f"/customers/{customer}")
+    name = page.get_by_role("heading", level=1).inner_text().split("\n")[0].replace(customer, "").strip()
+    assert name and name != "Customer"
+    page.goto("/")
+    expect(page.locator("main")).to_contain_text(name)  # recently viewed
+    page.goto(f"/customers/{customer}")
     page.locator("a", has_text="Delete personal data").click()  # a link styled as a button
     page.wait_for_url(re.compile(rf"/customers/{customer}/delete$"))
     expect(page.locator(".erasure-review")).to_contain_text("what Talon.One will erase")
@@ -82,7 +87,10 @@ def test_erase_a_test_customers_personal_data(logged_in_page):
     page.get_by_label("Type the profile ID to confirm").fill(customer)
     page.get_by_role("button", name="Erase the personal data").click()
     page.wait_for_url(re.compile(r"/$"))
-    expect(page.locator("#flash-messages")).to_contain_text(f"The personal data of {customer} is erased in Talon.One.")
+    expect(page.locator("#flash-messages")).to_contain_text(f"The personal data of {customer} is erased in Talon.One")
+    # the home page's "Recently viewed" no longer names the customer (it did, right under this message)
+    expect(page.locator("main")).not_to_contain_text(name)
+    expect(page.locator(".recently-viewed li", has_text=customer)).to_have_count(0)
     shot(page, "admin-erased")
 
     page.goto(f"/customers/{customer}")

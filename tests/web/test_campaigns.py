@@ -359,3 +359,14 @@ def test_a_failed_dry_run_is_reported_not_hidden(app, marketer, talon_sandbox):
     assert response.status_code == 502 and "The dry run failed" in body
     [entry] = audit_rows(app, action="campaign.test_bench.run")
     assert (entry.outcome, entry.upstream_status, entry.dry_run) == ("failure", 500, True)
+
+
+def test_each_cart_input_is_labelled_with_its_own_line(marketer):
+    """Issue 16: "Qty of line 2" sat on line 1 (the label counted the fields, not the lines)."""
+    html = marketer.get("/campaigns/test-bench").get_data(as_text=True)
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split('class="bench-cart"', 1)[1].split("</table>", 1)[0], re.S)[1:]
+    assert len(rows) >= 3
+    for number, row in enumerate(rows, start=1):
+        labels = re.findall(r'aria-label="([^"]+)"', row)
+        assert labels == [f"SKU of line {number}", f"Qty of line {number}", f"Price of line {number}",
+                          f"Category of line {number}"]

@@ -235,6 +235,24 @@ def test_delete_shows_what_will_be_erased_then_needs_the_typed_id(login_as, app,
         assert personal not in logged
 
 
+def test_erasure_removes_the_customer_from_everyones_recently_viewed(login_as, talon_sandbox):
+    """Issue 16: the name stayed in "Recently viewed" of every staff member who had opened the
+    customer, right under the "erased" message."""
+    agent, admin = login_as("agent"), login_as("admin")
+    for client in (agent, admin):
+        client.get(f"/customers/{ALICE}")
+        client.get("/sessions/sess-00001")
+        assert "Alice Archer" in client.get("/").get_data(as_text=True)
+    agent.get("/customers/cust-0002")
+    done = admin.post(f"/customers/{ALICE}/delete", data={"confirm_id": ALICE, "csrf_token": admin.csrf})
+    assert done.status_code == 303
+    for client in (agent, admin):
+        home = visible_text(client.get("/").get_data(as_text=True))
+        assert "Alice Archer" not in home and ALICE not in home.replace(f"personal data of {ALICE}", "")
+        assert "sess-00001" not in home
+    assert "cust-0002" in visible_text(agent.get("/").get_data(as_text=True))
+
+
 @pytest.mark.parametrize("role", ["agent", "marketer", "manager"])
 def test_only_admins_delete_customer_data(login_as, talon_sandbox, role):
     client = login_as(role)
