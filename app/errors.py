@@ -9,6 +9,7 @@ from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .bulk.reader import limits as bulk_limits, size_text
 from .extensions import htmx
 from .templating import wants_partial
 
@@ -19,7 +20,7 @@ ERROR_TEXT: dict[int, tuple[str, str]] = {
     403: ("Not allowed", "Your account may not do this."),
     404: ("Not found", "There is nothing at this address. Check the ID and try the search box."),
     405: ("Not allowed here", "This address does not accept that kind of request."),
-    413: ("Too large", "The request was too large."),
+    413: ("Too large", "The upload is larger than the console takes in one request."),
     429: ("Too many attempts", "Too many requests from your address. Wait a minute, then try again."),
     500: ("Something went wrong", "The error was logged. Try again, or tell an administrator."),
     502: ("Talon.One did not answer properly", "Talon.One could not be reached or sent an error. Try again shortly."),
@@ -73,6 +74,9 @@ def handle_http_error(error: HTTPException):
     if isinstance(error.response, Response):
         return error.response  # made for this error by whoever raised it (a login throttle)
     message = _custom_description(error) if error.code != 429 else None
+    if error.code == 413 and message is None:
+        message = ("The upload is larger than the console takes in one request: a list or CSV file "
+                   f"may have at most {size_text(bulk_limits()[0])}. Split it into smaller files.")
     return render_error(error.code, message=message, retry_after=getattr(error, "retry_after", None))
 
 

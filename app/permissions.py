@@ -42,7 +42,7 @@ PERMISSIONS: dict[str, Permission] = {
     "why_not": Permission(
         "“Why not?”: explain a session or a code with dry runs (nothing is saved)", EVERYONE),
     "test_bench": Permission(
-        "campaign test bench (evaluableCampaignIds, future `now`)", _roles("marketer", "admin")),
+        "campaign test bench: dry runs of chosen campaigns, also at a future time", _roles("marketer", "admin")),
     "return_reopen": Permission(
         "return items, reopen or cancel a session", _roles("agent", "manager", "admin"),
         own_store_roles=_roles("manager")),

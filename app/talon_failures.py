@@ -49,8 +49,9 @@ def talon_said(error: TalonError) -> str:
     """Talon.One's own words: its message (unless it is only our generic headline) and any
     field errors; without a final period, "" when Talon.One said nothing useful."""
     text = error.message.rstrip(".") if error.message != error.headline else ""
-    if error.field_errors:
-        fields = "; ".join(str(e) for e in error.field_errors)
+    # a field error that only repeats the message (Talon.One often sends both) is said once
+    fields = "; ".join(str(e) for e in error.field_errors if (e.details or e.title) not in text)
+    if fields:
         text = f"{text} ({fields})" if text else fields
     return text
 

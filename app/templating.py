@@ -87,6 +87,7 @@ def append_flash_oob(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Every Jinja global and filter of the console, in one place."""
     from . import formatting
+    from .bulk.reader import limits as bulk_limits
     from .talon_failures import read_message
 
     app.jinja_env.globals.update(
@@ -95,6 +96,8 @@ def register(app: Flask) -> None:
         may_use=lambda endpoint: may_use(current_user, endpoint),
         # for _history.html: imported macros do not see current_user, globals they do
         may_see_history=lambda: can(current_user, "audit"),
+        # bulk_limits(): (bytes, rows) a list or CSV may have; file fields check the size first
+        bulk_limits=bulk_limits,
     )
     app.jinja_env.filters.update(
         money=formatting.money, points=formatting.points, time=formatting.time, day=formatting.day,

@@ -91,14 +91,15 @@ def _sentence(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _user_page(user, *, role_form=None, reset_form=None, one_time_password=None, status=200):
+def _user_page(user, *, role_form=None, reset_form=None, one_time_password=None, status=200,
+               confirm_disable=False):
     role_form = role_form or RoleForm(formdata=None, role=user.role, store=user.store or "")
     return render_template(
         "admin/user.html", user=user, role_form=role_form,
         reset_form=reset_form or ResetPasswordForm(formdata=None), confirm_form=ConfirmForm(),
         logins=accounts.open_login_counts().get(user.id, 0),
         must_change=accounts.must_change_password(user),
-        one_time_password=one_time_password), status
+        one_time_password=one_time_password, confirm_disable=confirm_disable), status
 
 
 @bp.get("/admin/users/<username>")
@@ -153,6 +154,13 @@ def _account_button(username: str, change, done: str, *, own_account: str | None
 @bp.post("/admin/users/<username>/disable")
 @require("staff_accounts")
 def disable(username: str):
+    # Disabling ends the account's logins at once, which no undo gives back: it is confirmed
+    # first (in a dialog, or without JavaScript on the account's page).
+    if request.form.get("confirmed") != "yes":
+        user = _user_or_404(username)
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        return _refuse_own_account(user, "disable") or _user_page(user, confirm_disable=True)
     return _account_button(username, accounts.disable_user,
                            "{user} is disabled and logged out everywhere.", own_account="disable")
 

@@ -171,9 +171,9 @@ def delete(audience_id: int):
                     action="audience.delete", target=("audience", audience_id),
                     summary={"name": audience.name}, success_status=204, what="The deletion")
     if not result.ok:
-        form.confirm_name.errors.append(
-            ("Talon.One refused to delete this audience (a campaign may still use it). "
-             if result.error.status in (400, 409) else "") + result.message)
+        form.confirm_name.errors.append(result.message + (
+            " Talon.One does not delete an audience while a campaign uses it."
+            if result.error.status in (400, 409) else ""))
         return _render(audience, "audiences/_danger.html", result.status, delete_form=form)
     flash(f"Audience “{audience.name}” deleted.", "success")
     return navigate(url_for("audiences.index"))
@@ -217,7 +217,16 @@ def change_members(audience_id: int):
     if started is None:
         return _render(audience, "audiences/_bulk.html", 422, members_form=form)
     job, headers = started
-    return _render(audience, "audiences/_bulk.html", headers=headers, **progress_context(job))
+    undo = None
+    if operation is service.REMOVE_MEMBERS and form.source_field() is form.profile_id and job.succeeded == 1:
+        # One member removed from the list's own button: the way back, for a few seconds.
+        removed = form.profile_id.data
+        undo = {"message": f"{removed} is no longer a member of “{audience.name}”.",
+                "url": url_for("audiences.change_members", audience_id=audience_id),
+                "fields": {"members-action": "add", "members-profile_id": removed},
+                "target": "#audience-bulk"}
+    return _render(audience, "audiences/_bulk.html", headers=headers, undo=undo,
+                   **progress_context(job))
 
 
 # -- an attribute for every member -------------------------------------------------------------

@@ -171,7 +171,9 @@ def _deliver(job: BulkJob, rows: list[BulkRow]) -> StepReport:
 
 
 def _error_text(error) -> str:
-    details = "; ".join(str(f) for f in getattr(error, "field_errors", ()) if f.details)
+    # The details alone: the row is named by its line already, and a JSON pointer such as
+    # /data/10/profileIntegrationId means nothing to staff.
+    details = "; ".join(f.details for f in getattr(error, "field_errors", ()) if f.details)
     text = error.message if not details or details in error.message else f"{error.message} ({details})"
     status = f" (HTTP {error.status})" if error.status else ""
     return (text + status)[:500]

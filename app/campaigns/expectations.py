@@ -36,21 +36,39 @@ def from_result(result: BenchResult) -> dict:
             "coupons_rejected": {code: reason for code, reason in result.coupons_rejected}}
 
 
+# Effect types as staff say them (the expectations keep Talon.One's names, which the editor's
+# fields take; what a run reports is written in words).
+EFFECT_WORDS = {
+    "setDiscount": "discount", "setDiscountPerItem": "per-item discount",
+    "setDiscountPerAdditionalCost": "discount on an additional cost", "acceptCoupon": "accepted coupon",
+    "rejectCoupon": "rejected coupon", "acceptReferral": "accepted referral", "rejectReferral": "rejected referral",
+    "addLoyaltyPoints": "loyalty points", "deductLoyaltyPoints": "loyalty points deduction",
+    "addFreeItem": "free item", "showNotification": "notification", "reserveCoupon": "coupon reservation",
+    "couponCreated": "new coupon", "referralCreated": "new referral code", "addToAudience": "audience membership",
+    "removeFromAudience": "audience removal", "increaseAchievementProgress": "achievement progress",
+    "awardGiveaway": "giveaway", "updateAttribute": "attribute update",
+}
+
+
+def effect_words(effect_type: str) -> str:
+    return EFFECT_WORDS.get(effect_type, effect_type)
+
+
 def differences(expected: dict, result: BenchResult) -> list[str]:
     """Every way the result breaks the expectations (empty: the case passes)."""
     found: list[str] = []
     present = set(result.effect_types)
     for effect_type in expected.get("effects", []):
         if effect_type not in present:
-            found.append(f"Expected a {effect_type} effect; there was none.")
+            found.append(f"Expected a {effect_words(effect_type)} effect; there was none.")
     for effect_type in expected.get("absent_effects", []):
         if effect_type in present:
-            found.append(f"Expected no {effect_type} effect; there was one.")
+            found.append(f"Expected no {effect_words(effect_type)} effect; there was one.")
     tolerance = Decimal(str(expected.get("tolerance") or DEFAULT_TOLERANCE))
     for effect_type, amount in (expected.get("amounts") or {}).items():
         wanted, got = Decimal(str(amount)), result.amount_of(effect_type)
         if abs(wanted - got) > tolerance:
-            found.append(f"{effect_type} amount: expected {wanted:.2f} ± {tolerance}, "
+            found.append(f"The {effect_words(effect_type)} amount: expected {wanted:.2f} ± {tolerance}, "
                          f"got {got:.2f}.")
     accepted = set(result.coupons_accepted)
     rejected = dict(result.coupons_rejected)

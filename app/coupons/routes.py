@@ -104,7 +104,15 @@ def change_reservations(code: str):
     if started is None:
         return _render(view, "coupons/_bulk.html", 422, form=form)
     job, headers = started
-    return _render(view, "coupons/_bulk.html", headers=headers, **progress_context(job))
+    undo = None
+    if operation is service.UNRESERVE and form.source_field() is form.profile_id and job.succeeded == 1:
+        # One reservation removed from the list's own button: the way back, for a few seconds.
+        removed = form.profile_id.data
+        undo = {"message": f"{view.coupon.value} is no longer reserved for {removed}.",
+                "url": url_for("coupons.change_reservations", code=view.coupon.value),
+                "fields": {"reservations-action": "reserve", "reservations-profile_id": removed},
+                "target": "#coupon-bulk"}
+    return _render(view, "coupons/_bulk.html", headers=headers, undo=undo, **progress_context(job))
 
 
 # -- the customer page's goodwill widget -----------------------------------------------------

@@ -115,6 +115,9 @@ def _plan(integration_id: str, filters: SessionFilter | None, only: str | None,
     calls = _calls(integration_id, filters or SessionFilter(), sources, flag)
     if goodwill and only in (None, "coupons"):
         calls["goodwill"] = _next_free_goodwill
+    if only in (None, "coupons", "referrals"):
+        # campaigns by name, not by number (a cached list: one Management read a minute)
+        calls["campaigns"] = talon.management.campaign_names
     return calls, skip_sessions
 
 
@@ -160,4 +163,5 @@ def section_context(name: str, results: dict[str, Any]) -> dict[str, Any]:
     result = results.get(section.source)
     if isinstance(result, TalonError):
         return {"error": result, "section": section}
-    return {"data": result, "section": section}
+    names = results.get("campaigns")
+    return {"data": result, "section": section, "campaign_names": names if isinstance(names, dict) else {}}

@@ -109,7 +109,7 @@ def link_refusal(card: LoyaltyCard, profile_id: str) -> str | None:
                 f"profile; generate a replacement card instead.")
     if profile_id not in card.linked_profile_ids and card.at_user_limit:
         return (f"Card {card.identifier} already has {len(card.profiles)} of "
-                f"{card.users_per_card_limit} linked profiles, its limit (usersPerCardLimit). "
+                f"{card.users_per_card_limit} linked profiles, as many as its program allows per card. "
                 f"Unlink a profile first.")
     return None
 

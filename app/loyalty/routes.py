@@ -23,6 +23,7 @@ from ..talon_failures import status_for
 from ..templating import navigate, render_section
 from ..validators import card_id_problem, integration_id_problem
 from . import blocking, cards, sections
+from .durations import duration_words
 from .forms import (
     CardSearchForm,
     CardStatusForm,
@@ -45,7 +46,7 @@ def _programs_page(search, lookup, status=200, **more):
     listed, error = cards.programs_or_error()
     cards.offer_programs(search, lookup, listed)
     return render_template("loyalty/programs.html", programs=listed, programs_error=error,
-                           search=search, lookup=lookup, **more), status
+                           search=search, lookup=lookup, duration_words=duration_words, **more), status
 
 
 @bp.get("/")

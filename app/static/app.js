@@ -67,6 +67,156 @@
     resizing = setTimeout(function () { scrollBoxes(document); }, 150);
   });
 
+  // -- habits of people who live in the console ------------------------------------------
+
+  // "/" focuses the search box from any page (the page's own search box first, as on the home
+  // page), unless the user is typing somewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    var box = document.querySelector("main form[role=search] input[name=q]") ||
+      document.querySelector(".header-search input[name=q]");
+    if (!box) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+
+  // Copy buttons (macro copy_button): hidden until this script can make them work.
+  function copyButtons(root) {
+    root.querySelectorAll("button[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var done = function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, function () { button.textContent = "Press Ctrl+C"; });
+    } else {
+      // plain http (a laptop demo): select the text in a field for the user to copy
+      var field = document.createElement("textarea");
+      field.value = button.dataset.copy;
+      field.setAttribute("readonly", "");
+      field.className = "visually-hidden";
+      document.body.appendChild(field);
+      field.select();
+      var copied = document.execCommand && document.execCommand("copy");
+      field.remove();
+      if (copied) done(); else button.textContent = "Press Ctrl+C";
+    }
+  });
+
+  // A button with data-confirm-dialog opens that <dialog> (its own confirming form) instead of
+  // sending its form; without this script the server asks for the confirmation on a page of
+  // its own. Escape closes a modal dialog (the browser does), and so does a [data-close] button.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-confirm-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.confirmDialog);
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+    var closer = event.target.closest && event.target.closest("dialog [data-close]");
+    if (closer) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+
+  // An undo notice (macro undo_notice) offers its button for data-undo-seconds, then says so.
+  function undoNotices(root) {
+    root.querySelectorAll("[data-undo-seconds]:not([data-undo-started])").forEach(function (notice) {
+      notice.setAttribute("data-undo-started", "");
+      setTimeout(function () {
+        var form = notice.querySelector(".undo-form");
+        if (!form) return;
+        form.remove();
+        notice.appendChild(document.createTextNode(" (Undo is no longer offered.)"));
+      }, 1000 * Number(notice.dataset.undoSeconds));
+    });
+  }
+
+  // List tables (data-sortable) sort the rows shown by a column: click its heading, again for
+  // the other direction. Numbers sort as numbers, times by their datetime.
+  function cellKey(row, index) {
+    var cell = row.cells[index];
+    if (!cell) return "";
+    var time = cell.querySelector("time[datetime]");
+    if (time) return time.getAttribute("datetime");
+    var text = cell.textContent.trim();
+    var number = text.replace(/[^0-9.,-]/g, "").replace(/,/g, "");
+    return /^-?[0-9]+(\.[0-9]+)?$/.test(number) && /^[^A-Za-z]*[0-9]/.test(text) ? Number(number) : text.toLowerCase();
+  }
+  function sortBy(table, index, heading) {
+    var body = table.tBodies[0];
+    var ascending = heading.getAttribute("aria-sort") !== "ascending";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = cellKey(a, index), y = cellKey(b, index);
+      var order = x < y ? -1 : x > y ? 1 : 0;
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    table.querySelectorAll("thead th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+    heading.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  function sortableTables(root) {
+    root.querySelectorAll("table[data-sortable]:not([data-sort-ready])").forEach(function (table) {
+      table.setAttribute("data-sort-ready", "");
+      if (!table.tHead || !table.tBodies[0] || table.tBodies[0].rows.length < 2) return;
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+        if (!th.textContent.trim()) return;
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "sort-button";
+        button.append.apply(button, Array.prototype.slice.call(th.childNodes));
+        th.appendChild(button);
+        button.addEventListener("click", function () { sortBy(table, index, th); });
+      });
+    });
+  }
+
+  // A file larger than its field takes (data-max-bytes) is refused next to the field, before
+  // it is sent: the server would only refuse the whole request.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var limit = Number(input.dataset.maxBytes);
+    var file = input.files && input.files[0];
+    var note = document.getElementById(input.id + "-size-error");
+    if (note) note.remove();
+    input.removeAttribute("aria-invalid");
+    if (!file || file.size <= limit) return;
+    var mb = function (n) { return (n / 1048576).toFixed(n < 1048576 ? 2 : 1).replace(/\.?0+$/, "") + " MB"; };
+    note = document.createElement("small");
+    note.id = input.id + "-size-error";
+    note.className = "field-errors";
+    note.setAttribute("role", "alert");
+    note.textContent = "This file is " + mb(file.size) + "; a list may have at most " + mb(limit) +
+      ". Split it into smaller files. Nothing was sent.";
+    input.value = "";
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    input.insertAdjacentElement("afterend", note);
+  });
+
+  function enhance(root) {
+    copyButtons(root);
+    undoNotices(root);
+    sortableTables(root);
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+
   // Raw JSON arrives compact (templates' json_block); indent it when its <details> opens.
   // "toggle" does not bubble, hence the capturing listener.
   document.addEventListener("toggle", function (event) {

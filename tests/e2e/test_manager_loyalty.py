@@ -94,7 +94,7 @@ def test_a_full_card_and_a_blocked_card_are_refused(logged_in_page):
     open_card(page, FULL_CARD)
     look_up(page, CUSTOMER)
     expect(page.locator("#link-profile [role=alert]")).to_contain_text(
-        f"Card {FULL_CARD} already has 2 of 2 linked profiles, its limit (usersPerCardLimit)")
+        f"Card {FULL_CARD} already has 2 of 2 linked profiles, as many as its program allows per card")
     expect(page.locator(".link-candidate")).to_have_count(0)
     shot(page, "manager-card-at-limit-refused")
 

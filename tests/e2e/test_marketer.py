@@ -113,7 +113,7 @@ def test_two_saved_cases_one_passes_one_fails(logged_in_page):
     expect(page.locator("tr[data-case='BF30 takes 30% off one pair']")).to_have_attribute("data-result", "pass")
     failed = page.locator("tr[data-case='BF30 on two pairs']")
     expect(failed).to_have_attribute("data-result", "fail")
-    expect(failed).to_contain_text("setDiscount amount: expected 99.00 ± 0.01, got 60.00.")
+    expect(failed).to_contain_text("The discount amount: expected 99.00 ± 0.01, got 60.00.")
     shot(page, "marketer-suite-run")
 
 

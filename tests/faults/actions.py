@@ -187,7 +187,7 @@ ACTIONS = (
     Action("reset a password", "admin.reset_password", "/admin/users/agent",
            (Step("/admin/users/agent/password", {"password": "another long password 123"}),), talon=False),
     Action("disable an account", "admin.disable", "/admin/users/agent",
-           (Step("/admin/users/agent/disable"),), talon=False),
+           (Step("/admin/users/agent/disable", pick={"confirmed": "yes"}),), talon=False),
 )
 
 # Actions the suite does not drive, and why (each needs objects a case would first have to make).

@@ -27,7 +27,8 @@ def replay(app, cookie: str):
 def test_disabling_on_the_admin_page_ends_every_login_of_that_user(app, login_as):
     laptop, phone = login_as("agent"), login_as("agent")
     admin = login_as("admin")
-    response = admin.post("/admin/users/agent/disable", headers={"X-CSRFToken": admin.csrf})
+    response = admin.post("/admin/users/agent/disable", headers={"X-CSRFToken": admin.csrf},
+                          data={"confirmed": "yes"})
     assert response.status_code in (200, 303)
     for client in (laptop, phone):
         assert client.get("/").status_code == 302

@@ -106,7 +106,11 @@ def test_disable_ends_open_logins_and_enable_restores(login_as, app):
     admin = login_as("admin")
     marketer = login_as("marketer")
     assert marketer.get("/").status_code == 200
-    response = admin.post("/admin/users/marketer/disable", data={"csrf_token": admin.csrf})
+    asked = admin.post("/admin/users/marketer/disable", data={"csrf_token": admin.csrf})
+    assert asked.status_code == 200 and "Disable marketer?" in asked.get_data(as_text=True)
+    assert marketer.get("/").status_code == 200, "nothing changes before the confirmation"
+    assert audit_rows(app, action="user.disable") == []
+    response = admin.post("/admin/users/marketer/disable", data={"csrf_token": admin.csrf, "confirmed": "yes"})
     assert response.status_code == 303
     assert marketer.get("/").status_code == 302, "the open session ended"
     assert log_in(app, "marketer", "demo")[1].status_code == 200, "cannot log in while disabled"

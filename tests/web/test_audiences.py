@@ -106,12 +106,21 @@ def test_delete_needs_the_typed_name(app, marketer, talon_sandbox):
     assert (entry.outcome, entry.upstream_status) == ("success", 204)
 
 
+def test_a_refusal_of_talon_one_is_said_once(marketer, talon_sandbox):
+    """Issue 16: the VIP deletion refusal repeated Talon.One's sentence twice."""
+    response = hx_post(marketer, f"/audiences/{VIP}/delete", {"delete-confirm_name": "VIP"})
+    errors = re.search(r'id="delete-confirm_name-errors"[^>]*>(.*?)</small>', response.get_data(as_text=True), re.S)
+    assert errors, response.get_data(as_text=True)[-2000:]
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", errors.group(1)) if s.strip()]
+    assert len(sentences) == len(set(sentences)), sentences
+
+
 def test_delete_refused_upstream_is_shown_and_audited(app, marketer, talon_sandbox):
     faults(talon_sandbox, {"path": "^/v2/audiences/1$", "method": "DELETE", "status": 409})
     response = hx_post(marketer, f"/audiences/{VIP}/delete", {"delete-confirm_name": "VIP"})
     body = response.get_data(as_text=True)
     assert response.status_code == 409  # app.talon_failures: Talon.One's conflict
-    assert "Talon.One refused to delete this audience" in body and "409" in body
+    assert "does not delete an audience while a campaign uses it" in body and "409" in body
     assert marketer.get(f"/audiences/{VIP}").status_code == 200
     [entry] = audit_rows(app, action="audience.delete")
     assert (entry.outcome, entry.upstream_status) == ("failure", 409)

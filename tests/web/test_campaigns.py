@@ -208,10 +208,13 @@ def test_save_edit_and_run_a_suite(app, marketer, talon_sandbox):
     body = run_suite(marketer, 1)
     assert 'data-case="BF30 takes 30%" data-result="pass"' in body
     assert 'data-case="Shoes without code" data-result="fail"' in body
-    assert "Expected a setDiscount effect; there was none." in body
-    assert "setDiscount amount: expected 10.00 ± 0.01, got 0.00." in body
+    assert "Expected a discount effect; there was none." in body
+    assert "The discount amount: expected 10.00 ± 0.01, got 0.00." in body
     [run] = audit_rows(app, action="campaign.test_suite.run")
     assert run.summary["pass"] == 1 and run.summary["fail"] == 1 and run.dry_run
+    # the run's page says who ran it and when (issue 16)
+    page = marketer.get(f"/campaigns/runs/{run.target_id}").get_data(as_text=True)
+    assert re.search(r"Run by <strong>marketer</strong>, started \d{4}-\d\d-\d\d .*, finished ", page)
 
 
 @pytest.mark.parametrize("fields, message", [

@@ -86,7 +86,7 @@ def test_card_page_shows_status_limit_links_balances_and_history_hidden_for_agen
     text = visible_text(html)
     assert page.status_code == 200
     assert "Card 4000-0001" in text and "active" in text
-    assert "1 of 2 linked" in text and "usersPerCardLimit 2" in text
+    assert "1 of 2 linked" in text and "the program allows 2 profiles per card" in text
     assert "cust-0001" in text
     for column in ("Active", "Pending", "Spent", "Expired", "Negative"):
         assert column in text

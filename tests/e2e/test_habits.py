@@ -1,0 +1,104 @@
+"""Issue 16's habits of people who live in a tool, and its destructive actions, in real Chromium:
+"/" focuses the search box, copy buttons copy, list tables sort by a column, a removed member or
+reservation can be put back for a few seconds (the page's clock is Playwright's, not waited out),
+and disabling an account asks first (tests/e2e/test_admin_accounts.py)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import shot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_slash_focuses_the_search_box_from_any_page(logged_in_page):
+    page = logged_in_page("manager")
+    for path in ("/customers/cust-0001", "/audit", "/sessions/sess-00001"):
+        page.goto(path)
+        page.locator("h1").click()
+        page.keyboard.press("/")
+        expect(page.locator(".header-search input[name=q]")).to_be_focused()
+    page.goto("/")
+    page.locator("h1").click()
+    page.keyboard.press("/")
+    expect(page.locator(".home-search input[name=q]")).to_be_focused()
+    # typing "/" into a field stays a character
+    page.keyboard.type("a/b")
+    expect(page.locator(".home-search input[name=q]")).to_have_value("a/b")
+
+
+def test_copy_buttons_copy_the_id_and_the_one_time_password(logged_in_page, live_console):
+    from app.auth.accounts import create_user
+    from app.extensions import db
+
+    username = f"copy-{uuid.uuid4().hex[:6]}"  # the live console's accounts last the whole run
+    with live_console.app.app_context():
+        create_user(username, "a long enough password 42", "agent")
+        db.session.commit()
+    page = logged_in_page("admin")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/customers/cust-0001")
+    page.get_by_role("button", name="Copy the profile ID cust-0001").click()
+    expect(page.get_by_role("button", name="Copy the profile ID cust-0001")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "cust-0001"
+    page.goto("/sessions/sess-00004")
+    page.get_by_role("button", name="Copy the session ID sess-00004").click()
+    assert page.evaluate("navigator.clipboard.readText()") == "sess-00004"
+    page.goto(f"/admin/users/{username}")
+    page.get_by_role("button", name="Reset password").click()  # the default: a one-time password
+    password = page.locator("#one-time-password").inner_text()
+    page.get_by_role("button", name=re.compile("Copy the one-time password")).click()
+    assert page.evaluate("navigator.clipboard.readText()") == password
+
+
+def test_list_tables_sort_by_a_column(logged_in_page):
+    page = logged_in_page("agent")
+    page.goto("/customers/cust-0001")
+    table = page.locator("#customer-sessions table")
+    totals = lambda: [float(re.sub(r"[^0-9.]", "", t)) for t in table.locator("tbody tr td:nth-child(6)").all_inner_texts()]  # noqa: E731
+    table.get_by_role("button", name="Total").click()
+    expect(table.locator("th", has_text="Total")).to_have_attribute("aria-sort", "ascending")
+    assert totals() == sorted(totals())
+    table.get_by_role("button", name="Total").click()
+    expect(table.locator("th", has_text="Total")).to_have_attribute("aria-sort", "descending")
+    assert totals() == sorted(totals(), reverse=True)
+    shot(page, "agent-sessions-sorted")
+
+
+def test_a_removed_member_can_be_put_back_for_a_few_seconds(logged_in_page):
+    page = logged_in_page("marketer")
+    page.clock.install()
+    page.goto("/audiences/1")
+    members = page.locator("#audience-members")
+    expect(members).to_contain_text("cust-0007")
+    page.get_by_role("button", name="Remove cust-0007").click()
+    notice = page.locator(".undo-notice")
+    expect(notice).to_contain_text("cust-0007 is no longer a member of “VIP”.")
+    expect(members.locator("td", has_text="cust-0007")).to_have_count(0)
+    shot(page, "marketer-member-removed-undo")
+    notice.get_by_role("button", name="Undo").click()
+    expect(members.locator("td", has_text="cust-0007")).to_have_count(1)
+
+    page.get_by_role("button", name="Remove cust-0014").click()
+    expect(page.locator(".undo-notice")).to_contain_text("cust-0014")
+    page.clock.fast_forward(16_000)
+    expect(page.locator(".undo-notice")).to_contain_text("Undo is no longer offered")
+    expect(page.locator(".undo-notice button")).to_have_count(0)
+
+
+def test_a_removed_reservation_can_be_put_back(logged_in_page):
+    page = logged_in_page("agent")
+    page.goto("/coupons/VIPONLY-001")
+    reserved = page.locator("#coupon-reserved")
+    expect(reserved).to_contain_text("cust-0001")
+    page.get_by_role("button", name="Remove the reservation of cust-0001").click()
+    notice = page.locator(".undo-notice")
+    expect(notice).to_contain_text("VIPONLY-001 is no longer reserved for cust-0001.")
+    expect(reserved.locator("td", has_text="cust-0001")).to_have_count(0)
+    notice.get_by_role("button", name="Undo").click()
+    expect(reserved.locator("td", has_text="cust-0001")).to_have_count(1)
