@@ -24,6 +24,8 @@ class Permission:
     roles: frozenset[str]
     # Roles that hold the permission only for their own store (see check_store).
     own_store_roles: frozenset[str] = frozenset()
+    # What a refusal tells staff, where the table's wording (DESIGN.md's) names API terms.
+    words: str = ""
 
 
 def _roles(*names: str) -> frozenset[str]:
@@ -42,7 +44,8 @@ PERMISSIONS: dict[str, Permission] = {
     "why_not": Permission(
         "“Why not?”: explain a session or a code with dry runs (nothing is saved)", EVERYONE),
     "test_bench": Permission(
-        "campaign test bench: dry runs of chosen campaigns, also at a future time", _roles("marketer", "admin")),
+        "campaign test bench (evaluableCampaignIds, future `now`)", _roles("marketer", "admin"),
+        words="the campaign test bench (dry runs of chosen campaigns, also at a future time)"),
     "return_reopen": Permission(
         "return items, reopen or cancel a session", _roles("agent", "manager", "admin"),
         own_store_roles=_roles("manager")),
@@ -130,7 +133,7 @@ def require(permission: str) -> Callable:
             if not can(user, permission):
                 _refuse(permission, "permission", permission,
                         f"Your role ({user.role}) may not use this: "
-                        f"{PERMISSIONS[permission].action}.",
+                        f"{PERMISSIONS[permission].words or PERMISSIONS[permission].action}.",
                         endpoint=request.endpoint)
             return view(*args, **kwargs)
 

@@ -373,3 +373,10 @@ def test_each_cart_input_is_labelled_with_its_own_line(marketer):
         labels = re.findall(r'aria-label="([^"]+)"', row)
         assert labels == [f"SKU of line {number}", f"Qty of line {number}", f"Price of line {number}",
                           f"Category of line {number}"]
+
+
+def test_a_refused_agent_is_told_in_plain_words(login_as):
+    """Issue 16: the 403 page said "(evaluableCampaignIds, future `now`)"."""
+    body = login_as("agent").get(BENCH).get_data(as_text=True)
+    assert "may not use this: the campaign test bench (dry runs of chosen campaigns" in body
+    assert "evaluableCampaignIds" not in body and "`now`" not in body

@@ -21,7 +21,9 @@ def test_every_section_of_the_richest_customer(agent):
     assert "Alice Archer" in body and "alice.archer@example.com" in body
     assert "Closed sessions 5" in body and "Total sales" in body
     assert "sess-00001" in body and "sess-00006" in body
-    assert "VIPONLY-001 2 hard" in body and "GOODWILL-001 2 soft" in body and "used 1 of 1" in body
+    # campaigns by name (issue 16: a bare number told staff nothing)
+    assert "VIPONLY-001 Summer coupons #2 hard" in body and "GOODWILL-001 Summer coupons #2 soft" in body
+    assert "used 1 of 1" in body and "REF-ALICE Refer a friend #6" in body
     assert re.search(r"Members Points [\d,]+ \d+", body) and "4000-0001 Store Card active" in body
     assert "REF-ALICE" in body and "cust-0050" in body
     assert "GIFT-0001" in body
