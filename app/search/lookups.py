@@ -16,6 +16,7 @@ is left for pages, never wait, and a query asked again within the cache's TTL co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -26,7 +27,8 @@ from ..talon.errors import TalonError, TalonNotFound, TalonRateLimited
 from ..validators import card_id_problem, integration_id_problem
 
 KINDS = ("customer", "session", "coupon", "card")
-KIND_LABELS = {"customer": "Customer", "session": "Session", "coupon": "Coupon", "card": "Loyalty card"}
+KIND_LABELS = {"customer": "Customer", "session": "Session", "coupon": "Coupon", "card": "Loyalty card",
+               "person": "Customer by email or name"}
 # Talon.One's own rules (talon-openapi.json, app.validators): a card identifier of 4 to 108
 # characters of its pattern, Coupon.value at least 4 characters. Anything else cannot be a card
 # or a coupon, so it is not asked for.
@@ -58,11 +60,13 @@ class Lookup:
     query: str
     matches: list[Match] = field(default_factory=list)
     failures: dict[str, TalonError] = field(default_factory=dict)
+    #: the matches only begin with (or contain) the query: a list to pick from, never opened
+    partial: bool = False
 
     @property
     def single(self) -> Match | None:
         """The one answer, only when it is certain (one match and every lookup answered)."""
-        if len(self.matches) == 1 and not self.failures:
+        if len(self.matches) == 1 and not self.failures and not self.partial:
             return self.matches[0]
         return None
 
@@ -72,11 +76,22 @@ class Lookup:
         return bool(self.failures) and all(isinstance(e, TalonRateLimited) for e in self.failures.values())
 
 
+# What staff know on the phone: the profile attributes an email or a name is kept in. Talon.One
+# matches attributes exactly (getApplicationCustomersByAttributes), so a few spellings are asked.
+EMAIL_ATTRIBUTE = "Email"
+NAME_ATTRIBUTE = "Name"
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# a full name: words of letters (with ' . - inside), at least two of them
+NAME = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?(?: +[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?)+$")
+
+
 def possible_kinds(query: str) -> tuple[str, ...]:
     """The kinds a query can be, by Talon.One's shapes, before anything is asked."""
     kinds = []
     if integration_id_problem(query) is None:
         kinds += ["customer", "session"]
+    if EMAIL.match(query) or NAME.match(query):
+        kinds.append("person")
     if COUPON_CODE_MINIMUM <= len(query) <= COUPON_CODE_LIMIT:
         kinds.append("coupon")
     if card_id_problem(query) is None:
@@ -117,8 +132,34 @@ def _session(query: str) -> list[Match]:
     return [Match("session", session.integration_id or query, session.integration_id or query, detail)]
 
 
+def _person(query: str) -> list[Match]:
+    """Customers by email or full name (getApplicationCustomersByAttributes, within the Management budget).
+    Emails are asked as typed and in lower case, names as typed and capitalised."""
+    attribute = EMAIL_ATTRIBUTE if "@" in query else NAME_ATTRIBUTE
+    spellings = dict.fromkeys([query, query.lower() if attribute == EMAIL_ATTRIBUTE else query.title()])
+    found: dict[str, Match] = {}
+    for spelling in spellings:
+        for profile in talon.management.search_customers({attribute: spelling}, page_size=SUGGESTION_FETCH):
+            email = (profile.attributes or {}).get(EMAIL_ATTRIBUTE) or ""
+            found.setdefault(profile.integration_id, Match(
+                "customer", profile.integration_id, profile.display_name,
+                " · ".join(x for x in (str(email), f"{profile.closed_sessions or 0} closed sessions") if x)))
+    return list(found.values())
+
+
+def coupon_code(query: str) -> str:
+    """The code as the Application keeps it (GET /v1/applications/{id}, from the read cache):
+    ``summer20`` is ``SUMMER20`` where the Application's codes are case-insensitive."""
+    try:
+        return talon.management.application().coupon_code(query)
+    except TalonError:
+        return query  # the settings could not be read: look the code up as typed
+
+
 def _coupon(query: str) -> list[Match]:
     coupon = talon.management.find_coupon(query)
+    if coupon is None and coupon_code(query) != query:  # typed in another case
+        coupon = talon.management.find_coupon(coupon_code(query))
     if coupon is None:
         return []
     detail = f"campaign {coupon.campaign_id}" + (f" · {coupon.state}" if coupon.state else "")
@@ -163,7 +204,11 @@ def _card(query: str) -> list[Match]:
 
 EXACT_LOOKUPS: dict[str, Callable[[str], list[Match]]] = {
     "customer": _customer, "session": _session, "coupon": _coupon, "card": _card,
+    "person": _person,
 }
+# Where nothing matches exactly, these kinds' list endpoints answer the IDs that begin with the
+# query (part of a card number, of a session ID).
+PREFIX_KINDS = ("session", "card")
 
 
 def identify(query: str) -> Lookup:
@@ -183,7 +228,33 @@ def identify(query: str) -> Lookup:
     results = talon.fan_out(calls)
     if cached is not None and "card" not in results:
         results["card"] = _merge_cards(results, card_names)
-    return _collect(query, results)
+    if "person" in results and not isinstance(results["person"], TalonError):
+        results["customer"] = _merged_customers(results.get("customer", []), results.pop("person"))
+    lookup = _collect(query, results)
+    if not lookup.matches and not lookup.failures:
+        return _prefix_matches(query)
+    return lookup
+
+
+def _merged_customers(exact: Any, by_person: list[Match]) -> Any:
+    if isinstance(exact, TalonError):
+        return exact
+    seen = {m.identifier for m in exact}
+    return [*exact, *(m for m in by_person if m.identifier not in seen)]
+
+
+def _prefix_matches(query: str) -> Lookup:
+    """A short list of the sessions and cards whose IDs begin with the query, from the same
+    list endpoints (and cached answers) as the suggestions."""
+    kinds = [k for k in PREFIX_KINDS if k in _possible_partial_kinds(query)]
+    if len(query) < SUGGESTION_MINIMUM or not kinds:
+        return Lookup(query)
+    results = talon.fan_out({kind: (lambda k=kind: [
+        m for m in _answer(k, query) if m.identifier.lower().startswith(query.lower())
+    ][:SUGGESTION_FETCH]) for kind in kinds})
+    lookup = _collect(query, results)
+    lookup.partial = bool(lookup.matches)
+    return lookup
 
 
 def _collect(query: str, results: dict[str, Any]) -> Lookup:

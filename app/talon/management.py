@@ -22,6 +22,7 @@ from .client import MANAGEMENT, Transport
 from .errors import TalonNotFound
 from .integration_loyalty import card_path
 from .models import (
+    ApplicationSettings,
     Attribute,
     Audience,
     AudienceAnalytics,
@@ -43,6 +44,7 @@ MAX_PAGE_SIZE = 1000  # every Management list's pageSize maximum in the spec
 ANALYTICS_IDS_PER_CALL = 100  # audienceIds travel in the query string: keep the URL short
 
 # Read-cache groups: what the console's own changes invalidate (integration.py).
+APPLICATION = "application"
 CAMPAIGNS = "campaigns"
 LOYALTY_PROGRAMS = "loyalty_programs"
 ATTRIBUTES = "attributes"
@@ -127,6 +129,14 @@ class ManagementApi:
             f"{self._app}/customers", params, builder(CustomerProfile), skip, page_size
         )
 
+    def search_customers(self, attributes: dict[str, Any], *, page_size: int = 20) -> Page[CustomerProfile]:
+        """Profiles whose attributes equal all of these (getApplicationCustomersByAttributes: exact matches,
+        e.g. ``{"Email": "alice.archer@example.com"}``); a POST that only reads."""
+        path = f"{self._app}/customer_search"
+        data = self._t.call(MANAGEMENT, "POST", path, params={"pageSize": page_size},
+                            json={"attributes": attributes}, safe=True).data
+        return Page.from_response(data, builder(CustomerProfile), page_size=page_size)
+
     def get_customer(self, customer_id: int) -> CustomerProfile:
         """By Talon.One's internal numeric ID; see find_customer for an integration ID."""
         return build(CustomerProfile, self._get(f"{self._app}/customers/{int(customer_id)}"))
@@ -134,6 +144,13 @@ class ManagementApi:
     def find_customer(self, integration_id: str) -> CustomerProfile | None:
         page = self.list_customers(integration_id=integration_id, page_size=1)
         return next((c for c in page if c.integration_id == integration_id), None)
+
+    # -- the Application --------------------------------------------------------------------
+
+    def application(self) -> ApplicationSettings:
+        """The Application's currency, time zone and coupon code case sensitivity, from the
+        read cache (they change rarely; a cached answer costs no Management request)."""
+        return build(ApplicationSettings, self._get(self._app, cache=APPLICATION))
 
     # -- campaigns ------------------------------------------------------------------------
 

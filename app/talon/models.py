@@ -834,3 +834,30 @@ class BulkResult:
     @property
     def all_ok(self) -> bool:
         return all(o.ok for o in self.outcomes)
+
+
+# -- the Application's own settings ---------------------------------------------------------
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class ApplicationSettings:
+    """What the console reads from the Application (getApplication) instead of asking the
+    operator to repeat it in configuration."""
+
+    id: int | None = None
+    name: str = ""
+    currency: str | None = None
+    timezone: str | None = None
+    #: "sensitive", "insensitive-uppercase" or "insensitive-lowercase" (coupon codes)
+    case_sensitivity: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def coupon_code(self, typed: str) -> str:
+        """A code as the Application keeps it: an insensitive Application stores its codes in
+        one case, so a typed ``summer20`` is its ``SUMMER20``."""
+        if self.case_sensitivity == "insensitive-uppercase":
+            return typed.upper()
+        if self.case_sensitivity == "insensitive-lowercase":
+            return typed.lower()
+        return typed

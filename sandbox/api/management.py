@@ -136,6 +136,39 @@ def getApplicationCustomers(ctx: Context, request: Request, applicationId: str):
     return 200, answer
 
 
+@routes.add("POST", f"{APP}/customer_search", MANAGEMENT)
+def getApplicationCustomersByAttributes(ctx: Context, request: Request, applicationId: str):
+    """talon-openapi.json, getApplicationCustomersByAttributes: "The match is successful if all the
+    attributes of the request are found in a profile"; the attributes "will be exactly matched
+    against profile attributes" (CustomerProfileSearchQuery), so no case folding, no partial
+    match. integrationIDs and profileIDs narrow the same way."""
+    application(applicationId)
+    query = Query(request)
+    with_total = query.flag("withTotalResultSize")
+    body = json_body(request, "getApplicationCustomersByAttributes")
+    wanted = body.get("attributes") or {}
+    ids, internal = set(body.get("integrationIDs") or []), set(body.get("profileIDs") or [])
+    with ctx.store.read() as tx:
+        rows = [row for row in tx.all("SELECT * FROM profiles ORDER BY id")
+                if all(load(row["attributes"], {}).get(k) == v for k, v in wanted.items())
+                and (not ids or row["integration_id"] in ids) and (not internal or row["id"] in internal)]
+        return 200, _window(query, [profiles.as_application_customer(tx, r) for r in rows], total=with_total)
+
+
+@routes.add("GET", f"{APP}", MANAGEMENT)
+def getApplication(ctx: Context, request: Request, applicationId: str):
+    """The Application's own settings (talon-openapi.json, Application: timezone, currency,
+    caseSensitivity "to check coupon codes in the campaigns of this Application"). The sandbox's
+    rule engine compares coupon codes exactly, so it says "sensitive", as a Talon.One
+    Application set so would."""
+    application_id = application(applicationId)
+    with ctx.store.read() as tx:
+        programs = [loyalty.as_program(tx, row) for row in tx.all("SELECT * FROM loyalty_programs ORDER BY id")]
+    return 200, {"id": application_id, "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+                 "accountId": 1, "name": "Talon Desk sandbox", "timezone": "UTC", "currency": "EUR",
+                 "caseSensitivity": "sensitive", "loyaltyPrograms": programs, "sandbox": True}
+
+
 @routes.add("GET", f"{APP}/customers/<customerId>", MANAGEMENT)
 def getApplicationCustomer(ctx: Context, request: Request, applicationId: str, customerId: str):
     application(applicationId)

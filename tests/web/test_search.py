@@ -40,8 +40,10 @@ def test_the_lookups_run_in_parallel(agent, upstream, talon_sandbox):
     asked_before = len(upstream.log())
     agent.get("/search", query_string={"q": "no-such-thing"})
     lookups = upstream.log()[asked_before:]
-    assert len(lookups) == 4  # profile, session, coupon, card
-    assert overlapped(lookups), lookups
+    exact, prefixes = lookups[:4], lookups[4:]
+    assert overlapped(exact), exact  # profile, session, coupon, card at once
+    # nothing matched exactly: then the session and card lists answer IDs that begin with it
+    assert {r["path"].rsplit("/", 1)[-1] for r in prefixes} <= {"sessions", "cards"}
 
 
 def test_several_matches_give_a_short_list(agent, upstream, talon_sandbox):
@@ -126,3 +128,56 @@ def test_recently_viewed_customers_are_listed_on_the_home_page(agent):
     agent.get("/customers/cust-0001")
     home = agent.get("/").get_data(as_text=True)
     assert home.index('href="/customers/cust-0001"') < home.index('href="/customers/cust-0002"')
+
+
+# -- what callers know on the phone (issue 16) ------------------------------------------------
+
+@pytest.mark.parametrize("query", ["alice.archer@example.com", "Alice.Archer@Example.com",
+                                   "Alice Archer", "alice archer"])
+def test_a_customer_is_found_by_email_or_name(agent, query):
+    response = agent.get("/search", query_string={"q": query})
+    assert response.status_code == 303 and response.headers["Location"] == "/customers/cust-0001"
+
+
+def test_email_and_name_are_asked_of_talon_ones_customer_search(agent, upstream):
+    asked_before = len(upstream.log())
+    agent.get("/search", query_string={"q": "Alice Archer"})
+    searches = [r for r in upstream.log()[asked_before:] if r["path"].endswith("/customer_search")]
+    assert searches and all(r["method"] == "POST" for r in searches)
+
+
+def test_part_of_a_card_number_gives_a_short_list(agent):
+    response = agent.get("/search", query_string={"q": "4000-003"})
+    assert response.status_code == 200
+    body = text(response)
+    assert "these IDs begin with it" in body
+    assert "4000-0031" in body and "4000-0039" in body and "4000-0001" not in body
+
+
+def test_part_of_a_session_id_gives_a_short_list(agent):
+    response = agent.get("/search", query_string={"q": "sess-0012"})
+    body = text(response)
+    assert response.status_code == 200 and "these IDs begin with it" in body
+    assert "sess-00120" in body and "sess-00129" in body
+
+
+def test_a_code_in_lower_case_is_found_where_the_application_ignores_case(agent, monkeypatch):
+    from app.talon.management import ManagementApi
+    from app.talon.models import ApplicationSettings
+
+    assert agent.get("/search", query_string={"q": "summer20"}).status_code == 200  # sensitive
+    monkeypatch.setattr(ManagementApi, "application", lambda self: ApplicationSettings(
+        id=1, currency="EUR", timezone="UTC", case_sensitivity="insensitive-uppercase"))
+    response = agent.get("/search", query_string={"q": "summer20"})
+    assert response.status_code == 303 and response.headers["Location"] == "/coupons/SUMMER20"
+
+
+def test_the_application_settings_are_read_once_from_talon_one(agent, upstream):
+    from app.talon import talon
+
+    with agent.application.app_context():
+        settings = talon.management.application()
+        again = talon.management.application()
+    assert (settings.currency, settings.timezone, settings.case_sensitivity) == ("EUR", "UTC", "sensitive")
+    assert again == settings
+    assert settings.coupon_code("summer20") == "summer20"
