@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from markupsafe import Markup
 
 from .talon import effects, talon
 from .talon.models import parse_time
@@ -39,15 +40,19 @@ def points(value: Any) -> str:
     return "" if value is None else effects.points(value, get_locale())
 
 
-def time(value: Any, seconds: bool = False) -> str:
+def time(value: Any, seconds: bool = False) -> Markup | str:
     """A datetime (naive ones are UTC, as the database keeps them) or an RFC 3339 string from
-    Talon.One, in the configured time zone; empty for nothing."""
+    Talon.One, in the configured time zone, as a ``<time>`` element: app.js shows it in the
+    browser's time zone and keeps this text as its title. Empty for nothing."""
     when = value if isinstance(value, datetime) else parse_time(value)
     if when is None:
         return "" if value in (None, "") else str(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT)
+    text = format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT)
+    moment = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return Markup('<time datetime="{}" data-local{}>{}</time>').format(
+        moment, Markup(" data-seconds") if seconds else "", text)
 
 
 def day(value: Any) -> str:

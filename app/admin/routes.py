@@ -16,6 +16,9 @@ from ..auth import accounts
 from ..extensions import db
 from ..models import AuditEntry
 from ..permissions import require
+from ..talon import talon
+from ..talon.errors import TalonError
+from ..talon_failures import read_message
 from ..templating import navigate
 from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
 
@@ -62,7 +65,7 @@ def users():
 @require("staff_accounts")
 def create_user():
     form = CreateUserForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not _store_known(form.store):
         return _users_page(form, status=422)
     try:
         user, generated = accounts.create_user_with_password(
@@ -108,6 +111,25 @@ def user(username: str):
     return _user_page(_user_or_404(username))
 
 
+def _store_known(field) -> bool:
+    """A store typed on an account must be one of Talon.One's (listStores): a manager tied to a
+    misspelt store would be refused every session. An unknown store is refused next to the
+    field; when Talon.One cannot be asked, the account is saved and the admin is told the store
+    is unchecked (a typo guard must not stop account work during an outage)."""
+    store = (field.data or "").strip()
+    if not store:
+        return True
+    try:
+        if talon.management.store_exists(store):
+            return True
+    except TalonError as exc:
+        flash(f"The store “{store}” could not be checked against Talon.One's stores: "
+              f"{read_message(exc)} Check it on the account.", "warning")
+        return True
+    field.errors = [*field.errors, f"Talon.One has no store “{store}”. Check its integration ID."]
+    return False
+
+
 def _refuse_own_account(user, what: str):
     """Admins cannot lock themselves out: no disabling, demoting or ending their own logins."""
     if user.id != current_user.id:
@@ -123,7 +145,7 @@ def _refuse_own_account(user, what: str):
 def set_role(username: str):
     user = _user_or_404(username)
     form = RoleForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not _store_known(form.store):
         return _user_page(user, role_form=form, status=422)
     if form.role.data != user.role and (refused := _refuse_own_account(user, "change_role")):
         return refused

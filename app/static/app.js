@@ -209,7 +209,28 @@
     input.insertAdjacentElement("afterend", note);
   });
 
+  // Times (the time filter's <time data-local>) in the browser's own time zone; the server's
+  // text (UTC unless configured otherwise) stays as the title.
+  var LOCAL_PARTS = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]:not([data-shown])").forEach(function (time) {
+      var moment = new Date(time.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) return;
+      var options = Object.assign({}, LOCAL_PARTS, time.hasAttribute("data-seconds") ? { second: "2-digit" } : {});
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", options).formatToParts(moment).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+      time.title = time.textContent.trim();
+      time.textContent = parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+        parts.minute + (parts.second ? ":" + parts.second : "") + " " + parts.timeZoneName;
+      time.setAttribute("data-shown", "");
+    });
+  }
+
   function enhance(root) {
+    localTimes(root);
     copyButtons(root);
     undoNotices(root);
     sortableTables(root);

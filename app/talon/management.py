@@ -152,6 +152,12 @@ class ManagementApi:
         read cache (they change rarely; a cached answer costs no Management request)."""
         return build(ApplicationSettings, self._get(self._app, cache=APPLICATION))
 
+    def store_exists(self, integration_id: str) -> bool:
+        """Whether the Application has a store with this integration ID (listStores)."""
+        data = self._get(f"{self._app}/stores", {"integrationId": integration_id, "pageSize": 1})
+        rows = data.get("data") if isinstance(data, dict) else None
+        return any(isinstance(r, dict) and r.get("integrationId") == integration_id for r in rows or [])
+
     # -- campaigns ------------------------------------------------------------------------
 
     def list_campaigns(

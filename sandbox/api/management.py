@@ -155,6 +155,27 @@ def getApplicationCustomersByAttributes(ctx: Context, request: Request, applicat
         return 200, _window(query, [profiles.as_application_customer(tx, r) for r in rows], total=with_total)
 
 
+@routes.add("GET", f"{APP}/stores", MANAGEMENT)
+def listStores(ctx: Context, request: Request, applicationId: str):
+    """The Application's stores (talon-openapi.json, listStores; Store: id, integrationId, name,
+    description, created, updated, applicationId). The sandbox keeps no stores of their own: its
+    stores are those its sessions name (the demo's store-berlin, store-munich, store-hamburg), in
+    the order first seen. ``integrationId`` filters exactly, ``name`` and ``query`` by part."""
+    application_id = application(applicationId)
+    query = Query(request)
+    wanted, name, text = query.text("integrationId"), query.text("name"), query.text("query")
+    with ctx.store.read() as tx:
+        rows = tx.all("SELECT store_integration_id AS store, MIN(created) AS created FROM sessions "
+                      "WHERE store_integration_id IS NOT NULL GROUP BY store_integration_id ORDER BY MIN(id)")
+    stores = [{"id": n, "integrationId": r["store"], "name": r["store"], "description": "",
+               "created": r["created"], "updated": r["created"], "applicationId": application_id}
+              for n, r in enumerate(rows, start=1)]
+    stores = [s for s in stores if (wanted is None or s["integrationId"] == wanted)
+              and (name is None or name.lower() in s["name"].lower())
+              and (text is None or text.lower() in s["integrationId"].lower())]
+    return 200, _window(query, stores, total=query.flag("withTotalResultSize"))
+
+
 @routes.add("GET", f"{APP}", MANAGEMENT)
 def getApplication(ctx: Context, request: Request, applicationId: str):
     """The Application's own settings (talon-openapi.json, Application: timezone, currency,

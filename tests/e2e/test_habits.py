@@ -102,3 +102,30 @@ def test_a_removed_reservation_can_be_put_back(logged_in_page):
     expect(reserved.locator("td", has_text="cust-0001")).to_have_count(0)
     notice.get_by_role("button", name="Undo").click()
     expect(reserved.locator("td", has_text="cust-0001")).to_have_count(1)
+
+
+def test_times_are_shown_in_the_browsers_time_zone_with_utc_on_hover(browser, live_console, talon_sandbox):
+    from tests.conftest import DEMO_PASSWORD
+
+    context = browser.new_context(base_url=live_console.url, timezone_id="Asia/Tokyo",
+                                  viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto("/audit")
+        first = page.locator(".audit-table time").first
+        expect(first).to_have_attribute("data-shown", "")
+        shown, utc = first.inner_text(), first.get_attribute("title")
+        assert shown.endswith("GMT+9") and utc.endswith("UTC"), (shown, utc)
+        # the same moment: Tokyo is nine hours ahead of UTC
+        moment = first.get_attribute("datetime")
+        assert page.evaluate("([m, s]) => new Date(m).toLocaleString('sv', {timeZone: 'Asia/Tokyo'}).slice(0, 16) === s.slice(0, 16)",
+                             [moment, shown])
+        page.goto("/customers/cust-0001")
+        assert page.locator("#customer-sessions time[data-shown]").count() >= 5
+    finally:
+        context.close()

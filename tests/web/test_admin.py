@@ -207,3 +207,4 @@ def test_cli_uses_the_same_functions(app):
     assert result.exit_code == 0 and "ended 0 login(s)" in result.output
     actions = [(e.action, e.actor_role) for e in audit_rows(app, target_id="agent")]
     assert ("user.reset_password", "system") in actions and ("user.end_sessions", "system") in actions
+

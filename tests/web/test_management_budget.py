@@ -90,7 +90,7 @@ def test_a_search_asks_only_what_the_query_can_be(login_as, talon_sandbox):
 
     assert possible_kinds("cust-0001") == ("customer", "session", "coupon", "card")
     assert possible_kinds("abc") == ("customer", "session")  # too short for a code or a card
-    assert possible_kinds("two words") == ("coupon",)
+    assert possible_kinds("two words") == ("person", "coupon")  # a full name (issue 16), or a code
     login_as("agent").get("/search", query_string={"q": "abc"})
     asked = requests.get(f"{talon_sandbox.url}/sandbox/requests", timeout=10).json()["requests"]
     assert not [e for e in asked if "coupons_search" in e["path"] or "/cards/" in e["path"]]
