@@ -13,6 +13,8 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/loyalty/1/cards/4000-0035", "/loyalty/1/cards/4000-0001/link",
         "/loyalty/2/customers/cust-0001", "/customers/cust-0001/profile",
         "/customers/cust-0001/referrals/new", "/account/password", "/audit",
+        "/sessions/sess-00001/why-not", "/customers/cust-0001/why-not", "/coupons/SUMMER20/why-not",
+        "/campaigns/2",
     ],
     "marketer": [
         "/", "/audiences", "/audiences/1", "/campaigns/test-bench", "/coupons/GOODWILL-001",
