@@ -24,6 +24,9 @@ from .talon.models import parse_time
 # Times: the same unambiguous order in every locale, in the configured time zone, named.
 TIME_FORMAT = "yyyy-MM-dd HH:mm zzz"
 TIME_FORMAT_SECONDS = "yyyy-MM-dd HH:mm:ss zzz"
+# what the time filter writes; app.js shows its moment in the browser's time zone
+TIME_ELEMENT = '<time datetime="{}" data-local>{}</time>'
+TIME_ELEMENT_SECONDS = '<time datetime="{}" data-local data-seconds>{}</time>'
 DAY_FORMAT, DAY_YEAR_FORMAT = "d MMMM", "d MMMM y"
 
 
@@ -51,8 +54,7 @@ def time(value: Any, seconds: bool = False) -> Markup | str:
         when = when.replace(tzinfo=timezone.utc)
     text = format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT)
     moment = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    return Markup('<time datetime="{}" data-local{}>{}</time>').format(
-        moment, Markup(" data-seconds") if seconds else "", text)
+    return Markup(TIME_ELEMENT_SECONDS if seconds else TIME_ELEMENT).format(moment, text)
 
 
 def day(value: Any) -> str:

@@ -214,7 +214,7 @@ def test_save_edit_and_run_a_suite(app, marketer, talon_sandbox):
     assert run.summary["pass"] == 1 and run.summary["fail"] == 1 and run.dry_run
     # the run's page says who ran it and when (issue 16)
     page = marketer.get(f"/campaigns/runs/{run.target_id}").get_data(as_text=True)
-    assert re.search(r"Run by <strong>marketer</strong>, started \d{4}-\d\d-\d\d .*, finished ", page)
+    assert re.search(r"Run by <strong>marketer</strong>, started <time [^>]+>\d{4}-\d\d-\d\d [^<]+</time>, finished <time ", page)
 
 
 @pytest.mark.parametrize("fields, message", [
