@@ -158,7 +158,8 @@ def coupon_code(query: str) -> str:
 
 def _coupon(query: str) -> list[Match]:
     coupon = talon.management.find_coupon(query)
-    if coupon is None and coupon_code(query) != query:  # typed in another case
+    # typed in another case (only a code with letters can be; digits alone cost no settings read)
+    if coupon is None and query.upper() != query.lower() and coupon_code(query) != query:
         coupon = talon.management.find_coupon(coupon_code(query))
     if coupon is None:
         return []
