@@ -227,3 +227,18 @@ def test_reopen_another_session(logged_in_page, talon_sandbox):
     expect(page.locator(".result .effects")).to_contain_text("taken back")
     shot(page, "agent-reopen-result")
     assert sandbox_json(talon_sandbox, "/v2/customer_sessions/sess-00003")["customerSession"]["state"] == "open"
+
+
+def test_search_by_what_a_caller_knows(logged_in_page):
+    """Issue 16: an email, a name, part of a card number (all gave "Nothing matches")."""
+    page = logged_in_page("agent")
+    for query in ("alice.archer@example.com", "Alice Archer"):
+        page.goto("/")
+        search_for(page, query)
+        page.wait_for_url(re.compile(r"/customers/cust-0001$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Alice Archer")
+    page.goto("/")
+    search_for(page, "4000-003")
+    expect(page.locator("main")).to_contain_text("these IDs begin with it")
+    expect(page.locator(".search-matches")).to_contain_text("4000-0031")
+    shot(page, "agent-search-card-prefix")
