@@ -15,12 +15,14 @@ import contextvars
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 class RequestContext:
-    def __init__(self, request_id: str | None = None) -> None:
+    def __init__(self, request_id: str | None = None, *,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.request_id = request_id
+        self._clock = clock
         self.calls = 0
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -30,7 +32,7 @@ class RequestContext:
     def begin(self) -> None:
         with self._lock:
             if self._in_flight == 0:
-                self._since = time.perf_counter()
+                self._since = self._clock()
             self._in_flight += 1
             self.calls += 1
 
@@ -38,13 +40,13 @@ class RequestContext:
         with self._lock:
             self._in_flight -= 1
             if self._in_flight == 0:
-                self._total += time.perf_counter() - self._since
+                self._total += self._clock() - self._since
 
     @property
     def upstream_seconds(self) -> float:
         """Wall time with a call in flight so far (a call still running counts up to now)."""
         with self._lock:
-            running = time.perf_counter() - self._since if self._in_flight else 0.0
+            running = self._clock() - self._since if self._in_flight else 0.0
             return self._total + running
 
 

@@ -4,7 +4,6 @@ tests is validated against the spec (see test_engine_support.run)."""
 from __future__ import annotations
 
 import copy
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -496,21 +495,6 @@ def test_the_engine_leaves_its_inputs_alone():
     before = (copy.deepcopy(req.session), copy.deepcopy(req.campaigns), copy.deepcopy(req.profile))
     assert evaluate(req).effects == evaluate(req).effects
     assert (req.session, req.campaigns, req.profile) == before
-
-
-def test_fifty_items_and_ten_campaigns_evaluate_well_under_five_ms():
-    from sandbox.demo_campaigns import DEMO_CAMPAIGNS, DEMO_COUPONS
-    coupons = [coupon(c["value"], c["campaignId"], coupon_id=i) for i, c in enumerate(DEMO_COUPONS, 1)]
-    cart = [item(i, f"sku-{i}", 10 + i * 0.37, 1 + i % 3, "shoes" if i % 2 else "shirts") for i in range(50)]
-    req = request(DEMO_CAMPAIGNS, cart=cart, coupons=coupons, couponCodes=["SUMMER20", "NOPE"],
-                  cards=[card("4000-0001")], loyaltyCards=["4000-0001"], state="closed",
-                  profile={"audience_ids": [1], "closed_session_count": 0})
-    evaluate(req)
-    started = time.perf_counter()
-    for _ in range(50):
-        evaluate(req)
-    per_call_ms = (time.perf_counter() - started) / 50 * 1000
-    assert per_call_ms < 5, per_call_ms
 
 
 # --- the spec check itself --------------------------------------------------------------------

@@ -200,23 +200,51 @@ def test_every_card_program_is_asked_in_the_one_fan_out(agent, upstream, talon_s
 
 def test_server_timing_counts_the_fan_out_once(agent, upstream, talon_sandbox):
     set_latency(upstream, talon_sandbox, 150)
-    response = agent.get("/search?q=cust-0001")  # one fan-out over every kind of ID
+    response = agent.get("/search?q=cust-0001")
     assert response.status_code == 303
-    assert len(upstream.log()) >= 4
     match = SERVER_TIMING.match(response.headers["Server-Timing"])
     assert match, response.headers["Server-Timing"]
     app_ms, talon_ms = map(float, match.groups())
-    # 4 or more calls of >= 150 ms in parallel: the wall time, not the sum (600 ms or more)
-    assert 150 <= talon_ms < 450 and app_ms >= talon_ms
+    # lower bounds only (they hold on any machine); that overlapping calls count once is
+    # shown on a manual clock in test_overlapping_calls_count_once
+    assert talon_ms >= 150 and app_ms >= talon_ms
 
 
-def test_a_streamed_page_times_its_frame(agent, upstream, talon_sandbox):
-    set_latency(upstream, talon_sandbox, 150)
-    response = agent.get("/customers/cust-0001")
-    match = re.fullmatch(r"frame;dur=([\d.]+)", response.headers["Server-Timing"])
-    assert match, response.headers["Server-Timing"]
-    # the frame left before Talon.One answered
-    assert float(match.group(1)) < 150
+def test_overlapping_calls_count_once():
+    from app.talon.timing import RequestContext
+
+    now = [0.0]
+    context = RequestContext(clock=lambda: now[0])
+    context.begin()                  # t=0: the first call of a fan-out
+    now[0] = 0.1
+    context.begin()                  # t=0.1: a second, overlapping
+    now[0] = 1.0
+    context.end()                    # t=1.0
+    now[0] = 1.2
+    context.end()                    # t=1.2: 1.2 s in flight, not 1.0 + 1.1
+    now[0] = 5.0
+    context.begin()                  # t=5: a later call on its own
+    now[0] = 5.5
+    assert context.upstream_seconds == 1.7   # a running call counts up to now
+    context.end()
+    now[0] = 9.0
+    assert context.upstream_seconds == 1.7 and context.calls == 3
+
+
+def test_a_streamed_page_times_its_frame(agent, upstream, monkeypatch):
+    from tests.web.test_streaming import PAGES, held_call
+
+    path, module, call, _ = PAGES["customer"]
+    release = held_call(monkeypatch, module, call)
+    response = agent.get(path, buffered=False)
+    try:
+        # the header is there while Talon.One's answer is still held: it timed the frame alone
+        assert not release.is_set()
+        assert re.fullmatch(r"frame;dur=[\d.]+", response.headers["Server-Timing"]), \
+            response.headers["Server-Timing"]
+    finally:
+        release.set()
+        response.close()
 
 
 def test_server_timing_on_pages_without_upstream_calls(client):
