@@ -55,11 +55,20 @@ def referral_problem(context: EvaluationContext, referral: dict) -> str | None:
     return None
 
 
-def _matches_code_filter(value: str, condition: dict) -> bool:
+def code_filter_problem(value: str, condition: dict) -> str | None:
+    """Why a code is not one of those a couponValid condition's prefix filter takes, or None."""
     prefix, excluded = condition.get("prefix"), condition.get("excludePrefix")
     if prefix and not value.startswith(prefix):
-        return False
-    return not (excluded and value.startswith(excluded))
+        return f"this rule takes only codes starting with {prefix}"
+    if excluded and value.startswith(excluded):
+        return f"this rule takes no codes starting with {excluded}"
+    return None
+
+
+def campaign_codes(context: EvaluationContext, scope: RuleScope) -> list[dict]:
+    """The session's existing coupons that belong to this campaign, in the session's order."""
+    found = (context.coupon(value) for value in context.coupon_codes())
+    return [c for c in found if c is not None and c.get("campaignId") == scope.campaign["id"]]
 
 
 def candidate_coupons(context: EvaluationContext, scope: RuleScope, condition: dict) -> list[dict]:
@@ -75,7 +84,7 @@ def candidate_coupons(context: EvaluationContext, scope: RuleScope, condition: d
         coupon = context.coupon(value)
         if coupon is None or coupon.get("campaignId") != campaign_id:
             continue
-        if coupon_problem(context, coupon) is None and _matches_code_filter(value, condition):
+        if coupon_problem(context, coupon) is None and code_filter_problem(value, condition) is None:
             found.append(coupon)
     return found
 

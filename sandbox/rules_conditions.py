@@ -9,7 +9,14 @@ from __future__ import annotations
 import operator
 from typing import Callable
 
-from sandbox.rules_codes import candidate_coupons, candidate_referral
+from sandbox.rules_codes import (
+    campaign_codes,
+    candidate_coupons,
+    candidate_referral,
+    code_filter_problem,
+    coupon_problem,
+    referral_problem,
+)
 from sandbox.rules_context import CartLine, EvaluationContext, RuleScope
 from sandbox.rules_money import dec
 
@@ -55,19 +62,31 @@ def coupon_valid(context: EvaluationContext, scope: RuleScope, condition: dict) 
     """{"type": "couponValid", "prefix"?: "GOODWILL-", "excludePrefix"?: "..."}: the session
     holds a redeemable coupon of this campaign (Talon.One's "Coupon code is valid")."""
     candidates = candidate_coupons(context, scope, condition)
-    if not candidates:
+    if candidates:
+        scope.coupon = candidates[0]
+        return None
+    held = campaign_codes(context, scope)
+    if not held:
         return "no valid coupon code of this campaign in the session"
-    scope.coupon = candidates[0]
-    return None
+    scope.evaluated_coupon = held[0]
+    value = held[0]["value"]
+    problem = coupon_problem(context, held[0]) or code_filter_problem(value, condition)
+    if problem:
+        return f"coupon {value} is not valid here: {problem}"
+    return f"coupon {value}: the campaign already redeemed another code in this session"
 
 
 def referral_valid(context: EvaluationContext, scope: RuleScope, _condition: dict) -> str | None:
     """{"type": "referralValid"}: the session's referral code is redeemable in this campaign."""
     referral = candidate_referral(context, scope)
-    if referral is None:
+    if referral is not None:
+        scope.referral = referral
+        return None
+    held = context.referral()
+    if held is None or held.get("campaignId") != scope.campaign["id"]:
         return "no valid referral code of this campaign in the session"
-    scope.referral = referral
-    return None
+    scope.evaluated_referral = held
+    return f"referral code {held['code']} is not valid here: {referral_problem(context, held)}"
 
 
 def first_session(context: EvaluationContext, _scope: RuleScope, _condition: dict) -> str | None:

@@ -63,6 +63,11 @@ class RuleScope:
     coupon: dict | None = None
     referral: dict | None = None
     card: dict | None = None
+    # The session's code of this campaign that a code condition looked at and refused: a
+    # RuleFailureReason names "the coupon [referral] that was being evaluated at the time of the
+    # rule failure" (talon-openapi.json, RuleFailureReason.couponID / referralID).
+    evaluated_coupon: dict | None = None
+    evaluated_referral: dict | None = None
 
     @property
     def title(self) -> str:
@@ -192,12 +197,14 @@ class EvaluationContext:
             reason["conditionIndex"] = condition_index
         if effect_index is not None:
             reason["effectIndex"] = effect_index
-        if scope.coupon is not None:
-            reason["couponID"] = scope.coupon["id"]
-            reason["couponValue"] = scope.coupon["value"]
-        if scope.referral is not None:
-            reason["referralID"] = scope.referral["id"]
-            reason["referralValue"] = scope.referral["code"]
+        coupon = scope.coupon or scope.evaluated_coupon
+        if coupon is not None:
+            reason["couponID"] = coupon["id"]
+            reason["couponValue"] = coupon["value"]
+        referral = scope.referral or scope.evaluated_referral
+        if referral is not None:
+            reason["referralID"] = referral["id"]
+            reason["referralValue"] = referral["code"]
         self.rule_failures.append(reason)
 
     def stable_id(self, scope: RuleScope, effect_index: int, *extra: str) -> str:
