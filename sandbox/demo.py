@@ -101,7 +101,8 @@ def _static_records(store: Store, start: datetime) -> None:
             tx.insert("loyalty_programs", id=program["id"], created=ts(start), definition=_program_record(program))
         for coupon in DEMO_COUPONS:
             coupons.create(tx, coupon["campaignId"], coupon["value"], usage_limit=coupon["usageLimit"],
-                           is_reservation_mandatory=coupon["isReservationMandatory"])
+                           is_reservation_mandatory=coupon["isReservationMandatory"],
+                           start_date=coupon.get("startDate"), expiry_date=coupon.get("expiryDate"))
         for achievement in DEMO_ACHIEVEMENTS:
             definition = {k: v for k, v in achievement.items() if k not in ("id", "campaignId")}
             tx.insert("achievements", id=achievement["id"], campaign_id=achievement["campaignId"],

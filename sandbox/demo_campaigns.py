@@ -162,6 +162,9 @@ DEMO_COUPONS: list[dict] = [
     *_series(2, "VIPONLY-", 3, 10, usageLimit=1, isReservationMandatory=True),
     *_series(2, "GOODWILL-", 3, 20, usageLimit=1, isReservationMandatory=False),
     {"value": "BF30", "campaignId": 8, "usageLimit": 0, "isReservationMandatory": False},
+    # An Easter code of 2025: expired, so a customer typing it gets CouponExpired.
+    {"value": "EASTER25", "campaignId": 2, "usageLimit": 0, "isReservationMandatory": False,
+     "startDate": "2025-04-14T00:00:00Z", "expiryDate": "2025-04-22T00:00:00Z"},
 ]
 
 # Spec `Achievement` fields (the store adds created).

@@ -12,7 +12,8 @@ from sandbox.clock import parse_rfc3339
 from sandbox.db import load
 from sandbox.engine import campaign_frontend_state
 from sandbox.errors import InvalidRequest, NotFound
-from sandbox.models import attributes, audiences, campaigns, coupons, events, loyalty, profiles, sessions
+from sandbox.models import (attributes, audiences, campaigns, coupons, events, loyalty, manual_points,
+                            profiles, sessions)
 from sandbox.models.common import page, ts
 
 routes = Routes()
@@ -458,6 +459,46 @@ def transferLoyaltyCard(ctx: Context, request: Request, loyaltyProgramId: str, l
     body = json_body(request, "transferLoyaltyCard")
     with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
         loyalty.transfer(tx, program_id, loyaltyCardId, body["newCardIdentifier"], body.get("blockReason"))
+    return 204, None
+
+
+# Points added and deducted by hand (sandbox/models/manual_points.py says what the spec and the
+# operations' descriptions fix); each answers 204 with no body, as the spec's responses say.
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/profile/<integrationId>/add_points", MANAGEMENT)
+def addLoyaltyPoints(ctx: Context, request: Request, loyaltyProgramId: str, integrationId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, "addLoyaltyPoints")
+    with ctx.store.locks.hold(("profile", integrationId)), ctx.store.write() as tx:
+        manual_points.add(tx, program_id, body, profile=integrationId)
+    return 204, None
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/profile/<integrationId>/deduct_points", MANAGEMENT)
+def removeLoyaltyPoints(ctx: Context, request: Request, loyaltyProgramId: str, integrationId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, "removeLoyaltyPoints")
+    with ctx.store.locks.hold(("profile", integrationId)), ctx.store.write() as tx:
+        manual_points.deduct(tx, program_id, body, profile=integrationId)
+    return 204, None
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/add_points", MANAGEMENT)
+def addLoyaltyCardPoints(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, "addLoyaltyCardPoints")
+    with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
+        manual_points.add(tx, program_id, body, identifier=loyaltyCardId)
+    return 204, None
+
+
+@routes.add("PUT", "/v1/loyalty_programs/<loyaltyProgramId>/cards/<loyaltyCardId>/deduct_points", MANAGEMENT)
+def deductLoyaltyCardPoints(ctx: Context, request: Request, loyaltyProgramId: str, loyaltyCardId: str):
+    program_id = path_int(loyaltyProgramId, "loyaltyProgramId")
+    body = json_body(request, "deductLoyaltyCardPoints")
+    with ctx.store.locks.hold(("card", loyaltyCardId)), ctx.store.write() as tx:
+        manual_points.deduct(tx, program_id, body, identifier=loyaltyCardId)
     return 204, None
 
 

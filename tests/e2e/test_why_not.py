@@ -68,3 +68,16 @@ def test_an_agent_explains_a_first_order_that_missed_its_threshold(logged_in_pag
     expect(result).to_contain_text("Nothing was saved.")
     shot(page, "why-not-threshold")
     assert len(saved_session_updates(talon_sandbox)) == 1, "only the test's own set-up"
+
+
+def test_an_agent_explains_an_expired_code(logged_in_page, talon_sandbox):
+    page = logged_in_page("agent")
+    page.goto("/customers/cust-0002")
+    expect(page.locator("#why-not form")).to_be_visible()
+    explain_code(page, "EASTER25")
+    result = page.locator("#why-not .why-not-result")
+    expect(result).to_contain_text("EASTER25 ✗ rejected")
+    expect(result).to_contain_text("The code expired on 22 April 2025.")
+    expect(result).to_contain_text("Nothing to try: no change to the session undoes this reason")
+    shot(page, "why-not-expired-code")
+    assert saved_session_updates(talon_sandbox) == []

@@ -190,3 +190,10 @@ def test_the_campaign_page(agent):
     words = text(agent.get("/campaigns/1"))
     assert "Welcome discount" in words and "10% off a customer's first order" in words
     assert agent.get("/campaigns/999").status_code == 404
+
+
+def test_an_expired_code_says_when_it_expired(agent):
+    words = text(agent.post("/customers/cust-0002/why-not", data={
+        "csrf_token": agent.csrf, "code": "EASTER25", "kind": "coupon"}))
+    assert "EASTER25 ✗ rejected : The code expired on 22 April 2025." in words
+    assert "Talon.One's reason: CouponExpired" in words

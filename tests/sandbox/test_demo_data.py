@@ -75,3 +75,13 @@ def test_achievements_of_a_profile(api):
     assert all(e["currentProgress"]["status"] == "completed" for e in fresh["data"])
     assert api.get("/v1/customer_profiles/nobody/achievements").status_code == 404
     assert api.get("/v1/customer_profiles/cust-0001/achievements/9").status_code == 404
+
+
+def test_easter25_has_expired(api):
+    from tests.sandbox.conftest import new_id, put_session
+
+    answer = put_session(api, new_id(), profileId="cust-0002", couponCodes=["EASTER25"],
+                         cartItems=[{"sku": "TEE-010", "name": "Tee", "price": 19.9, "quantity": 1}],
+                         params={"dry": "true"})
+    [rejection] = of_type(answer["effects"], "rejectCoupon")
+    assert rejection["props"]["rejectionReason"] == "CouponExpired" and rejection["campaignId"] == 2

@@ -59,8 +59,9 @@ def test_frontend_states():
 
 def test_demo_coupons_and_achievements():
     values = [c["value"] for c in DEMO_COUPONS]
-    assert len(values) == len(set(values)) == 1 + 50 + 10 + 20 + 1
-    assert {"SUMMER20", "SUMMER-0001", "SUMMER-0050", "VIPONLY-010", "GOODWILL-020", "BF30"} <= set(values)
+    assert len(values) == len(set(values)) == 1 + 50 + 10 + 20 + 1 + 1
+    assert {"SUMMER20", "SUMMER-0001", "SUMMER-0050", "VIPONLY-010", "GOODWILL-020", "BF30",
+            "EASTER25"} <= set(values)
     assert all(c["isReservationMandatory"] == c["value"].startswith("VIPONLY-") for c in DEMO_COUPONS)
     for achievement in DEMO_ACHIEVEMENTS:
         assert_matches_schema({**achievement, "created": "2025-01-06T09:00:00Z"}, "Achievement")
