@@ -69,6 +69,22 @@ def day(value: Any) -> str:
     return format_date(when, DAY_FORMAT if to_user_timezone(when).year == this_year else DAY_YEAR_FORMAT)
 
 
+#: Talon.One's event types in words (the session page's events, a customer's timeline)
+EVENT_TITLES = {
+    "talon_session_created": "Session created",
+    "talon_session_updated": "Session updated",
+    "talon_session_closed": "Session closed",
+    "talon_session_cancelled": "Session cancelled",
+    "talon_session_reopened": "Session reopened",
+    "talon_return": "Items returned",
+}
+
+
+def event_title(event_type: str) -> str:
+    """``talon_session_closed`` → ``Session closed``; other types in words."""
+    return EVENT_TITLES.get(event_type) or effects.words(event_type).capitalize() or "Event"
+
+
 def effect_wording(**kwargs: Any):
     """talon.effect_wording (effects in words) in the console's locale, so its amounts read as
     ``money`` writes them."""

@@ -6,29 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from ..formatting import effect_wording
+from ..formatting import effect_wording, event_title
 from .. import changes
 from ..models import IdempotencyRecord
-from ..talon.effects import EffectLine, EffectWording, words
+from ..talon.effects import EffectLine, EffectWording
 from ..talon.errors import TalonError
 from ..talon.models import CartItem, Event, IntegrationState, build
 from .comparison import totals_of
 from .effect_view import describe, effect_from_wire, effect_wire, group_by_campaign
 from .state_machine import offered
-
-EVENT_TYPES = {
-    "talon_session_created": "Session created",
-    "talon_session_updated": "Session updated",
-    "talon_session_closed": "Session closed",
-    "talon_session_cancelled": "Session cancelled",
-    "talon_session_reopened": "Session reopened",
-    "talon_return": "Items returned",
-}
-
-
-def event_title(event_type: str) -> str:
-    return EVENT_TYPES.get(event_type) or words(event_type).capitalize() or "Event"
-
 
 def wording_for(cart_items: Sequence[CartItem], campaign_names: Any = None) -> EffectWording:
     names = campaign_names if isinstance(campaign_names, dict) else None
