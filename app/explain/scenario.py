@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from ..talon import talon
@@ -23,6 +23,15 @@ REJECTIONS = ("rejectCoupon", "rejectReferral")
 RESPONSE_CONTENT = ("customerSession", "ruleFailureReasons", "triggeredCampaigns", "coupons",
                     "referral")
 CENT = Decimal("0.01")
+
+
+def cents(amount: Decimal, rounding: str | None = None) -> Decimal:
+    """An amount to the cent. The spec bounds neither a price nor a quantity, so a sum may need
+    more digits than the decimal context holds (or be infinite): that one is kept as it is."""
+    try:
+        return amount.quantize(CENT, rounding=rounding)
+    except InvalidOperation:
+        return amount
 
 
 @dataclass(frozen=True)
@@ -59,8 +68,8 @@ class Scenario:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((Decimal(str(item.price or 0)) * item.quantity for item in self.cart_items),
-                   Decimal(0)).quantize(CENT)
+        return cents(sum((Decimal(str(item.price or 0)) * item.quantity
+                          for item in self.cart_items), Decimal(0)))
 
     def but(self, **changes: Any) -> "Scenario":
         return replace(self, **changes)

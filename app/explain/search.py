@@ -33,7 +33,7 @@ from ..formatting import day, money
 from ..talon.errors import TalonError, TalonRateLimited, TalonUnavailable
 from ..talon_failures import read_message
 from ..talon.models import CartItem, Coupon, LoyaltyCard
-from .scenario import CENT, Outcome, Scenario
+from .scenario import CENT, Outcome, Scenario, cents
 
 PROBE_SKU = "WHYNOT-PROBE"
 #: the price of an item added to test a category or SKU: too small to move a threshold
@@ -147,7 +147,7 @@ def hints_from(details: Iterable[str], subtotal: Decimal) -> Hints:
             continue
         if _MONEY_WORDS.search(text):
             for number in _NUMBER.findall(text):
-                value = Decimal(number).quantize(CENT)
+                value = cents(Decimal(number))
                 if value > subtotal and value not in hints.thresholds:
                     hints.thresholds.append(value)
         needed = _NEEDS.search(text)
@@ -293,7 +293,7 @@ def plan_threshold(search: Search, goal: Goal, threshold: Decimal) -> None:
     """A hinted threshold: the exact difference (then one cent less, to prove it is the least);
     if it does not reach the goal, one cent more (a strict "more than")."""
     subtotal = search.baseline.subtotal
-    delta = (threshold - subtotal).quantize(CENT)
+    delta = cents(threshold - subtotal)
     if delta <= 0:
         return
 
@@ -352,7 +352,7 @@ def plan_open_amount(search: Search, goals: list[Goal]) -> None:
     if not goals:
         return
     subtotal = search.baseline.subtotal
-    high = max(OPEN_AMOUNT, subtotal).quantize(CENT)
+    high = cents(max(OPEN_AMOUNT, subtotal))
 
     def first(search: Search, run: Run, outcome: Outcome, reached: list[Goal]) -> None:
         hits = [g for g in goals if g in reached]
@@ -377,7 +377,7 @@ def _bisect(search: Search, goal: Goal, low: Decimal, high: Decimal, low_run: Ru
         search.find(goal, f"Add {money_text(high)} to the cart, to reach {money_text(subtotal + high)}",
                     f"{reached_it}; {missed}", runs, high_outcome)
         return
-    middle = ((low + high) / 2).quantize(CENT, rounding=ROUND_HALF_UP)
+    middle = cents((low + high) / 2, rounding=ROUND_HALF_UP)
 
     def settle(search: Search, run: Run, outcome: Outcome, reached: list[Goal]) -> None:
         if goal in reached:

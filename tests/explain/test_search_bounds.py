@@ -203,3 +203,16 @@ def test_an_item_probe_adds_only_what_is_missing_at_one_cent():
     added = probe.scenario.cart_items[-1]
     assert (added.category, added.quantity, added.price) == ("shoes", 2, 0.01)
     assert probe.change.startswith("add 2 items of category shoes")
+
+
+@pytest.mark.parametrize("price, quantity", [(1e308, 10**18), (9.99e27, 3), (1e-320, 1)])
+def test_a_cart_beyond_the_decimal_context_is_searched_without_failing(price, quantity):
+    """The spec bounds neither a price nor a quantity (the contract fuzz found a 500 here)."""
+    huge = Scenario(profile_id="c", cart_items=(CartItem(sku="X", quantity=quantity, price=price),))
+    assert huge.subtotal == Decimal(str(price)) * quantity or huge.subtotal.as_tuple().exponent == -2
+    stand_in = StandIn("20.00")
+    search = Search(huge, 4, evaluate=stand_in)
+    probes.plan_threshold(search, WELCOME, Decimal("20.00"))
+    probes.plan_open_amount(search, [POINTS])
+    report = search.run([WELCOME, POINTS])
+    assert report.used == len(stand_in.sent) <= 4
