@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .bulk.reader import limits as bulk_limits, size_text
 from .extensions import htmx
+from .talon.errors import TalonError
+from .talon_failures import read_message, status_for
 from .templating import wants_partial
 
 log = logging.getLogger(__name__)
@@ -90,21 +92,18 @@ def handle_internal_error(error: InternalServerError):
     return render_error(500)
 
 
-def handle_talon_error(error):
-    from .talon.errors import TalonNotFound
-
-    status = 404 if isinstance(error, TalonNotFound) else 502
+def handle_talon_error(error: TalonError):
+    """A Talon.One failure no view turned into a message of its own: its status and words are
+    the same as everywhere else (app.talon_failures), never Talon.One's raw 5xx text."""
     log.warning("unhandled Talon.One error on %s %s: %r", request.method, request.path, error)
-    return render_error(status, error.headline, error.message, retry_after=error.retry_after)
+    response = render_error(status_for(error), error.headline, read_message(error))
+    if error.retry_after:  # the message says when; the header tells clients that care
+        response.headers["Retry-After"] = str(max(1, int(error.retry_after)))
+    return response
 
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(HTTPException, handle_http_error)
-    try:
-        from .talon.errors import TalonError
-    except ImportError:  # the service layer is not installed yet; nothing can raise it
-        log.warning("app.talon is not importable: Talon.One errors will show as 500")
-    else:
-        app.register_error_handler(TalonError, handle_talon_error)
+    app.register_error_handler(TalonError, handle_talon_error)
