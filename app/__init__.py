@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 from datetime import timedelta
@@ -20,11 +18,9 @@ from flask import Flask
 from . import config as settings
 from .extensions import babel, csrf, db, htmx, limiter, migrate
 from .routing import init_routing
+from .talon import talon
 
 log = logging.getLogger(__name__)
-# One blueprint per area (DESIGN.md section 2).
-AREAS = ("main", "auth", "audit", "search", "customers", "sessions", "coupons", "audiences",
-         "loyalty", "campaigns", "profiles", "admin", "explain")
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -59,7 +55,7 @@ def _init_extensions(app: Flask) -> None:
     from .errors import init_errors
     from .security import init_security
     from .templating import register as register_templating
-    from .timing import init_timing
+    from .request_timing import init_timing
     from .assets import init_assets
 
     # Timing first (Server-Timing, the request ID), so it covers every other hook. Then the
@@ -75,30 +71,31 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     babel.init_app(app)
     limiter.init_app(app)
-    _init_talon(app)
+    talon.init_app(app)
     register_templating(app)
     init_errors(app)
 
 
-def _init_talon(app: Flask) -> None:
-    # Guarded: app/talon is built alongside the foundation; /healthz reports it as down if absent.
-    try:
-        from .talon import talon
-    except ImportError:
-        log.warning("app.talon is not importable; the console runs without Talon.One")
-        return
-    talon.init_app(app)
-
-
 def _register_blueprints(app: Flask) -> None:
-    """Each area's `bp` in app/<area>/routes.py, registered when the area exists, so areas can
-    land one by one without editing this file. Import errors inside an area are not hidden."""
-    for area in AREAS:
-        if importlib.util.find_spec(f"{__name__}.{area}") is None:
-            continue
-        if importlib.util.find_spec(f"{__name__}.{area}.routes") is None:
-            continue
-        module = importlib.import_module(f"{__name__}.{area}.routes")
+    """The login pages (app.auth, core) and one blueprint per area (CONTRIBUTING.md, "The
+    layout"). Registering an area that runs bulk jobs also adds its operations to the app's
+    registry (app.bulk.pages.mount_job_pages)."""
+    from .admin import routes as admin
+    from .audiences import routes as audiences
+    from .audit import routes as audit
+    from .auth import routes as auth
+    from .campaigns import routes as campaigns
+    from .coupons import routes as coupons
+    from .customers import routes as customers
+    from .explain import routes as explain
+    from .loyalty import routes as loyalty
+    from .main import routes as main
+    from .profiles import routes as profiles
+    from .search import routes as search
+    from .sessions import routes as sessions
+
+    for module in (main, auth, audit, search, customers, sessions, coupons, audiences, loyalty,
+                   campaigns, profiles, admin, explain):
         app.register_blueprint(module.bp)
 
 

@@ -54,7 +54,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .audit.log import record
+from .audit_log import record
 from .extensions import db
 from .models import IdempotencyRecord, utcnow
 from .talon import talon

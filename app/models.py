@@ -76,6 +76,19 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship(back_populates="logins")
 
 
+class PasswordChangeRequired(db.Model):
+    """An account that must choose a new password at its next login: the row exists while the
+    change is pending (after an admin reset, or a new account with a one-time password);
+    app.auth.accounts adds and removes rows, and every page leads the user to /account/password
+    until it is gone."""
+
+    __tablename__ = "password_change_required"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(db.Model):
     """Append-only: the ORM refuses updates and deletes (see the listeners below)."""
 

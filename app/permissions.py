@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from flask import abort, current_app, request
 
+from .audit_log import record
 from .models import ROLES
 
 
@@ -96,8 +97,6 @@ def store_allowed(user: Any, store_id: str | None) -> bool:
 
 
 def _refuse(permission: str, target_type: str, target_id: str | None, message: str, **details) -> None:
-    from .audit.log import record  # app.audit imports this module for its own views
-
     summary = {"permission": permission, "method": request.method, "path": request.path, **details}
     record("permission.refused", target_type, target_id, summary=summary, outcome="refused")
     abort(403, description=message)

@@ -26,7 +26,7 @@ from typing import Any, Callable
 from flask import Flask, Response, current_app, g, render_template, request, stream_with_context
 from markupsafe import Markup
 
-from .timing import STREAMED_PAGE
+from .request_timing import STREAMED_PAGE
 
 log = logging.getLogger(__name__)
 

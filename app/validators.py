@@ -127,16 +127,18 @@ def stripped(value: Any) -> Any:
 
 
 class Check:
-    """A WTForms validator from a plain check; empty values are left to DataRequired or
-    Optional."""
+    """A WTForms validator from a plain check. Empty values are left to DataRequired or
+    Optional, unless ``required`` (then the check says what to enter)."""
 
-    def __init__(self, check: Callable[..., str | None], **kwargs: Any) -> None:
+    def __init__(self, check: Callable[..., str | None], *, required: bool = False,
+                 **kwargs: Any) -> None:
         self.check = check
+        self.required = required
         self.kwargs = kwargs
 
     def __call__(self, form, field) -> None:
         data = field.data.strip() if isinstance(field.data, str) else field.data
-        if not data:
+        if not data and not self.required:
             return
         problem = self.check(data, **self.kwargs)
         if problem:
@@ -156,8 +158,8 @@ def CardIdentifier() -> Check:
     return Check(card_id_problem)
 
 
-def CouponCode() -> Check:
-    return Check(coupon_code_problem)
+def CouponCode(*, required: bool = False) -> Check:
+    return Check(coupon_code_problem, required=required)
 
 
 def AttributeName() -> Check:

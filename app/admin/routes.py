@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..audit.log import record
+from ..audit_log import record
 from ..auth import accounts
 from ..extensions import db
 from ..models import AuditEntry

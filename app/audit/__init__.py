@@ -1,5 +1,2 @@
-"""The audit log: record() for every area, and the /audit page (routes.py) for managers and admins."""
-
-from .log import record
-
-__all__ = ["record"]
+"""The audit log page (/audit, managers and admins): filters, paging and the CSV export. Entries
+are written by app.audit_log.record, from every area and the core."""

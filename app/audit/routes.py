@@ -12,7 +12,7 @@ from ..routing import page_arg
 from ..templating import render_section
 from .export import stream_csv
 from .filters import AuditFilterForm, filtered_entries
-from .log import record
+from ..audit_log import record
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit.log import record
+from ..audit_log import record
 from ..config import DEMO_PASSWORD, DEMO_USERNAMES
 from ..extensions import db
-from ..models import ROLES, LoginSession, User, utcnow
+from ..models import ROLES, LoginSession, PasswordChangeRequired, User, utcnow
 from .passwords import password_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -202,7 +202,7 @@ def end_login(token: str | None) -> None:
 @lru_cache(maxsize=1)
 def _login_query() -> sa.Select:
     """user_for_login's statement, built once (the token is a bound parameter)."""
-    pending = _pending_change_model()
+    pending = PasswordChangeRequired
     return (
         sa.select(User, LoginSession.created_at, pending.user_id)
         .join(LoginSession, LoginSession.user_id == User.id)
@@ -259,13 +259,6 @@ def demo_accounts_present() -> list[str]:
 ONE_TIME_PASSWORD_BYTES = 12  # 16 URL-safe characters, above the production minimum
 
 
-def _pending_change_model():
-    # Imported here: the table lives in the admin area, which imports this module's package.
-    from ..admin.models import PasswordChangeRequired
-
-    return PasswordChangeRequired
-
-
 def generate_one_time_password() -> str:
     import secrets
 
@@ -287,12 +280,12 @@ def must_change_password(user: User) -> bool:
     known = getattr(user, _PENDING_CHANGE_ATTR, None)
     if known is not None:
         return known
-    model = _pending_change_model()
+    model = PasswordChangeRequired
     return db.session.get(model, user.id) is not None
 
 
 def _require_password_change(user: User, required: bool) -> None:
-    model = _pending_change_model()
+    model = PasswordChangeRequired
     row = db.session.get(model, user.id)
     if required and row is None:
         db.session.add(model(user_id=user.id))
@@ -378,5 +371,5 @@ def open_login_counts() -> dict[int, int]:
 
 
 def users_needing_password_change() -> set[int]:
-    model = _pending_change_model()
+    model = PasswordChangeRequired
     return set(db.session.scalars(sa.select(model.user_id)))

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..audit.log import record
+from ..audit_log import record
 from ..errors import render_error
 from ..extensions import limiter
 from .accounts import authenticate, end_login, start_login

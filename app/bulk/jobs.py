@@ -26,7 +26,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from ..audit.log import record
+from ..audit_log import record
 from ..extensions import db
 from ..models import utcnow
 from ..talon.budget import as_bulk

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from ..formatting import time
+from ..promotions import aware
 from ..talon import talon
 from ..talon.models import Campaign
 
@@ -15,25 +17,10 @@ def all_campaigns() -> list[Campaign]:
     return list(talon.management.iterate(talon.management.list_campaigns, limit=CAMPAIGN_LIMIT))
 
 
-def campaign_state(campaign: Campaign) -> str:
-    """running, disabled, scheduled or expired (Talon.One's frontendState when it sends one)."""
-    front = campaign.extra.get("frontendState")
-    if isinstance(front, str) and front:
-        return front
-    now = datetime.now(timezone.utc)
-    if campaign.state != "enabled":
-        return campaign.state or "disabled"
-    if campaign.start_time and aware(campaign.start_time) > now:
-        return "scheduled"
-    if campaign.end_time and aware(campaign.end_time) <= now:
-        return "expired"
-    return "running"
-
-
 def schedule_window(campaign: Campaign) -> str:
-    """The campaign's schedule in words: "from … until …" (UTC), or "" when it has none."""
-    start = aware(campaign.start_time).strftime("%Y-%m-%d %H:%M UTC") if campaign.start_time else None
-    end = aware(campaign.end_time).strftime("%Y-%m-%d %H:%M UTC") if campaign.end_time else None
+    """The campaign's schedule in words: "from … until …", or "" when it has none."""
+    start = time(aware(campaign.start_time)) if campaign.start_time else None
+    end = time(aware(campaign.end_time)) if campaign.end_time else None
     if start and end:
         return f"from {start} until {end}"
     if start:
@@ -57,8 +44,3 @@ def in_schedule(campaign: Campaign, moment: datetime) -> bool:
     moment = aware(moment)
     return ((campaign.start_time is None or aware(campaign.start_time) <= moment)
             and (campaign.end_time is None or moment < aware(campaign.end_time)))
-
-
-def aware(moment: datetime) -> datetime:
-    """Talon.One's times carry an offset; a naive one is taken as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .bench import BenchResult
+from .evaluation import BenchResult
 
 DEFAULT_TOLERANCE = "0.01"
 

@@ -38,7 +38,7 @@ from ..validators import (
     text_problem,
 )
 from ..talon.models import CART_ITEMS_LIMIT
-from .bench import PROFILE_MODES, BenchInput, now_problem
+from .evaluation import PROFILE_MODES, BenchInput, now_problem
 
 EFFECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
@@ -379,12 +379,6 @@ class ExpectationsForm(FlaskForm):
         self.coupons_accepted.data = " ".join(expected.get("coupons_accepted", []))
         self.coupons_rejected.data = "\n".join(
             f"{code} {reason}".strip() for code, reason in (expected.get("coupons_rejected") or {}).items())
-
-
-class SuiteForm(FlaskForm):
-    name = StringField("Suite name", filters=[stripped],
-                       validators=[DataRequired("Give the suite a name."), Length(max=NAME_MAX),
-                                   plain_text])
 
 
 class ImportForm(FlaskForm):

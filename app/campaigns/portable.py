@@ -24,7 +24,7 @@ from ..validators import (
     integration_id_problem,
     text_problem,
 )
-from .bench import PROFILE_MODES, RFC3339, SESSION_STATES
+from .evaluation import PROFILE_MODES, RFC3339, SESSION_STATES
 from .forms import (
     EFFECT_TYPE,
     MAX_ATTRIBUTES,

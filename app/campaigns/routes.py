@@ -16,9 +16,10 @@ from flask import Blueprint, Response, abort, flash, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..audit.log import record
+from ..audit_log import record
 from ..extensions import db
 from ..permissions import require
+from ..promotions import campaign_state
 from ..routing import LARGEST_ID, int_arg
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
@@ -26,7 +27,7 @@ from ..templating import navigate, render_section, wants_partial
 from ..changes import submit
 from ..talon_failures import read_message, status_for
 from . import catalog, expectations, portable, runs
-from .bench import BenchInput, run
+from .evaluation import BenchInput, run
 from .forms import MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
 from .models import BenchCase, BenchSuite, SuiteRun
 
@@ -59,7 +60,7 @@ def _bench_form(campaigns: dict, *, bind: bool) -> BenchForm:
     """The bench form with the campaigns and the user's suites as choices; bound to the posted
     data, or empty (bind=False) for a fresh page."""
     form = BenchForm() if bind else BenchForm(formdata=None)
-    form.set_campaigns(campaigns.values(), catalog.campaign_state, catalog.window_that_matters)
+    form.set_campaigns(campaigns.values(), campaign_state, catalog.window_that_matters)
     mine = db.session.scalars(sa.select(BenchSuite).where(BenchSuite.owner == current_user.username)
                               .order_by(BenchSuite.name)).all()
     form.suite.choices = [SelectChoice(NEW_SUITE, "— a new suite —")] + [
@@ -75,7 +76,7 @@ def _bench_page(form, campaigns, campaigns_error, *, result=None, run_error=None
                    result=result, run_error=run_error, suites=suites, owns=owns,
                    template_form=template_form or TemplateSessionForm(formdata=None),
                    import_form=import_form or ImportForm(formdata=None, prefix="import"),
-                   campaign_state=catalog.campaign_state)
+                   campaign_state=campaign_state)
     return render_section("campaigns/test_bench.html", partial, **context), status
 
 
@@ -377,6 +378,6 @@ def campaign(campaign_id: int):
         abort(404, description=f"Talon.One has no campaign {campaign_id}.")
     except TalonError as exc:
         return render_template("campaigns/campaign.html", campaign=None, campaign_id=campaign_id,
-                               error=exc), 502
+                               error=exc), status_for(exc)
     return render_template("campaigns/campaign.html", campaign=found, campaign_id=campaign_id,
-                           error=None, state=catalog.campaign_state(found))
+                           error=None, state=campaign_state(found))

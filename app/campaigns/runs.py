@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..audit.log import record
+from ..audit_log import record
 from ..bulk import claims
 from ..bulk.claims import CLAIMED, PENDING
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..models import utcnow
 from ..talon.budget import as_bulk
 from ..talon.errors import TalonError
 from . import catalog
-from .bench import BenchInput, now_problem, run
+from .evaluation import BenchInput, now_problem, run
 from .expectations import differences
 from .models import ERROR, FAILED, PASSED, BenchCase, BenchSuite, CaseResult, SuiteRun
 

@@ -1,2 +1,1 @@
-"""Coupons area: a coupon and its reservations (/coupons/<code>), bulk reservations, and the
-goodwill coupon widget of the customer page."""
+"""Coupons area: a coupon and its reservations (/coupons/<code>) and bulk reservations."""

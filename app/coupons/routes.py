@@ -1,6 +1,5 @@
 """Coupons: /coupons (find by code), /coupons/<code> (campaign, limits, usage, state, hard or
-soft reservation, who reserved it; reserve or remove for one profile, a pasted list or a CSV),
-and the customer page's goodwill widget (/customers/<id>/goodwill-coupon).
+soft reservation, who reserved it; reserve or remove for one profile, a pasted list or a CSV).
 
 Everyone may look; reserving needs the `reservations` permission. Single reservations are sent
 at once through app.changes.submit; lists run as bulk jobs (app.bulk).
@@ -9,20 +8,18 @@ at once through app.changes.submit; lists run as bulk jobs (app.bulk).
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..bulk.pages import mount_job_pages, progress_context, start_job
-from ..permissions import can, require
+from ..permissions import require
+from ..promotions import campaign_state
 from ..routing import page_arg
-from ..talon import talon
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
-from ..changes import submit
 from ..talon_failures import read_message, status_for
+from ..validators import coupon_code_problem
 from . import service
-from ..validators import coupon_code_problem, integration_id_problem
-from .forms import FindCouponForm, GoodwillForm, ReservationsForm
+from .forms import FindCouponForm, ReservationsForm
 
 bp = Blueprint("coupons", __name__, template_folder="templates")
 
@@ -76,7 +73,7 @@ def _render(view, partial: str | None, status: int = 200, headers: dict | None =
     context = {"view": view, "coupon": view.coupon,
                "form": ReservationsForm(formdata=None, prefix="reservations"),
                "page": page_arg(), **overrides}
-    context.update(per_page=RESERVED_PER_PAGE, campaign_state=service.campaign_state)
+    context.update(per_page=RESERVED_PER_PAGE, campaign_state=campaign_state)
     if partial is None or not wants_partial():
         return render_template("coupons/show.html", **context), status, headers or {}
     return render_section("coupons/show.html", partial, **context), status, headers or {}
@@ -113,89 +110,3 @@ def change_reservations(code: str):
                 "fields": {"reservations-action": "reserve", "reservations-profile_id": removed},
                 "target": "#coupon-bulk"}
     return _render(view, "coupons/_bulk.html", headers=headers, undo=undo, **progress_context(job))
-
-
-# -- the customer page's goodwill widget -----------------------------------------------------
-
-@bp.get("/customers/<integration_id>/goodwill-coupon")
-@require("lookup")
-def goodwill(integration_id: str):
-    """A self-replacing widget: reserve a goodwill coupon for this customer."""
-    _check_profile_id(integration_id)
-    return _goodwill_widget(GoodwillForm(prefix="goodwill"), integration_id)
-
-
-@bp.post("/customers/<integration_id>/goodwill-coupon")
-@require("reservations")
-def reserve_goodwill(integration_id: str):
-    _check_profile_id(integration_id)
-    form = GoodwillForm(prefix="goodwill")
-    if not form.validate():
-        return _goodwill_widget(form, integration_id, status=422)
-    reserved, status = _reserve_goodwill(form, integration_id)
-    if reserved is None:
-        return _goodwill_widget(form, integration_id, status=status)
-    body, status = _goodwill_widget(GoodwillForm(formdata=None, prefix="goodwill"), integration_id,
-                                    reserved=reserved, status=status)
-    # The customer page's coupon list reloads itself on this event (customers/_coupons.html).
-    return body, status, {"HX-Trigger": "coupons-changed"}
-
-
-def _check_profile_id(integration_id: str) -> None:
-    problem = integration_id_problem(integration_id)
-    if problem:
-        abort(400, description=problem)
-
-
-def _goodwill_widget(form: GoodwillForm, integration_id: str, *, reserved=None, status: int = 200):
-    may_reserve = can(current_user, "reservations")
-    try:
-        free = service.next_free_goodwill(shown_only=True) if may_reserve else None
-    except TalonError as exc:
-        free = exc
-    context = goodwill_widget_context(free, may_reserve, form=form, reserved=reserved)
-    return render_template("coupons/_goodwill.html", integration_id=integration_id, **context), status
-
-
-def goodwill_widget_context(free, may_reserve: bool, *, form: GoodwillForm | None = None,
-                            reserved=None) -> dict:
-    """What coupons/_goodwill.html needs besides the customer's ID. `free` is the next free
-    goodwill coupon, None, or the TalonError of looking it up; the customer page passes what its
-    own parallel fetch found, so the widget renders with the page."""
-    lookup_error = free if isinstance(free, TalonError) else None
-    return {"form": form or GoodwillForm(formdata=None, prefix="goodwill"),
-            "free": None if lookup_error else free, "lookup_error": lookup_error,
-            "reserved": reserved, "may_reserve": may_reserve, "prefix": service.goodwill_prefix()}
-
-
-def _reserve_goodwill(form: GoodwillForm, integration_id: str):
-    """(the reserved coupon, 200) or (None, status) with the reason on the form."""
-    try:
-        if form.choice.data == "next":
-            coupon = service.next_free_goodwill()
-            if coupon is None:
-                form.choice.errors = [f"No free {service.goodwill_prefix()}* code is left; type "
-                                      "a code instead."]
-                return None, 409
-        else:
-            coupon = talon.management.find_coupon(form.code.data)
-            if coupon is None:
-                form.code.errors = [f"No coupon has the code “{form.code.data}”."]
-                return None, 404
-    except TalonError as exc:
-        form.choice.errors = [f"Talon.One could not be asked. {read_message(exc)}"]
-        return None, status_for(exc)
-    if coupon.uses_left == 0:
-        form.code.errors = [f"{coupon.value} is used up ({coupon.usage_counter} of "
-                            f"{coupon.usage_limit} uses)."]
-        return None, 409
-    sent = submit(
-        lambda: talon.integration.create_coupon_reservation(coupon.value, [integration_id]),
-        action="coupon.reserve", target=("coupon", coupon.value),
-        summary={"profiles": [integration_id], "via": "goodwill widget",
-                 "mandatory": bool(coupon.is_reservation_mandatory)},
-        success_status=201, what="The reservation")
-    if not sent.ok:
-        form.choice.errors = [sent.message]
-        return None, sent.status
-    return coupon, 200

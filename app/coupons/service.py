@@ -1,22 +1,17 @@
-"""What the coupon pages ask of Talon.One: a coupon with its campaign and reservations, the next
-free goodwill code, and the two bulk operations (reserve, remove reservations)."""
+"""What the coupon pages ask of Talon.One: a coupon with its campaign and reservations, and the
+two bulk operations (reserve, remove reservations)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Sequence
 
-from flask import current_app
 
 from ..bulk.operations import Operation
-from ..campaigns.catalog import aware, campaign_state
+from ..promotions import coupon_state
 from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon.models import Campaign, Coupon, Reservation
-
-DEFAULT_GOODWILL_PREFIX = "GOODWILL-"
-GOODWILL_SEARCH_PAGES = 10  # of 50 codes: how far the widget looks for a free one
 
 
 @dataclass(frozen=True)
@@ -31,21 +26,6 @@ class CouponView:
         return coupon_state(self.coupon, self.campaign if isinstance(self.campaign, Campaign) else None)
 
 
-def coupon_state(coupon: Coupon, campaign: Campaign | None) -> tuple[str, str]:
-    now = datetime.now(timezone.utc)
-    if campaign is not None:
-        shown = campaign_state(campaign)
-        if shown != "running":
-            return "cancelled", f"refused: its campaign is {shown}"
-    if coupon.expiry_date and aware(coupon.expiry_date) <= now:
-        return "cancelled", "expired"
-    if coupon.start_date and aware(coupon.start_date) > now:
-        return "partially_returned", "not valid yet"
-    if coupon.uses_left == 0:
-        return "closed", "used up"
-    return "active", "redeemable"
-
-
 def load(code: str) -> CouponView | None:
     """The coupon, its campaign and who reserved it; None when no coupon has this code. The
     campaign and reservations are read in parallel; either may come back as a TalonError, which
@@ -58,27 +38,6 @@ def load(code: str) -> CouponView | None:
         calls["campaign"] = lambda: talon.management.get_campaign(coupon.campaign_id)
     found = talon.fan_out(calls)
     return CouponView(coupon, found.get("campaign"), found["reservations"])
-
-
-def goodwill_prefix() -> str:
-    return current_app.config.get("GOODWILL_COUPON_PREFIX", DEFAULT_GOODWILL_PREFIX)
-
-
-def next_free_goodwill(*, shown_only: bool = False) -> Coupon | None:
-    """The first goodwill code nobody has reserved or used, that is valid now. ``shown_only``:
-    the widget only shows it, so the search may come from the read cache (the console's own
-    reservations refresh it); reserving reads afresh."""
-    prefix = goodwill_prefix()
-    for page in range(GOODWILL_SEARCH_PAGES):
-        found = talon.management.search_coupons(prefix, exact_match=False, page_size=50,
-                                                skip=page * 50, cached=shown_only)
-        for coupon in found:
-            if (coupon.value.upper().startswith(prefix.upper()) and not coupon.reservation_counter
-                    and coupon.uses_left != 0 and coupon_state(coupon, None)[1] == "redeemable"):
-                return coupon
-        if not found.has_more:
-            return None
-    return None
 
 
 def _reserve(code: str, profile_ids: Sequence[str]) -> None:

@@ -1,19 +1,34 @@
-"""The customer page's sessions filter (the profile ID in the URL is checked by
-app.validators)."""
+"""The customer page's forms: the sessions filter (the profile ID in the URL is checked by
+app.validators) and the goodwill widget's."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from .sections import SESSION_STATES, SessionFilter
+from ..validators import CouponCode, stripped
 
 STORE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 MAX_PAGE = 1000
+
+SESSIONS_PER_PAGE = 10
+SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    state: str | None = None
+    store: str | None = None
+    page: int = 1
+
+    @property
+    def skip(self) -> int:
+        return (self.page - 1) * SESSIONS_PER_PAGE
 
 
 class SessionFilterForm(FlaskForm):
@@ -45,3 +60,18 @@ class SessionFilterForm(FlaskForm):
         args = {"state": current.state, "store": current.store, "page": current.page}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", 1)}
+
+
+class GoodwillForm(FlaskForm):
+    """Reserve a goodwill coupon for the customer: the next free code of the goodwill family,
+    or a code the agent types."""
+
+    choice = RadioField("Coupon", default="next", validators=[InputRequired()],
+                        choices=[SelectChoice("next", "The next free goodwill code"),
+                                 SelectChoice("typed", "This code:")])
+    code = StringField("Code", filters=[stripped],
+                       render_kw={"placeholder": "GOODWILL-001", "autocomplete": "off"})
+
+    def validate_code(self, field) -> None:
+        if self.choice.data == "typed":
+            CouponCode(required=True)(self, field)

@@ -4,6 +4,8 @@
                                            the frame at once, the content when they are in)
     GET /customers/<id>/sections/<name>    one section (htmx: retry, sessions paging/filter);
                                            without htmx it sends the browser to the page
+    GET|POST /customers/<id>/goodwill-coupon   the goodwill widget (goodwill.py): it replaces
+                                           itself with each answer
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from flask_login import current_user
 from ..permissions import can, require
 from ..recent import remember
 from ..streaming import after_response, stream_page
+from ..talon.errors import TalonError
 from ..templating import wants_partial
 from ..validators import integration_id_problem
-from . import sections
-from .forms import SessionFilterForm
+from . import goodwill, sections
+from .forms import GoodwillForm, SessionFilterForm
 
 bp = Blueprint("customers", __name__, template_folder="templates")
 
@@ -73,7 +76,7 @@ def section(integration_id: str, name: str):
 def _may_reserve_goodwill() -> bool:
     """The goodwill widget offers a code (and so needs the lookup) only to those who may
     reserve one."""
-    return sections.goodwill_shown() and can(current_user, "reservations")
+    return can(current_user, "reservations")
 
 
 def _filters(form: SessionFilterForm):
@@ -85,3 +88,45 @@ def _filters(form: SessionFilterForm):
 def _not_found(integration_id: str, problem: str | None = None):
     return render_template("not_found.html", kind="customer", identifier=integration_id,
                            problem=problem, status=404), 404
+
+
+# -- the goodwill widget ------------------------------------------------------------------------
+
+@bp.get("/customers/<integration_id>/goodwill-coupon")
+@require("lookup")
+def goodwill_widget(integration_id: str):
+    _check_profile_id(integration_id)
+    return _goodwill(GoodwillForm(prefix="goodwill"), integration_id)
+
+
+@bp.post("/customers/<integration_id>/goodwill-coupon")
+@require("reservations")
+def reserve_goodwill(integration_id: str):
+    _check_profile_id(integration_id)
+    form = GoodwillForm(prefix="goodwill")
+    if not form.validate():
+        return _goodwill(form, integration_id, status=422)
+    reserved, status = goodwill.reserve(form, integration_id)
+    if reserved is None:
+        return _goodwill(form, integration_id, status=status)
+    body, status = _goodwill(GoodwillForm(formdata=None, prefix="goodwill"), integration_id,
+                             reserved=reserved, status=status)
+    # The customer page's coupon list reloads itself on this event (customers/_coupons.html).
+    return body, status, {"HX-Trigger": "coupons-changed"}
+
+
+def _check_profile_id(integration_id: str) -> None:
+    problem = integration_id_problem(integration_id)
+    if problem:
+        abort(400, description=problem)
+
+
+def _goodwill(form: GoodwillForm, integration_id: str, *, reserved=None, status: int = 200):
+    may_reserve = can(current_user, "reservations")
+    try:
+        free = goodwill.next_free(shown_only=True) if may_reserve else None
+    except TalonError as exc:
+        free = exc
+    context = goodwill.widget_context(free, may_reserve, form=form, reserved=reserved)
+    return render_template("customers/_goodwill.html", integration_id=integration_id,
+                           **context), status

@@ -12,25 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import current_app
-
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
-
-SESSIONS_PER_PAGE = 10
-SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
-
-
-@dataclass(frozen=True)
-class SessionFilter:
-    state: str | None = None
-    store: str | None = None
-    page: int = 1
-
-    @property
-    def skip(self) -> int:
-        return (self.page - 1) * SESSIONS_PER_PAGE
-
+from .forms import SESSIONS_PER_PAGE, SessionFilter
+from .goodwill import next_free, widget_context
 
 @dataclass(frozen=True)
 class Section:
@@ -114,7 +99,7 @@ def _plan(integration_id: str, filters: SessionFilter | None, only: str | None,
         sources.discard("sessions")
     calls = _calls(integration_id, filters or SessionFilter(), sources, flag)
     if goodwill and only in (None, "coupons"):
-        calls["goodwill"] = _next_free_goodwill
+        calls["goodwill"] = lambda: next_free(shown_only=True)
     if only in (None, "coupons", "referrals"):
         # campaigns by name, not by number (a cached list: one Management read a minute)
         calls["campaigns"] = talon.management.campaign_names
@@ -127,30 +112,15 @@ def _completed(results: dict[str, Any], skip_sessions: bool) -> dict[str, Any]:
     return results
 
 
-# -- the coupons section's goodwill widget (app/coupons: coupons/_goodwill.html) -------------
-
-GOODWILL_ENDPOINT = "coupons.goodwill"
-
-
-def _next_free_goodwill():
-    from ..coupons.service import next_free_goodwill
-
-    return next_free_goodwill(shown_only=True)
-
-
-def goodwill_shown() -> bool:
-    """The coupons area (and its widget) is installed."""
-    return GOODWILL_ENDPOINT in current_app.view_functions
+# -- the coupons section's goodwill widget (goodwill.py) ------------------------------------
 
 
 def goodwill_context(results: dict[str, Any], may_reserve: bool) -> dict[str, Any] | None:
-    """What coupons/_goodwill.html needs for its first render (as its own GET would give it);
-    None when the widget is not installed or the lookup was not part of this load."""
-    if not goodwill_shown() or (may_reserve and "goodwill" not in results):
+    """What customers/_goodwill.html needs for its first render (as its own GET would give it);
+    None when the lookup was not part of this load (the widget then loads itself)."""
+    if may_reserve and "goodwill" not in results:
         return None
-    from ..coupons.routes import goodwill_widget_context
-
-    return goodwill_widget_context(results.get("goodwill") if may_reserve else None, may_reserve)
+    return widget_context(results.get("goodwill") if may_reserve else None, may_reserve)
 
 
 def is_unknown_customer(results: dict[str, Any]) -> bool:

@@ -25,7 +25,7 @@ from ..talon.models import IntegrationState, Session
 from ..talon_failures import change_message, read_message, status_for
 from ..templating import render_section, wants_partial
 from ..changes import audit_failure
-from ..audit.log import record
+from ..audit_log import record
 from ..validators import SESSION_CODE_MAX, coupon_code_problem, integration_id_problem
 from .explanation import Explanation, explain
 from .forms import ExplainCodeForm, ExplainForCustomerForm

@@ -8,7 +8,7 @@ from dataclasses import replace
 from flask import abort
 from wtforms import SelectChoice
 
-from ..profiles.lookups import find_profile
+from ..customer_profiles import find_profile
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import LoyaltyCard, LoyaltyProgram

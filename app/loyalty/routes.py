@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..permissions import can, require
-from ..profiles.lookups import customer_url, find_profile, profile_or_404
+from ..customer_profiles import customer_url, find_profile, profile_or_404
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..changes import MISMATCH, PENDING_ELSEWHERE, UNKNOWN, earlier, submit

@@ -16,13 +16,14 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..changes import PENDING_ELSEWHERE, UNKNOWN, submit
+from ..customer_profiles import customer_url, find_profile, profile_or_404
 from ..extensions import db, htmx
 from ..models import AuditEntry
 from ..permissions import can, require
 from ..recent import forget_profile
 from ..routing import page_arg
 from ..talon import talon
-from ..changes import PENDING_ELSEWHERE, UNKNOWN, submit
 from ..templating import navigate, render_section
 from . import attribute_edit, memberships
 from .attributes import attributes_of
@@ -34,7 +35,7 @@ from .forms import (
     ReferralForm,
     referral_request,
 )
-from .lookups import customer_url, find_profile, profile_or_404, referral_campaigns
+from .referrals import referral_campaigns
 
 bp = Blueprint("profiles", __name__, template_folder="templates")
 

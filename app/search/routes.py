@@ -9,20 +9,34 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..permissions import require
 from ..templating import render_section
 from . import lookups
 from .forms import SearchForm
-from .links import match_url
 
 SAFE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,60}$")
 
 # Its static files (the header search box's agent.css and search.js) are on every page.
 bp = Blueprint("search", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/search")
+
+
+# Where a match leads: its page (a card only when its program is known).
+PAGES = {
+    "customer": lambda m: url_for("customers.show", integration_id=m.identifier),
+    "session": lambda m: url_for("sessions.show", session_id=m.identifier),
+    "coupon": lambda m: url_for("coupons.show", code=m.identifier),
+    "card": lambda m: url_for("loyalty.card", program_id=m.program_id, identifier=m.identifier),
+}
+
+
+def match_url(match: lookups.Match) -> str | None:
+    if match.kind == "card" and match.program_id is None:
+        return None
+    return PAGES[match.kind](match)
 
 
 @bp.get("/search")

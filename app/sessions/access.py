@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
-from ..audit.log import record
+from ..audit_log import record
 from ..permissions import check_store
 from ..talon import talon
 from ..talon.errors import TalonNotFound

@@ -25,7 +25,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import changes
-from ..audit.log import record
+from ..audit_log import record
 from ..permissions import check_store, require
 from ..recent import remember
 from ..streaming import after_response, stream_page

@@ -7,7 +7,7 @@ ID that is sent as ``X-Request-ID`` and logged with method, path, status and dur
 right Authorization scheme for its API. Keys live only in the Authorization header and are never
 logged or put into an error.
 
-Retries cannot double anything (the rules are in outcomes.py):
+Retries cannot double anything (the rules are in attempts.py):
 - GETs, dry runs and a call that carries an Idempotency-Key (which Talon.One honours for returns)
   retry on connection errors, timeouts, 502/503/504 and 429, with exponential backoff, waiting
   out a Retry-After up to TALON_RETRY_AFTER_MAX;
@@ -37,7 +37,7 @@ from .circuit import CircuitBreaker
 from .endpoints import management_endpoint
 from .errors import TalonCircuitOpen, TalonOutcomeUnknown, TalonUnauthorized
 from .http_session import new_http_session, send
-from .outcomes import (
+from .attempts import (
     ApiResponse,
     Attempt,
     Failure,

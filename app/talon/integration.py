@@ -15,7 +15,6 @@ from .client import INTEGRATION, Transport
 from .management import AUDIENCES, COUPONS
 from .errors import FieldError, TalonBadRequest, TalonNotFound
 from .models import (
-    Achievement,
     Audience,
     BulkResult,
     CartItem,
@@ -23,16 +22,14 @@ from .models import (
     CustomerProfile,
     IntegrationState,
     Inventory,
-    Page,
     Referral,
     Reservation,
     build,
     require,
-    builder,
 )
 from .integration_loyalty import LoyaltyOperations
 from .paging import run_in_chunks
-from .wireformat import csv, drop_none, int_list, rfc3339, segment, str_list
+from .wireformat import drop_none, int_list, rfc3339, segment, str_list
 
 # Per-request limits of the bulk endpoints (talon-openapi.json: the endpoint descriptions of
 # customer_audiences and customer_profiles, and maxItems of advocateProfileIntegrationIds and of
@@ -210,30 +207,6 @@ class IntegrationApi(LoyaltyOperations):
         )
         return build(IntegrationState, data)
 
-    def update_customer_profiles(
-        self, profiles: Sequence[Mapping[str, Any]], *, silent: bool = True
-    ) -> BulkResult:
-        """updateCustomerProfilesV2 in chunks of 1000: ``profiles`` are
-        ``{"integrationId": ..., "attributes": {...}}``; one outcome per profile."""
-
-        def send(chunk):
-            return self._call(
-                "PUT", "/v2/customer_profiles", params={"silent": "yes" if silent else "no"},
-                json={"customerProfiles": [dict(p) for p in chunk]},
-            )
-
-        def per_profile(chunk, answer):
-            states = (answer or {}).get("integrationStates") if isinstance(answer, dict) else None
-            if not isinstance(states, list) or len(states) != len(chunk):
-                return [None] * len(chunk)
-            return [
-                build(CustomerProfile, s["customerProfile"])
-                if isinstance(s, dict) and isinstance(s.get("customerProfile"), dict) else None
-                for s in states
-            ]
-
-        return run_in_chunks(profiles, PROFILES_PER_REQUEST, send, results_for=per_profile)
-
     def delete_customer_data(self, integration_id: str) -> None:
         """deleteCustomerData: erases the profile's personal data. Irreversible."""
         self._call("DELETE", f"/v1/customer_data/{segment(integration_id)}")
@@ -307,51 +280,6 @@ class IntegrationApi(LoyaltyOperations):
         return build(IntegrationState, data or {})
 
     # -- achievements ---------------------------------------------------------------------
-
-    def get_customer_achievements(
-        self,
-        integration_id: str,
-        *,
-        campaign_ids: Sequence[int] | None = None,
-        achievement_ids: Sequence[int] | None = None,
-        achievement_status: Sequence[str] | None = None,
-        current_progress_status: Sequence[str] | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Achievement]:
-        params = {
-            "campaignIds": csv(campaign_ids),
-            "achievementIds": csv(achievement_ids),
-            "achievementStatus": csv(achievement_status),
-            "currentProgressStatus": csv(current_progress_status),
-            "pageSize": page_size, "skip": skip or None,
-        }
-        data = self._call(
-            "GET", f"/v1/customer_profiles/{segment(integration_id)}/achievements", params=params
-        )
-        return Page.from_response(data, Achievement.from_definition, skip=skip, page_size=page_size)
-
-    def get_customer_achievement_history(
-        self,
-        integration_id: str,
-        achievement_id: int,
-        *,
-        progress_status: Sequence[str] | None = None,
-        start_date: datetime | str | None = None,
-        end_date: datetime | str | None = None,
-        page_size: int = 50,
-        skip: int = 0,
-    ) -> Page[Achievement]:
-        params = {
-            "progressStatus": csv(progress_status),
-            "startDate": rfc3339(start_date), "endDate": rfc3339(end_date),
-            "pageSize": page_size, "skip": skip or None,
-        }
-        path = (
-            f"/v1/customer_profiles/{segment(integration_id)}/achievements/{int(achievement_id)}"
-        )
-        data = self._call("GET", path, params=params)
-        return Page.from_response(data, builder(Achievement), skip=skip, page_size=page_size)
 
     # -- audiences ------------------------------------------------------------------------
 
@@ -460,56 +388,7 @@ class IntegrationApi(LoyaltyOperations):
         })
         return build(Referral, self._call("POST", "/v1/referrals", json=body))
 
-    def create_referrals_for_multiple_advocates(
-        self,
-        campaign_id: int,
-        advocate_profile_integration_ids: Sequence[str],
-        *,
-        usage_limit: int = 1,
-        start_date: datetime | str | None = None,
-        expiry_date: datetime | str | None = None,
-        referral_pattern: str | None = None,
-        valid_characters: Sequence[str] | None = None,
-        attributes: Mapping[str, Any] | None = None,
-    ) -> BulkResult:
-        """One referral code per advocate, 1000 advocates per request; each outcome's result is
-        that advocate's Referral (None if Talon.One returned none for it)."""
-        common = drop_none({
-            "campaignId": int(campaign_id), "usageLimit": int(usage_limit),
-            "startDate": rfc3339(start_date), "expiryDate": rfc3339(expiry_date),
-            "referralPattern": referral_pattern, "validCharacters": str_list(valid_characters),
-            "attributes": dict(attributes) if attributes is not None else None,
-        })
-
-        def send(chunk):
-            return self._call(
-                "POST", "/v1/referrals_for_multiple_advocates", params={"silent": "no"},
-                json={**common, "advocateProfileIntegrationIds": list(chunk)},
-            )
-
-        def per_advocate(chunk, answer):
-            rows = answer.get("data") if isinstance(answer, dict) else None
-            by_advocate = {}
-            for row in rows or ():
-                referral = build(Referral, row)
-                by_advocate.setdefault(referral.advocate_profile_integration_id, referral)
-            return [by_advocate.get(advocate) for advocate in chunk]
-
-        return run_in_chunks(
-            [str(a) for a in advocate_profile_integration_ids], ADVOCATES_PER_REQUEST, send,
-            results_for=per_advocate,
-        )
-
     # -- catalogs -------------------------------------------------------------------------
-
-    def sync_catalog(
-        self, catalog_id: int, actions: Sequence[Mapping[str, Any]], *, version: int | None = None
-    ) -> dict:
-        """syncCatalog (1 to 1000 actions); returns the Catalog object as Talon.One sends it."""
-        _check_limit(actions, 1000, "catalog actions per sync")
-        body = drop_none({"actions": [dict(a) for a in actions], "version": version})
-        return self._call("PUT", f"/v1/catalogs/{int(catalog_id)}/sync", json=body)
-
 
 def _check_limit(items: Sequence[Any], limit: int, what: str) -> None:
     """Refuse locally what Talon.One would refuse (its maxItems), with a clear message."""

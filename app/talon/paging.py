@@ -29,12 +29,6 @@ def iterate_pages(
         skip = page.next_skip
 
 
-def fetch_all(
-    fetch: Callable[[int, int], Page[T]], *, page_size: int = 1000, limit: int | None = 10_000
-) -> list[T]:
-    return list(iterate_pages(fetch, page_size=page_size, limit=limit))
-
-
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]

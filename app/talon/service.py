@@ -57,10 +57,6 @@ class TalonService:
         self.management = ManagementApi(self.transport, settings.application_id, self.reads)
         self._fanout = FanOut(settings.fanout_workers)
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "TalonService":
-        return cls(TalonSettings.from_mapping(config))
-
     @property
     def http(self) -> requests.Session:
         return self.transport.http

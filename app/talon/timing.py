@@ -1,6 +1,6 @@
 """Per-request upstream accounting, for the console's Server-Timing header and its logs.
 
-The foundation (app.timing) opens a RequestContext at the start of each request; the transport
+The console (app.request_timing) opens a RequestContext at the start of each request; the transport
 (client.py) marks each logical call's start and end on it. What it adds up is wall time during
 which at least one Talon.One call was in flight (the union of the calls' intervals), so the calls
 of a fan-out, which overlap, count once and not as their sum. Fan-out workers run in a copy of the

@@ -131,7 +131,7 @@ ACTIONS = (
     Action("reserve a coupon", "coupons.change_reservations", "/coupons/{coupon}",
            (Step("/coupons/{coupon}/reservations",
                  {"reservations-profile_id": "cust-0002", "reservations-action": "reserve"}),)),
-    Action("goodwill coupon", "coupons.reserve_goodwill", "/customers/{profile}/goodwill-coupon",
+    Action("goodwill coupon", "customers.reserve_goodwill", "/customers/{profile}/goodwill-coupon",
            (Step("/customers/{profile}/goodwill-coupon", {"goodwill-choice": "next"}),), page_htmx=True),
     # --- audiences ---
     Action("create audience", "audiences.create", "/audiences",

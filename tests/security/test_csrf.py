@@ -22,7 +22,7 @@ def app_config(offline_app_config):
 @pytest.fixture
 def changing_route(app):
     """A POST route that records an audit entry: proof of whether a request got through."""
-    from app.audit import record
+    from app.audit_log import record
 
     @login_required
     def change():

@@ -161,12 +161,6 @@ def test_update_customer_profile_and_its_dry_run(live):
     assert inventory.profile.attributes["City"] == "Hamburg"
 
 
-def test_update_customer_profiles_in_bulk(live):
-    result = live.integration.update_customer_profiles(
-        [{"integrationId": f"cust-00{n}", "attributes": {"Newsletter": False}} for n in (10, 11, 12)])
-    assert result.all_ok and result.chunks == 1 and len(result.outcomes) == 3
-
-
 def test_delete_customer_data(live):
     assert live.integration.delete_customer_data("cust-0059") is None
     with pytest.raises(TalonNotFound):
@@ -181,16 +175,6 @@ def test_track_event(live):
     # silent (Talon.One's default) answers 204 with no body: an empty state, not an error
     quiet = live.integration.track_event("pageViewed", profile_id="cust-0001", dry=True)
     assert isinstance(quiet, IntegrationState) and quiet.effects == ()
-
-
-def test_achievements_and_history(live):
-    page = live.integration.get_customer_achievements("cust-0001")
-    assert isinstance(page, Page)
-    assert page.items, "demo data gives Alice the 'Three purchases' achievement"
-    achievement = page.items[0]
-    assert achievement.achievement_id is not None and achievement.name
-    history = live.integration.get_customer_achievement_history("cust-0001", achievement.achievement_id)
-    assert isinstance(history, Page)
 
 
 # -- audiences -----------------------------------------------------------------------------
@@ -253,12 +237,9 @@ def test_reserving_an_unknown_coupon_is_not_found(live):
         live.integration.create_coupon_reservation("NO-SUCH-CODE", ["cust-0005"])
 
 
-def test_referrals_single_and_bulk(live):
+def test_a_referral_for_one_advocate(live):
     referral = live.integration.create_referral(6, "cust-0004", usage_limit=1)
     assert isinstance(referral, Referral) and referral.code and referral.campaign_id == 6
-    result = live.integration.create_referrals_for_multiple_advocates(6, ["cust-0005", "cust-0006"])
-    assert result.all_ok
-    assert {o.result.advocate_profile_integration_id for o in result.outcomes} == {"cust-0005", "cust-0006"}
 
 
 # -- loyalty -------------------------------------------------------------------------------
@@ -309,13 +290,7 @@ def test_unknown_card_is_not_found(live):
         live.integration.get_loyalty_card_balances(1, "9999-0000")
 
 
-# -- catalogs and keys ---------------------------------------------------------------------
-
-
-def test_sync_catalog(live):
-    catalog = live.integration.sync_catalog(
-        1, [{"type": "ADD", "payload": {"sku": "TEST-SKU-1", "price": 5, "replaceIfExists": True}}])
-    assert isinstance(catalog, dict) and "id" in catalog
+# -- keys ---------------------------------------------------------------------
 
 
 def test_wrong_key_is_unauthorized(talon_sandbox):

@@ -420,7 +420,7 @@ def test_path_segments_are_percent_encoded(stub, make_service):
     [("3", 3.0), ("0", 0.0), ("-5", 0.0), ("soon", None), (None, None)],
 )
 def test_retry_after_parsing(header, seconds):
-    from app.talon.outcomes import parse_retry_after
+    from app.talon.attempts import parse_retry_after
 
     assert parse_retry_after(header) == seconds
 
@@ -429,7 +429,7 @@ def test_retry_after_as_an_http_date():
     from email.utils import format_datetime
     from datetime import datetime, timedelta, timezone
 
-    from app.talon.outcomes import parse_retry_after
+    from app.talon.attempts import parse_retry_after
 
     when = datetime.now(timezone.utc) + timedelta(seconds=30)
     assert 28 <= parse_retry_after(format_datetime(when, usegmt=True)) <= 31

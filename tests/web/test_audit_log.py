@@ -39,7 +39,7 @@ def add_entries(app):
 
 
 def test_record_keeps_who_what_when_and_how_it_went(app):
-    from app.audit import record
+    from app.audit_log import record
 
     with app.test_request_context("/sessions/sess-00001/return", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
         from flask_login import login_user
@@ -57,15 +57,15 @@ def test_record_keeps_who_what_when_and_how_it_went(app):
 
 
 def test_record_refuses_unknown_outcomes(app):
-    from app.audit import record
+    from app.audit_log import record
 
     with app.app_context(), pytest.raises(ValueError):
         record("x", "session", "1", outcome="maybe")
 
 
 def test_summaries_are_redacted_and_trimmed_to_valid_json(app):
-    from app.audit import record
-    from app.audit.log import SUMMARY_LIMIT
+    from app.audit_log import record
+    from app.audit_log import SUMMARY_LIMIT
 
     with app.app_context():
         record("a.secret", "user", "x", summary={"password": "hunter2", "nested": {"apiKey": "k", "ok": 1}})
@@ -77,7 +77,7 @@ def test_summaries_are_redacted_and_trimmed_to_valid_json(app):
 
 
 def test_entries_cannot_be_edited_or_deleted(app):
-    from app.audit import record
+    from app.audit_log import record
     from app.extensions import db
     from app.models import AuditEntry, AuditLogIsAppendOnly
 
@@ -142,7 +142,7 @@ def test_an_htmx_filter_request_gets_only_the_entries(app, login_as):
 
 
 def test_pagination(app, login_as):
-    from app.audit import record
+    from app.audit_log import record
 
     app.config["AUDIT_PAGE_SIZE"] = 3
     with app.app_context():
@@ -176,7 +176,7 @@ def test_csv_export_streams_the_filtered_entries(app, login_as):
 
 
 def test_csv_export_cannot_smuggle_spreadsheet_formulas(app, login_as):
-    from app.audit import record
+    from app.audit_log import record
 
     with app.app_context():
         record("=HYPERLINK(\"http://evil\")", "session", "+1+1", summary=None, actor="@evil")

@@ -129,4 +129,4 @@ def test_links_to_other_areas_only_when_they_exist(agent, app):
     assert ('href="/coupons/VIPONLY-001"' in html) == ("coupons.show" in app.view_functions)
     assert ('href="/loyalty/1/cards/4000-0001"' in html) == ("loyalty.card" in app.view_functions)
     # the goodwill widget is rendered with the page (its form posts to its own route)
-    assert ('hx-post="/customers/cust-0001/goodwill-coupon"' in html) == ("coupons.goodwill" in app.view_functions)
+    assert ('hx-post="/customers/cust-0001/goodwill-coupon"' in html) == ("customers.goodwill_widget" in app.view_functions)

@@ -13,7 +13,7 @@ def app_config(offline_app_config):
 
 
 def add_entries(app, count, target_type="customer", target_id="cust-0001", action="customer.update_attributes"):
-    from app.audit.log import record
+    from app.audit_log import record
 
     with app.test_request_context():
         for n in range(count):

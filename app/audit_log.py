@@ -1,4 +1,5 @@
-"""record(): append one entry to the audit log.
+"""The audit log's writing side, for every area and the core: record() appends one entry (the
+/audit page that reads them is the audit area's).
 
 Call it after every action that changes or previews something in Talon.One, with what was asked
 (summary) and how it went (outcome, upstream_status). Permission refusals call it themselves
@@ -14,8 +15,8 @@ from typing import Any
 from flask import has_request_context, request
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import OUTCOMES, AuditEntry
+from .extensions import db
+from .models import OUTCOMES, AuditEntry
 
 SUMMARY_LIMIT = 4000  # characters of JSON kept per entry
 REDACTED = "[redacted]"

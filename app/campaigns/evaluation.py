@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..formatting import effect_wording
+from ..promotions import campaign_state
 from ..talon import talon
 from ..talon.effects import EffectLine
 from ..talon.errors import TalonError
@@ -165,7 +166,7 @@ def run(bench: BenchInput, campaigns: dict[int, Any]) -> BenchResult:
     """Evaluate `bench` as a dry run. `campaigns` maps ID → Campaign (names and states for the
     page). Raises TalonError when the session dry run fails; a failing profile dry run is kept
     on the result instead, so the session's answer still shows."""
-    from .catalog import campaign_state, in_schedule, schedule_window
+    from .catalog import in_schedule, schedule_window
 
     session_id = throwaway_id()
     profile_id = {"existing": bench.profile_id, "throwaway": throwaway_id(),

@@ -1,0 +1,127 @@
+"""Who may import whom in app/ (CONTRIBUTING.md, "The layout"), read from the source itself.
+
+- An area (a feature blueprint: app/<area>/) imports only the core and app/talon/, never
+  another area: not its routes, not its helpers, not its templates.
+- The core (every other module of app/, app/talon/ included) imports no area. The one exception
+  is the app factory, app/__init__.py, which registers the areas' blueprints.
+- Templates follow the same rule: an area's templates include, import or extend only its own
+  (``<area>/...``) and the core's (app/templates/); the core's include no area's. A view
+  renders only its own area's templates and the core's.
+
+Imports inside functions count the same as those at the top of a module, so a lazy import
+cannot hide a dependency (or a cycle). Every package of app/ is either an area or core: a new
+one has to be put on one side here, and in CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+# Feature areas: one blueprint each, with its routes, forms and templates.
+AREAS = frozenset({"admin", "audiences", "audit", "campaigns", "coupons", "customers", "explain",
+                   "loyalty", "main", "profiles", "search", "sessions"})
+# Packages of the core: the service layer, the bulk-job engine, accounts and logins.
+CORE_PACKAGES = frozenset({"talon", "bulk", "auth"})
+FACTORY = APP / "__init__.py"
+
+TEMPLATE_REFERENCE = re.compile(r"""{%-?\s*(?:include|import|from|extends)\s+["']([^"']+)["']""")
+RENDERED = re.compile(r"""render_(?:template|section)\(\s*f?["']([^"'{]+)["']"""
+                      r"""(?:\s*,\s*f?["']([^"'{]+)["'])?""")
+
+
+def area_of(path: Path) -> str | None:
+    """The area a file of app/ belongs to (a module or a template), None for the core."""
+    parts = path.relative_to(APP).parts
+    return parts[0] if len(parts) > 1 and parts[0] in AREAS else None
+
+
+def area_of_template(name: str) -> str | None:
+    first = name.split("/", 1)[0]
+    return first if "/" in name and first in AREAS else None
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(APP.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_areas(path: Path) -> set[tuple[str, int]]:
+    """(area, line) of every app.<area> module that ``path`` imports, anywhere in the file."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            target = base + (node.module.split(".") if node.module else [])
+            names = [target + [alias.name] for alias in node.names] if not node.module else [target]
+        elif isinstance(node, ast.Import):
+            names = [alias.name.split(".") for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if len(name) > 1 and name[0] == "app" and name[1] in AREAS:
+                found.add((name[1], node.lineno))
+    return found
+
+
+def python_files():
+    return sorted(p for p in APP.rglob("*.py") if "static" not in p.parts)
+
+
+def template_files():
+    return sorted(APP.rglob("*.html"))
+
+
+def test_every_package_is_an_area_or_core():
+    packages = {p.parent.name for p in APP.glob("*/*.py")}
+    assert packages == AREAS | CORE_PACKAGES, (
+        "classify each package of app/ as an area or core (here and in CONTRIBUTING.md): "
+        f"{sorted(packages ^ (AREAS | CORE_PACKAGES))}")
+
+
+@pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(APP)))
+def test_modules_import_no_other_area(path):
+    own = area_of(path)
+    if path == FACTORY:
+        return  # the app factory registers every area's blueprint
+    wrong = sorted((area, line) for area, line in imported_areas(path) if area != own)
+    who = f"the {own} area" if own else "the core"
+    assert not wrong, f"{path.relative_to(APP)}: {who} imports " + ", ".join(
+        f"app.{area} (line {line})" for area, line in wrong)
+
+
+@pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(APP)))
+def test_views_render_only_their_own_and_core_templates(path):
+    own = area_of(path)
+    rendered = {name for match in RENDERED.finditer(path.read_text()) for name in match.groups() if name}
+    wrong = sorted(n for n in rendered if area_of_template(n) not in (None, own))
+    assert not wrong, f"{path.relative_to(APP)} renders another area's templates: {wrong}"
+
+
+@pytest.mark.parametrize("path", template_files(), ids=lambda p: str(p.relative_to(APP)))
+def test_templates_use_only_their_own_and_core_templates(path):
+    own = area_of(path)
+    used = set(TEMPLATE_REFERENCE.findall(path.read_text()))
+    wrong = sorted(n for n in used if area_of_template(n) not in (None, own))
+    who = f"the {own} area" if own else "the core"
+    assert not wrong, f"{path.relative_to(APP)}: {who} uses another area's templates: {wrong}"
+
+
+def test_the_rule_sees_lazy_and_relative_imports(tmp_path, monkeypatch):
+    """The checker itself: an import inside a function, relative or absolute, is found."""
+    fake_app = tmp_path / "app"
+    (fake_app / "customers").mkdir(parents=True)
+    module = fake_app / "customers" / "sections.py"
+    module.write_text("import app.loyalty.cards\n\n"
+                      "def later():\n    from ..coupons.routes import thing\n"
+                      "    from . import sections\n    from .. import templating\n")
+    monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake_app)
+    assert {area for area, _ in imported_areas(module)} == {"loyalty", "coupons", "customers"}
+    assert area_of(module) == "customers"
