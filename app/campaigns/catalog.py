@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..formatting import time
 from ..promotions import aware
 from ..talon import talon
 from ..talon.models import Campaign
@@ -18,9 +17,9 @@ def all_campaigns() -> list[Campaign]:
 
 
 def schedule_window(campaign: Campaign) -> str:
-    """The campaign's schedule in words: "from … until …", or "" when it has none."""
-    start = time(aware(campaign.start_time)) if campaign.start_time else None
-    end = time(aware(campaign.end_time)) if campaign.end_time else None
+    """The campaign's schedule in words: "from … until …" (UTC), or "" when it has none."""
+    start = aware(campaign.start_time).strftime("%Y-%m-%d %H:%M UTC") if campaign.start_time else None
+    end = aware(campaign.end_time).strftime("%Y-%m-%d %H:%M UTC") if campaign.end_time else None
     if start and end:
         return f"from {start} until {end}"
     if start:

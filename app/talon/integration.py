@@ -15,6 +15,7 @@ from .client import INTEGRATION, Transport
 from .management import AUDIENCES, COUPONS
 from .errors import FieldError, TalonBadRequest, TalonNotFound
 from .models import (
+    Achievement,
     Audience,
     BulkResult,
     CartItem,
@@ -22,6 +23,7 @@ from .models import (
     CustomerProfile,
     IntegrationState,
     Inventory,
+    Page,
     Referral,
     Reservation,
     build,
@@ -29,7 +31,7 @@ from .models import (
 )
 from .integration_loyalty import LoyaltyOperations
 from .paging import run_in_chunks
-from .wireformat import drop_none, int_list, rfc3339, segment, str_list
+from .wireformat import csv, drop_none, int_list, rfc3339, segment, str_list
 
 # Per-request limits of the bulk endpoints (talon-openapi.json: the endpoint descriptions of
 # customer_audiences and customer_profiles, and maxItems of advocateProfileIntegrationIds and of
@@ -280,6 +282,29 @@ class IntegrationApi(LoyaltyOperations):
         return build(IntegrationState, data or {})
 
     # -- achievements ---------------------------------------------------------------------
+
+    def get_customer_achievements(
+        self,
+        integration_id: str,
+        *,
+        campaign_ids: Sequence[int] | None = None,
+        achievement_ids: Sequence[int] | None = None,
+        achievement_status: Sequence[str] | None = None,
+        current_progress_status: Sequence[str] | None = None,
+        page_size: int = 50,
+        skip: int = 0,
+    ) -> Page[Achievement]:
+        params = {
+            "campaignIds": csv(campaign_ids),
+            "achievementIds": csv(achievement_ids),
+            "achievementStatus": csv(achievement_status),
+            "currentProgressStatus": csv(current_progress_status),
+            "pageSize": page_size, "skip": skip or None,
+        }
+        data = self._call(
+            "GET", f"/v1/customer_profiles/{segment(integration_id)}/achievements", params=params
+        )
+        return Page.from_response(data, Achievement.from_definition, skip=skip, page_size=page_size)
 
     # -- audiences ------------------------------------------------------------------------
 

@@ -177,6 +177,14 @@ def test_track_event(live):
     assert isinstance(quiet, IntegrationState) and quiet.effects == ()
 
 
+def test_a_customers_achievements(live):
+    page = live.integration.get_customer_achievements("cust-0001")
+    assert isinstance(page, Page)
+    assert page.items, "demo data gives Alice the 'Three purchases' achievement"
+    achievement = page.items[0]
+    assert achievement.achievement_id is not None and achievement.name
+
+
 # -- audiences -----------------------------------------------------------------------------
 
 
