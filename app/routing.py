@@ -48,7 +48,7 @@ def page_arg(args: Mapping | None = None, name: str = "page") -> int:
 
 
 class BoundedIntConverter(IntegerConverter):
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # the names werkzeug's converters take
         super().__init__(map, fixed_digits=fixed_digits, min=min,
                          max=LARGEST_ID if max is None else max, signed=signed)
 

@@ -82,14 +82,14 @@ def _run_after_response(app: Flask, jobs: list[Callable[[], Any]]) -> None:
         for job in jobs:
             try:
                 job()
-            except Exception:  # noqa: BLE001 - the page is sent; nothing to tell but the log
+            except Exception:  # logged: the page is sent; nothing to tell but the log
                 log.exception("work after a streamed response failed")
 
 
 def _content_or_panel(content: Callable[[], str]) -> str:
     try:
         return content()
-    except Exception:  # noqa: BLE001 - the status is sent; the agent gets a panel, the log the trace
+    except Exception:  # logged: the status is sent; the agent gets a panel, the log the trace
         log.exception("streamed content of %s failed (request %s)", request.path, g.get("request_id"))
         title, message = CONTENT_FAILED
         return render_template("errors/_content_failed.html", title=title, message=message,

@@ -8,7 +8,7 @@ changes run as jobs (app.bulk), audited per chunk and once more with their total
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from ..permissions import require
 from ..routing import page_arg

@@ -125,6 +125,6 @@ def _run_in_worker(fn: Callable[[], Any], bind: Callable[[], Any] | None) -> Any
         return fn()
     except TalonError as exc:
         return exc
-    except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+    except Exception as exc:  # logged here, re-raised in the caller's thread
         log.exception("talon fan-out call crashed")
         return _Crash(exc)

@@ -38,22 +38,18 @@ def run_in_chunks(
     items: Sequence[Any],
     size: int,
     send: Callable[[Sequence[Any]], Any],
-    *,
-    results_for: Callable[[Sequence[Any], Any], Sequence[Any]] | None = None,
 ) -> BulkResult:
     """Send ``items`` in chunks of at most ``size`` (the API's per-request limit) and report an
     outcome per item: a failed chunk marks each of its items failed with that chunk's error,
-    and the other chunks still go out. ``results_for(chunk, answer)`` may map an answer back to
-    per-item results."""
+    and the other chunks still go out."""
     outcomes: list[ItemOutcome] = []
     count = 0
     for chunk in chunks(list(items), size):
         count += 1
         try:
-            answer = send(chunk)
+            send(chunk)
         except TalonError as exc:
             outcomes.extend(ItemOutcome(item, False, exc) for item in chunk)
             continue
-        per_item = results_for(chunk, answer) if results_for else [None] * len(chunk)
-        outcomes.extend(ItemOutcome(item, True, None, result) for item, result in zip(chunk, per_item))
+        outcomes.extend(ItemOutcome(item, True) for item in chunk)
     return BulkResult(tuple(outcomes), count)
