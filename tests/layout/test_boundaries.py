@@ -60,7 +60,9 @@ def imported_areas(path: Path) -> set[tuple[str, int]]:
         if isinstance(node, ast.ImportFrom):
             base = package[:len(package) - node.level + 1] if node.level else []
             target = base + (node.module.split(".") if node.module else [])
-            names = [target + [alias.name] for alias in node.names] if not node.module else [target]
+            # "from app import loyalty" names the area in the alias, "from app.loyalty import
+            # cards" in the module: look at both.
+            names = [target] + [target + [alias.name] for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [alias.name.split(".") for alias in node.names]
         else:
@@ -121,7 +123,9 @@ def test_the_rule_sees_lazy_and_relative_imports(tmp_path, monkeypatch):
     module = fake_app / "customers" / "sections.py"
     module.write_text("import app.loyalty.cards\n\n"
                       "def later():\n    from ..coupons.routes import thing\n"
+                      "    from app import audit, formatting\n"
                       "    from . import sections\n    from .. import templating\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake_app)
-    assert {area for area, _ in imported_areas(module)} == {"loyalty", "coupons", "customers"}
+    assert {area for area, _ in imported_areas(module)} == {"loyalty", "coupons", "audit",
+                                                            "customers"}
     assert area_of(module) == "customers"
