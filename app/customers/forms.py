@@ -1,17 +1,22 @@
 """The customer page's forms: the sessions filter (the profile ID in the URL is checked by
-app.validators) and the goodwill widget's."""
+app.validators), the goodwill widget's and the timeline's filter."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
+from flask_babel import get_timezone
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..validators import CouponCode, stripped
+from . import timeline
 
 STORE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 MAX_PAGE = 1000
@@ -75,3 +80,46 @@ class GoodwillForm(FlaskForm):
     def validate_code(self, field) -> None:
         if self.choice.data == "typed":
             CouponCode(required=True)(self, field)
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def DateRange():
+    def check(_form, field) -> None:
+        if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+            raise ValidationError(f"A day from {FIRST_DAY:%Y} to {LAST_DAY:%Y}.")
+    return check
+
+
+class TimelineForm(FlaskForm):
+    """The timeline's filter (GET, no CSRF: it changes nothing and its URL can be shared)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectMultipleField(
+        "Show", choices=[SelectChoice(k, timeline.KIND_TITLES[k]) for k in timeline.KINDS],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    first_day = DateField("From", validators=[Optional(), DateRange()])
+    last_day = DateField("To", validators=[Optional(), DateRange()])
+    older = HiddenField()
+
+    def validate_last_day(self, field) -> None:
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError("The last day is before the first.")
+
+    def window(self) -> timeline.Window:
+        return timeline.Window(kinds=tuple(self.kind.data or timeline.KINDS),
+                               first_day=self.first_day.data, last_day=self.last_day.data,
+                               cursor=timeline.Cursor.decode(self.older.data),
+                               zone=ZoneInfo(str(get_timezone() or "UTC")))
+
+    def query(self, **changes) -> dict:
+        """The filter as URL arguments (empty ones left out), with ``changes`` applied."""
+        args = {"kind": [k for k in (self.kind.data or []) if k in timeline.KINDS] or None,
+                "first_day": self.first_day.data.isoformat() if self.first_day.data else None,
+                "last_day": self.last_day.data.isoformat() if self.last_day.data else None,
+                "older": self.older.data or None}
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, "", [])}

@@ -6,6 +6,8 @@
                                            without htmx it sends the browser to the page
     GET|POST /customers/<id>/goodwill-coupon   the goodwill widget (goodwill.py): it replaces
                                            itself with each answer
+    GET /customers/<id>/timeline           sessions, events, loyalty transactions and the
+                                           console's actions in one list (timeline.py)
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from ..permissions import can, require
 from ..recent import remember
 from ..streaming import after_response, stream_page
 from ..talon.errors import TalonError
-from ..templating import wants_partial
+from ..templating import render_section, wants_partial
 from ..validators import integration_id_problem
-from . import goodwill, sections
-from .forms import GoodwillForm, SessionFilterForm
+from . import goodwill, sections, timeline
+from .forms import GoodwillForm, SessionFilterForm, TimelineForm
 
 bp = Blueprint("customers", __name__, template_folder="templates")
 
@@ -71,6 +73,25 @@ def section(integration_id: str, name: str):
                            ctx=sections.section_context(name, results),
                            goodwill_widget=sections.goodwill_context(results, may_reserve)
                            if name == "coupons" else None)
+
+
+@bp.get("/customers/<integration_id>/timeline", endpoint="timeline")
+@require("lookup")
+def timeline_page(integration_id: str):
+    """The customer's timeline: every kind newest first, filtered and paged (timeline.py)."""
+    problem = integration_id_problem(integration_id)
+    if problem:
+        return _not_found(integration_id, problem)
+    form = TimelineForm(request.args)
+    page, status = None, 422
+    if form.validate():
+        page, status = timeline.load(integration_id, form.window(),
+                                     may_read_audit=can(current_user, "audit")), 200
+        if page.unknown_customer:
+            return _not_found(integration_id)
+    return render_section("customers/timeline.html", "customers/_timeline.html",
+                          integration_id=integration_id, form=form, page=page,
+                          kind_titles=timeline.KIND_TITLES), status
 
 
 def _may_reserve_goodwill() -> bool:

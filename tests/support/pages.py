@@ -14,7 +14,7 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/loyalty/2/customers/cust-0001", "/customers/cust-0001/profile",
         "/customers/cust-0001/referrals/new", "/account/password", "/audit",
         "/sessions/sess-00001/why-not", "/customers/cust-0001/why-not", "/coupons/SUMMER20/why-not",
-        "/campaigns/2",
+        "/campaigns/2", "/customers/cust-0001/timeline",
     ],
     "marketer": [
         "/", "/audiences", "/audiences/1", "/campaigns/test-bench", "/coupons/GOODWILL-001",
@@ -22,7 +22,7 @@ MAIN_PAGES: dict[str, list[str]] = {
     ],
     "manager": [
         "/", "/audit", "/sessions/sess-00004", "/sessions/sess-00005", "/sessions/sess-00004/return",
-        "/loyalty/1/cards/4000-0038",
+        "/loyalty/1/cards/4000-0038", "/customers/cust-0001/timeline",
     ],
     "admin": [
         "/", "/admin/users", "/admin/users/agent", "/customers/cust-0060/delete", "/audit",
