@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.scale.instances import ConsoleInstance, free_port  # noqa: E402
+from tests.scale.instances import ConsoleInstance, free_port, procfile_web_command  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 INTEGRATION_KEY = "sandbox-integration-key"
@@ -30,6 +30,8 @@ MANAGEMENT_KEY = "sandbox-management-key"
 # Talon.One's Management API limit (docs.talon.one, Management API overview): every benchmark
 # measures against a sandbox that refuses a fourth request per endpoint within a second.
 MANAGEMENT_RATE_LIMIT = 3
+#: the app factory the Procfile's web line serves
+PROCFILE_FACTORY = "app:create_app()"
 
 
 class Sandbox:
@@ -104,9 +106,22 @@ def console_environment(sandbox: Sandbox, database_url: str, **extra: str) -> di
     }
 
 
+def web_command(app_factory: str | None = None) -> str | None:
+    """The Procfile's web command, serving ``app_factory`` ("module:create_app()") instead of
+    the console's own factory; None (the Procfile as it is) without one."""
+    if app_factory is None:
+        return None
+    command = procfile_web_command()
+    if PROCFILE_FACTORY not in command:
+        raise RuntimeError(f"the Procfile's web line no longer serves {PROCFILE_FACTORY}: {command}")
+    return command.replace(PROCFILE_FACTORY, app_factory)
+
+
 @contextmanager
-def running_stack(latency_ms: float, *, database_url: str | None = None, **console_env: str):
-    """(sandbox, console) running; everything stopped and removed afterwards."""
+def running_stack(latency_ms: float, *, database_url: str | None = None, app_factory: str | None = None,
+                  **console_env: str):
+    """(sandbox, console) running; everything stopped and removed afterwards. ``app_factory``
+    serves another factory with the same gunicorn command and settings (bench/floor.py)."""
     with tempfile.TemporaryDirectory(prefix="talon-desk-bench-") as tmp:
         work = Path(tmp)
         database_url = database_url or f"sqlite:///{work / 'console.db'}"
@@ -114,7 +129,8 @@ def running_stack(latency_ms: float, *, database_url: str | None = None, **conso
         console = None
         try:
             prepare_database(database_url)
-            console = ConsoleInstance("console", console_environment(sandbox, database_url, **console_env), work)
+            console = ConsoleInstance("console", console_environment(sandbox, database_url, **console_env), work,
+                                      command=web_command(app_factory))
             console.start()
             yield sandbox, console
         finally:
