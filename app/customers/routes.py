@@ -1,7 +1,8 @@
 """/customers/<integration_id>: everything a support agent needs about one customer.
 
     GET /customers/<id>                    the page (all sections fetched in parallel; streamed:
-                                           the frame at once, the content when they are in)
+                                           the frame at once, the content when they are in;
+                                           after a search, with the inventory it read)
     GET /customers/<id>/sections/<name>    one section (htmx: retry, sessions paging/filter);
                                            without htmx it sends the browser to the page
     GET|POST /customers/<id>/goodwill-coupon   the goodwill widget (goodwill.py): it replaces
@@ -17,6 +18,7 @@ from functools import partial
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import handoff
 from ..permissions import can, require
 from ..recent import remember
 from ..streaming import after_response, stream_page
@@ -37,7 +39,8 @@ def show(integration_id: str):
         return _not_found(integration_id, problem)
     form = SessionFilterForm(request.args)
     may_reserve = _may_reserve_goodwill()
-    loaded = sections.start_load(integration_id, _filters(form), goodwill=may_reserve)
+    loaded = sections.start_load(integration_id, _filters(form), goodwill=may_reserve,
+                                 inventory=handoff.take("customer", integration_id))
     user_id = current_user.id
 
     def content() -> str:

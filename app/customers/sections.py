@@ -1,10 +1,12 @@
 """What each section of the customer page needs from Talon.One, and how it is fetched.
 
-The first render fetches everything at once with talon.fan_out: three calls (the profile, one
-page of sessions, and the inventory that holds coupons, referrals, loyalty, giveaways and
-achievements), so the page is complete after one upstream round trip. A failed call fails only
-the sections built on it; each of those shows its own error with a retry that fetches just that
-section (for an inventory section, the inventory with only that part asked for).
+The first render fetches everything at once with talon.fan_out: two calls (one page of sessions,
+and the inventory that holds the profile, coupons, referrals, loyalty, giveaways and
+achievements: one Integration API call for all of them), so the page is complete after one
+upstream round trip. When the search has just read that inventory (app/handoff.py), the page uses
+its answer and asks only for the sessions. A failed call fails only the sections built on it;
+each of those shows its own error with a retry that fetches just that section (the profile alone,
+or the inventory with only that part asked for).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any, Callable
 
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
+from ..talon.models import CustomerProfile, Inventory
 from .forms import SESSIONS_PER_PAGE, SessionFilter
 from .goodwill import next_free, widget_context
+
 
 @dataclass(frozen=True)
 class Section:
@@ -64,6 +68,10 @@ def _calls(integration_id: str, filters: SessionFilter, sources: set[str],
         "sessions": lambda: _sessions(integration_id, filters),
         "inventory": lambda: _inventory(integration_id, only_flag),
     }
+    if {"profile", "inventory"} <= sources:
+        # the profile and every part in one call (the search reads the same: app/handoff.py)
+        calls["inventory"] = lambda: talon.integration.get_customer_inventory(integration_id)
+        sources = sources - {"profile"}
     return {name: call for name, call in calls.items() if name in sources}
 
 
@@ -78,13 +86,23 @@ def load(integration_id: str, filters: SessionFilter | None, only: str | None = 
     return _completed(talon.fan_out(calls), skip_sessions)
 
 
-def start_load(integration_id: str, filters: SessionFilter | None,
-               goodwill: bool = False) -> Callable[[], dict[str, Any]]:
+def start_load(integration_id: str, filters: SessionFilter | None, goodwill: bool = False,
+               inventory: Inventory | None = None) -> Callable[[], dict[str, Any]]:
     """The whole page's load, started now; the returned function waits for it (the streamed
-    page renders its frame in between)."""
+    page renders its frame in between). ``inventory``: the whole inventory, read just now by
+    the request that sent the browser here (app/handoff.py), so it is not asked again."""
     calls, skip_sessions = _plan(integration_id, filters, None, goodwill)
+    if inventory is not None:
+        del calls["inventory"]
     pending = talon.start_fan_out(calls)
-    return lambda: _completed(pending.results(), skip_sessions)
+
+    def results() -> dict[str, Any]:
+        done = pending.results()
+        if inventory is not None:
+            done["inventory"] = inventory
+        return _completed(done, skip_sessions)
+
+    return results
 
 
 def _plan(integration_id: str, filters: SessionFilter | None, only: str | None,
@@ -109,7 +127,19 @@ def _plan(integration_id: str, filters: SessionFilter | None, only: str | None,
 def _completed(results: dict[str, Any], skip_sessions: bool) -> dict[str, Any]:
     if skip_sessions:
         results["sessions"] = None
+    if "profile" not in results and "inventory" in results:
+        results["profile"] = profile_of(results["inventory"])
     return results
+
+
+def profile_of(inventory: Inventory | TalonError) -> CustomerProfile | TalonError:
+    """The profile in a whole inventory (its failure, if it failed): Talon.One answers an
+    unknown profile's inventory with a 404, or without a profile."""
+    if isinstance(inventory, TalonError):
+        return inventory
+    if inventory.profile is None:
+        return TalonNotFound("No such customer profile", status=404)
+    return inventory.profile
 
 
 # -- the coupons section's goodwill widget (goodwill.py) ------------------------------------

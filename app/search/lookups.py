@@ -47,6 +47,9 @@ class Match:
     label: str
     detail: str = ""
     program_id: int | None = None
+    #: what Talon.One answered, when the match's page can use it instead of asking again
+    #: (app/handoff.py: the customer's whole inventory)
+    answer: Any = field(default=None, compare=False, repr=False)
 
     @property
     def kind_label(self) -> str:
@@ -111,12 +114,17 @@ def _card_based(programs) -> list[tuple[int, str]]:
 # -- exact lookups (the search) ------------------------------------------------------------
 
 def _customer(query: str) -> list[Match]:
+    """The whole inventory, not the profile alone: the same one call (an unknown profile is a
+    404 either way), and when the search opens the customer page, that page needs all of it."""
     try:
-        profile = talon.integration.get_customer_profile(query)
+        inventory = talon.integration.get_customer_inventory(query)
     except TalonNotFound:
         return []
+    profile = inventory.profile
+    if profile is None:
+        return []
     detail = f"{profile.closed_sessions or 0} closed sessions"
-    return [Match("customer", profile.integration_id, profile.display_name, detail)]
+    return [Match("customer", profile.integration_id, profile.display_name, detail, answer=inventory)]
 
 
 def _session(query: str) -> list[Match]:

@@ -114,6 +114,32 @@ class ReadCache:
         self.put(group, key, value, generation=generation)
         return value
 
+    # -- one-shot entries: an answer handed from one request to the next (app/handoff.py) ----
+
+    def hand_over(self, key: Any, value: Any, seconds: int) -> None:
+        """Keep ``value`` for whoever takes ``key`` within ``seconds`` (once)."""
+        if not self.enabled:
+            return
+        try:
+            self.backend.set(self._entry_key("handoff", key), value, timeout=max(1, int(seconds)))
+        except Exception as exc:  # noqa: BLE001 - nothing handed: the next page reads itself
+            self._store_failed(exc)
+
+    def take(self, key: Any) -> Any:
+        """The value handed over under ``key`` (and gone from the store), or MISSING."""
+        if not self.enabled:
+            return MISSING
+        entry_key = self._entry_key("handoff", key)
+        try:
+            value = self.backend.get(entry_key)
+            if value is None:
+                return MISSING
+            self.backend.delete(entry_key)
+        except Exception as exc:  # noqa: BLE001
+            self._store_failed(exc)
+            return MISSING
+        return value
+
     def report(self) -> dict[str, Any]:
         return {"ttl_seconds": self.ttl, "backend": type(self.backend).__name__ if self.enabled else None,
                 "hits": self.hits, "misses": self.misses, "store_errors": self.errors}

@@ -54,6 +54,15 @@
     input.setAttribute("hx-swap", "innerHTML");
     input.setAttribute("hx-sync", "this:replace");
 
+    // Once the agent has pressed Enter the search answers; a suggestion still due (the keyup
+    // of that Enter, 300 ms on) would only spend Management API requests the search and the
+    // page it opens need (3 per second per endpoint). Back from the next page (bfcache), the
+    // box suggests again.
+    form.addEventListener("submit", function () { input.dataset.submitted = "true"; });
+    window.addEventListener("pageshow", function () { delete input.dataset.submitted; });
+    input.addEventListener("htmx:confirm", function (event) {
+      if (input.dataset.submitted) event.preventDefault();
+    });
     box.addEventListener("htmx:afterSwap", function () {
       input.setAttribute("aria-expanded", options(box).length ? "true" : "false");
       highlight(input, box, -1);

@@ -1,0 +1,76 @@
+"""Round trips out of the agent's way (issue 19), proven from the sandbox's request log: what a
+flow sends, how often, and which calls were in flight together (by the log's started/finished
+order, never by a clock)."""
+
+from __future__ import annotations
+
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
+from tests.web.test_sessions_support import text
+
+PROFILE = "cust-0001"
+INVENTORY = rf"/customer_profiles/{PROFILE}/inventory$"
+EVERY_PART = ("profile", "referrals", "coupons", "loyalty", "giveaways", "achievements")
+
+
+def sent(entries: list[dict]) -> list[tuple[str, str, str]]:
+    return [(e["method"], e["path"], e["query"]) for e in entries]
+
+
+def whole(entry: dict) -> bool:
+    return all(f"{part}=true" in entry["query"] for part in EVERY_PART)
+
+
+def test_the_customer_page_reads_its_inventory_in_one_call(agent, upstream):
+    page = agent.get(f"/customers/{PROFILE}")
+    body = text(page)
+    assert "Alice Archer" in body and "VIPONLY-001" in body and "VIP" in body  # profile, coupons, audiences
+    inventory = upstream.log("GET", INVENTORY)
+    assert len(inventory) == 1 and whole(inventory[0]), inventory
+
+
+def test_search_then_customer_page_sends_each_lookup_once(agent, upstream):
+    found = agent.get("/search", query_string={"q": PROFILE})
+    assert found.status_code == 303 and found.headers["Location"] == f"/customers/{PROFILE}"
+    after_search = len(upstream.log())
+    page = agent.get(found.headers["Location"])
+    body = text(page)
+    # every section as the page shows it on its own: the search's inventory serves the profile,
+    # audiences, coupons, loyalty, referrals, giveaways and achievements
+    for shown in ("Alice Archer", "alice.archer@example.com", "VIP", "VIPONLY-001", "4000-0001",
+                  "REF-ALICE", "GIFT-0001", "Three purchases", "sess-00001"):
+        assert shown in body, shown
+    pair = upstream.log()
+    assert len(sent(pair)) == len(set(sent(pair))), sent(pair)  # nothing asked twice
+    inventory = upstream.log("GET", INVENTORY)
+    assert len(inventory) == 1 and whole(inventory[0]) and inventory[0]["id"] <= pair[after_search - 1]["id"]
+    # the page itself asked only what the search could not know: the customer's sessions
+    page_calls = [e["path"] for e in pair[after_search:]]
+    assert any(path.endswith("/sessions") for path in page_calls)
+    assert not any(path.endswith("/inventory") for path in page_calls), page_calls
+
+
+def test_what_the_search_handed_over_serves_one_page_view_only(agent, upstream):
+    agent.get("/search", query_string={"q": PROFILE})
+    agent.get(f"/customers/{PROFILE}")
+    agent.get(f"/customers/{PROFILE}")  # a reload reads afresh
+    assert len(upstream.log("GET", INVENTORY)) == 2
+
+
+def test_what_the_search_handed_over_is_for_its_user_only(agent, upstream, login_as):
+    agent.get("/search", query_string={"q": PROFILE})
+    other = login_as("manager")
+    assert "Alice Archer" in text(other.get(f"/customers/{PROFILE}"))
+    assert len(upstream.log("GET", INVENTORY)) == 2  # the manager's page asked for itself
+    agent.get(f"/customers/{PROFILE}")  # and the agent's page still had the search's answer
+    assert len(upstream.log("GET", INVENTORY)) == 2
+
+
+def test_a_search_that_opens_no_customer_page_hands_nothing_over(agent, upstream, talon_sandbox):
+    # a session whose integration ID is also a profile's: the search lists both, opens neither
+    upstream.http.put(f"{talon_sandbox.url}/v2/customer_sessions/cust-0003",
+                      headers={"Authorization": f"ApiKey-v1 {talon_sandbox.integration_key}"},
+                      json={"customerSession": {"profileId": "cust-0003", "state": "open"}},
+                      timeout=30).raise_for_status()
+    assert agent.get("/search", query_string={"q": "cust-0003"}).status_code == 200
+    agent.get("/customers/cust-0003")
+    assert len(upstream.log("GET", r"/customer_profiles/cust-0003/inventory$")) == 2
