@@ -17,7 +17,7 @@ from tests.web.test_sessions_support import text
 
 PAGES = {
     "session": ("/sessions/sess-00001", "app.sessions.routes", "details", "Cart"),
-    "customer": ("/customers/cust-0001", "app.customers.sections", "profile", "Alice Archer"),
+    "customer": ("/customers/cust-0001", "app.customers.sections", "inventory", "Alice Archer"),
 }
 
 
