@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
+from .. import handoff
 from ..audit_log import record
 from ..permissions import check_store
 from ..talon import talon
 from ..talon.errors import TalonNotFound
+from ..talon.management import SESSIONS
 from ..talon.models import IntegrationState
 from ..validators import integration_id_problem
 from .state_machine import ACTIONS
@@ -26,20 +28,32 @@ def check_id(session_id: str) -> None:
         abort(not_found(session_id, problem))
 
 
-def read(session_id: str) -> IntegrationState:
+def read(session_id: str, form=None) -> IntegrationState:
     """The session and its current effects; a missing session ends the request with a 404 page
-    (other Talon.One errors reach the app's error page)."""
+    (other Talon.One errors reach the app's error page).
+
+    With a ``form`` that has a ``shown`` field (a preview's, a return's): the session as the page
+    the form was sent from showed it, when that page kept it (app/handoff.py), so its dry run is
+    the one round trip; else read now and kept for the form's next send."""
     check_id(session_id)
+    if form is not None:
+        held = handoff.kept("session", session_id, form.shown.data, SESSIONS)
+        if held is not None:
+            return held
     try:
-        return talon.integration.get_customer_session(session_id)
+        state = talon.integration.get_customer_session(session_id)
     except TalonNotFound:
         abort(not_found(session_id))
+    if form is not None:
+        form.shown.data = handoff.keep("session", session_id, state, SESSIONS)
+    return state
 
 
-def for_action(action: str, session_id: str, *, check_state: bool = True) -> IntegrationState:
-    """The session, after the store and state checks of ``action``. A refused POST is audited;
-    a GET just explains why the action is not available."""
-    state = read(session_id)
+def for_action(action: str, session_id: str, *, check_state: bool = True,
+               form=None) -> IntegrationState:
+    """The session (``read``), after the store and state checks of ``action``. A refused POST
+    is audited; a GET just explains why the action is not available."""
+    state = read(session_id, form)
     session = state.session
     if ACTIONS[action].store_bound:
         check_store(current_user, session.store_integration_id, target_type="session",

@@ -158,7 +158,14 @@ def _attributes(form, field) -> None:
         raise ValidationError(" ".join(problems[:3]))
 
 
+def _shown_field() -> HiddenField:
+    """The token of the page the form was sent from: its dry run compares with the session as
+    that page showed it (access.keep), not with a second read before the dry run."""
+    return HiddenField()
+
+
 class PreviewForm(FlaskForm):
+    shown = _shown_field()
     items = FieldList(FormField(CartLineForm), max_entries=MAX_CART_LINES)
     coupon_codes = TextAreaField("Coupon codes", description="One per line.",
                                  validators=[_codes(_session_code("coupon code"), "coupon code")])
@@ -238,6 +245,7 @@ class KeyedForm(FlaskForm):
 
 
 class ReturnForm(KeyedForm):
+    shown = _shown_field()  # for its preview; a confirmed return reads the session afresh
     lines = FieldList(FormField(ReturnLineForm), max_entries=MAX_CART_LINES)
     #: problems with the selection as a whole (shown next to the items table)
     selection_errors: list[str]

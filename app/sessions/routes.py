@@ -119,9 +119,9 @@ def result(session_id: str, key: str):
 @bp.route("/sessions/<session_id>/preview", methods=["GET", "POST"], endpoint="preview")
 @require("preview")
 def preview_session(session_id: str):
-    current = access.read(session_id)
-    session = current.session
     form = PreviewForm()
+    current = access.read(session_id, form)
+    session = current.session
     form.target_state.choices = [SelectChoice(s, preview.STATE_LABELS[s])
                                  for s in preview_targets(session.state)]
     page = dict(session_id=session_id, session=session, form=form, result=None, error_message=None)
@@ -177,7 +177,9 @@ def return_items(session_id: str):
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is sent again as it was: Talon.One's idempotency answers it with the first result.
     retrying = before is not None and before.status == changes.UNKNOWN
-    current = access.for_action("return", session_id, check_state=False)
+    # a preview compares with the session as the page showed it; a confirm reads it afresh
+    current = access.for_action("return", session_id, check_state=False,
+                                form=None if request.form.get("action") == "confirm" else form)
     session = current.session
     page = dict(session_id=session_id, session=session, form=form, preview=None, message=None,
                 retrying=retrying, items_by_position=returns.by_position(session.cart_items),

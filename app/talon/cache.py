@@ -114,31 +114,38 @@ class ReadCache:
         self.put(group, key, value, generation=generation)
         return value
 
-    # -- one-shot entries: an answer handed from one request to the next (app/handoff.py) ----
+    # -- entries kept for a later request (app/handoff.py) -----------------------------------
 
-    def hand_over(self, key: Any, value: Any, seconds: int) -> None:
-        """Keep ``value`` for whoever takes ``key`` within ``seconds`` (once)."""
+    def hold(self, key: Any, value: Any, seconds: int, *, group: str | None = None) -> None:
+        """Keep ``value`` under ``key`` for ``seconds``; with a ``group``, only while the
+        group's generation stays as it is now (a console change to what it holds ends it)."""
         if not self.enabled:
             return
+        generation = self.generation(group) if group else 0
         try:
-            self.backend.set(self._entry_key("handoff", key), value, timeout=max(1, int(seconds)))
-        except Exception as exc:  # noqa: BLE001 - nothing handed: the next page reads itself
+            self.backend.set(self._entry_key("held", key), (generation, value),
+                             timeout=max(1, int(seconds)))
+        except Exception as exc:  # noqa: BLE001 - nothing held: the next request reads itself
             self._store_failed(exc)
 
-    def take(self, key: Any) -> Any:
-        """The value handed over under ``key`` (and gone from the store), or MISSING."""
+    def held(self, key: Any, *, group: str | None = None, take: bool = False) -> Any:
+        """The value held under ``key`` (with ``take``, gone from the store), or MISSING."""
         if not self.enabled:
             return MISSING
-        entry_key = self._entry_key("handoff", key)
+        entry_key = self._entry_key("held", key)
         try:
-            value = self.backend.get(entry_key)
-            if value is None:
-                return MISSING
-            self.backend.delete(entry_key)
+            entry, generation = self.backend.get_many(
+                entry_key, self._generation_key(group) if group else entry_key)
+            if take and entry is not None:
+                self.backend.delete(entry_key)
         except Exception as exc:  # noqa: BLE001
             self._store_failed(exc)
             return MISSING
-        return value
+        if not (isinstance(entry, tuple) and len(entry) == 2):
+            return MISSING
+        if group and entry[0] != (generation or 0):
+            return MISSING
+        return entry[1]
 
     def report(self) -> dict[str, Any]:
         return {"ttl_seconds": self.ttl, "backend": type(self.backend).__name__ if self.enabled else None,

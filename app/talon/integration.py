@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .cache import ReadCache
 from .client import INTEGRATION, Transport
-from .management import AUDIENCES, COUPONS
+from .management import AUDIENCES, COUPONS, SESSIONS
 from .errors import FieldError, TalonBadRequest, TalonNotFound
 from .models import (
     Achievement,
@@ -75,6 +75,13 @@ class IntegrationApi(LoyaltyOperations):
         finally:
             self._reads.invalidate(group)
 
+    def _session_call(self, dry: bool, method: str, path: str, **kwargs: Any) -> Any:
+        """A dry run changes nothing (and is safe to resend); anything else may change the
+        session, so what pages keep of sessions (app/handoff.py) is read afresh."""
+        if dry:
+            return self._call(method, path, safe=True, **kwargs)
+        return self._change(SESSIONS, method, path, safe=False, **kwargs)
+
     # -- customer sessions ----------------------------------------------------------------
 
     def get_customer_session(self, session_id: str) -> IntegrationState:
@@ -132,8 +139,8 @@ class IntegrationApi(LoyaltyOperations):
         if response_content:
             body["responseContent"] = list(response_content)
         params = {"dry": True if dry else None, "now": rfc3339(now)}
-        data = self._call(
-            "PUT", f"/v2/customer_sessions/{segment(session_id)}", params=params, json=body, safe=dry
+        data = self._session_call(
+            dry, "PUT", f"/v2/customer_sessions/{segment(session_id)}", params=params, json=body
         )
         state = build(IntegrationState, data)
         return _with_session(state) if "customerSession" in (response_content or ()) else state
@@ -162,15 +169,15 @@ class IntegrationApi(LoyaltyOperations):
         if response_content:
             body["responseContent"] = list(response_content)
         params = {"dry": True if dry else None, "runRuleEngine": run_rule_engine}
-        data = self._call(
-            "POST", f"/v2/customer_sessions/{segment(session_id)}/returns", params=params, json=body,
-            idempotency_key=idempotency_key, safe=dry,
+        data = self._session_call(
+            dry, "POST", f"/v2/customer_sessions/{segment(session_id)}/returns", params=params,
+            json=body, idempotency_key=idempotency_key,
         )
         return build(IntegrationState, data)
 
     def reopen_customer_session(self, session_id: str) -> IntegrationState:
         """reopenCustomerSession: closed → open; the answer holds the rollback effects."""
-        data = self._call("PUT", f"/v2/customer_sessions/{segment(session_id)}/reopen")
+        data = self._change(SESSIONS, "PUT", f"/v2/customer_sessions/{segment(session_id)}/reopen")
         return build(IntegrationState, data)
 
     # -- customer profiles ----------------------------------------------------------------

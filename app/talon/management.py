@@ -50,6 +50,8 @@ LOYALTY_PROGRAMS = "loyalty_programs"
 ATTRIBUTES = "attributes"
 AUDIENCES = "audiences"
 COUPONS = "coupons"
+#: no Management read: the sessions pages keep for their forms (app/handoff.py)
+SESSIONS = "sessions"
 
 
 class ManagementApi:

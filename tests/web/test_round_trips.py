@@ -4,8 +4,14 @@ order, never by a clock)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
+from tests.web.test_returns import RETURNS, return_form
+from tests.web.test_sessions_preview import preview_form
 from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
-from tests.web.test_sessions_support import text
+from tests.web.test_sessions_support import form_key, text
 
 PROFILE = "cust-0001"
 INVENTORY = rf"/customer_profiles/{PROFILE}/inventory$"
@@ -74,3 +80,82 @@ def test_a_search_that_opens_no_customer_page_hands_nothing_over(agent, upstream
     assert agent.get("/search", query_string={"q": "cust-0003"}).status_code == 200
     agent.get("/customers/cust-0003")
     assert len(upstream.log("GET", r"/customer_profiles/cust-0003/inventory$")) == 2
+
+
+# -- a form's dry run compares with the session its page showed: the dry run is its one call ----
+
+SESSION = "sess-00001"  # closed, store-berlin: RUN-100 × 1 (position 0), TEE-010 × 2 (position 1)
+SESSION_READ = rf"^/v2/customer_sessions/{SESSION}$"
+SHOWN = re.compile(r'name="shown"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="shown"')
+
+
+def shown(response) -> str:
+    match = SHOWN.search(response.get_data(as_text=True))
+    assert match, "the form has no shown token"
+    return match.group(1) or match.group(2)
+
+
+def preview(client, token: str | None, **changes):
+    data = preview_form(client, coupon_codes="SUMMER20", **changes)
+    if token is not None:
+        data["shown"] = token
+    return client.post(f"/sessions/{SESSION}/preview", data=data, headers={"HX-Request": "true"})
+
+
+def return_preview(client, token: str | None, key: str):
+    data = return_form(client, {1: "1"}, key=key, action="preview")
+    if token is not None:
+        data["shown"] = token
+    return client.post(f"/sessions/{SESSION}/return", data=data)
+
+
+def reads(upstream) -> int:
+    return len(upstream.log("GET", SESSION_READ))
+
+
+def test_a_preview_sends_only_its_dry_run(agent, upstream):
+    token = shown(agent.get(f"/sessions/{SESSION}/preview"))
+    assert reads(upstream) == 1
+    for _ in range(2):  # and again from the result, which carries the same token
+        answer = preview(agent, token)
+        assert answer.status_code == 200 and "Coupon SUMMER20 accepted" in text(answer)
+        assert "Discounts €26.46 €39.43" in text(answer)  # compared with the session as shown
+        assert shown(answer) == token
+    assert reads(upstream) == 1
+    assert len(upstream.log("PUT", SESSION_READ)) == 2
+
+
+def test_a_return_preview_sends_only_its_dry_run_and_its_confirm_reads_afresh(agent, upstream):
+    page = agent.get(f"/sessions/{SESSION}/return")
+    token, key = shown(page), form_key(page)
+    answer = return_preview(agent, token, key)
+    assert answer.status_code == 200 and "What this return would do" in text(answer)
+    assert reads(upstream) == 1 and len(upstream.log("POST", RETURNS)) == 1
+    confirmed = agent.post(f"/sessions/{SESSION}/return",
+                           data={**return_form(agent, {1: "1"}, key=key), "shown": token})
+    assert confirmed.status_code == 303
+    assert reads(upstream) == 2  # a change is checked against the session as it is now
+    # the console changed the session: what the page kept is no longer used
+    return_preview(agent, token, form_key(agent.get(f"/sessions/{SESSION}/return")))
+    assert reads(upstream) == 4
+
+
+def test_what_a_page_kept_is_for_its_user_and_session_only(agent, upstream, login_as):
+    token = shown(agent.get(f"/sessions/{SESSION}/preview"))
+    manager = login_as("manager")
+    assert preview(manager, token).status_code == 200
+    assert reads(upstream) == 2  # the manager's preview read the session for itself
+    other = agent.post("/sessions/sess-00004/preview", data={**preview_form(agent), "shown": token},
+                       headers={"HX-Request": "true"})
+    assert other.status_code in (200, 422)
+    assert len(upstream.log("GET", r"^/v2/customer_sessions/sess-00004$")) == 1
+
+
+@pytest.mark.parametrize("token", [None, "", "not a token!", "A" * 22])
+def test_without_the_page_s_token_the_form_reads_the_session(agent, upstream, token):
+    answer = preview(agent, token)
+    assert answer.status_code == 200 and "Coupon SUMMER20 accepted" in text(answer)
+    assert reads(upstream) == 1
+    assert shown(answer)  # and keeps what it read for the next send
+    preview(agent, shown(answer))
+    assert reads(upstream) == 1
