@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import Sandbox, machine_description  # noqa: E402
+
+TARGET_P50_MS = 6.0  # issue 19: the console's own server time, p50
 from tests.faults.catalog import discover_demo_ids  # noqa: E402
 
 
@@ -206,8 +209,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     result = {"machine": machine_description(), **run(args.latency_ms, args.rounds)}
+    result["load_average_before"] = [round(x, 2) for x in load_before]
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["target_own_ms_p50"] = TARGET_P50_MS
     print(f"machine: {result['machine']}")
+    print(f"load average (1, 5, 15 min): before {result['load_average_before']}, "
+          f"after {result['load_average_after']}; target p50 <= {TARGET_P50_MS:g} ms (issue 19)")
     print(f"own server time per request (upstream excluded), L = {args.latency_ms:g} ms, "
           f"{result['requests']} requests: p50 {result['own_ms_p50']} ms, p95 {result['own_ms_p95']} ms"
           f" (Server-Timing app - talon: p50 {result['server_timing_own_ms_p50']} ms)")
