@@ -69,7 +69,9 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app)
+    from .formatting import time_zone  # the Application's own time zone (or an override)
+
+    babel.init_app(app, timezone_selector=time_zone)
     limiter.init_app(app)
     talon.init_app(app)
     register_templating(app)

@@ -92,9 +92,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TALON_INTEGRATION_KEY": "",
         "TALON_MANAGEMENT_KEY": "",
         "TALON_APPLICATION_ID": 1,
+        # Money and times are in the Application's own currency and time zone (getApplication,
+        # app.formatting); CURRENCY and TIME_ZONE (BABEL_DEFAULT_TIMEZONE) are the fallbacks
+        # while it cannot be read or lacks them. Numbers are written for LOCALE (Flask-Babel).
         "CURRENCY": "EUR",
-        # Money, numbers and times are written for this locale and shown in this time zone
-        # (Flask-Babel; app.formatting). LOCALE and TIME_ZONE in the environment set them.
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.wrappers import Request, Response
 
 from sandbox.api import control, integration, management
-from sandbox.api.context import Context
+from sandbox.api.context import APPLICATION_SETTINGS, Context
 from sandbox.api.routing import CONTROL, INTEGRATION, MANAGEMENT, OPEN, Routes
 from sandbox.errors import MethodNotAllowed, NotFound, SandboxError, TooManyRequests, Unauthorized, error_body
 from sandbox.faults import FaultPlan
@@ -74,6 +74,7 @@ class SandboxContext(Context):
     def reset(self) -> None:
         self.faults.clear()  # first: a held request lands before the reset, never after it
         self.store.reset()
+        self.application = dict(APPLICATION_SETTINGS)
         self.request_log.clear()
         self.rate_limit.reset()
 

@@ -156,12 +156,12 @@ def _person(query: str) -> list[Match]:
 
 
 def coupon_code(query: str) -> str:
-    """The code as the Application keeps it (GET /v1/applications/{id}, from the read cache):
-    ``summer20`` is ``SUMMER20`` where the Application's codes are case-insensitive."""
-    try:
-        return talon.management.application().coupon_code(query)
-    except TalonError:
-        return query  # the settings could not be read: look the code up as typed
+    """The code as the Application keeps it (its settings, GET /v1/applications/{id}, as the
+    service layer holds them): ``summer20`` is ``SUMMER20`` where the Application's codes are
+    case-insensitive."""
+    settings = talon.application_settings()
+    # the settings could not be read: look the code up as typed
+    return query if settings is None else settings.coupon_code(query)
 
 
 def _coupon(query: str) -> list[Match]:

@@ -99,6 +99,10 @@ class Talon:
     def health(self) -> dict[str, Any]:
         return self.service.health()
 
+    def application_settings(self):
+        """See TalonService.application_settings."""
+        return self.service.application_settings()
+
     def effect_wording(self, **kwargs: Any):
         """See TalonService.effect_wording."""
         return self.service.effect_wording(**kwargs)

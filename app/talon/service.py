@@ -11,7 +11,8 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from .budget import SUGGEST, ManagementBudget, priority
+from .application import ApplicationSettingsHolder
+from .budget import INTERACTIVE, SUGGEST, ManagementBudget, priority
 from .budget_slots import Slots, namespace_for, slots_for
 from .cache import ReadCache, cache_backend
 from .circuit import CircuitBreaker
@@ -21,6 +22,7 @@ from .errors import TalonError
 from .fanout import FanOut
 from .integration import IntegrationApi
 from .management import ManagementApi
+from .models import ApplicationSettings
 from .settings import TalonSettings
 
 
@@ -55,6 +57,8 @@ class TalonService:
             circuit=CircuitBreaker(settings.circuit_threshold, settings.circuit_cooldown, clock=clock))
         self.integration = IntegrationApi(self.transport, self.reads)
         self.management = ManagementApi(self.transport, settings.application_id, self.reads)
+        self._application = ApplicationSettingsHolder(
+            self._read_application, settings.cache_ttl, clock=cache_clock)
         self._fanout = FanOut(settings.fanout_workers)
 
     @property
@@ -83,23 +87,34 @@ class TalonService:
     ):
         return self._fanout.start(calls, bind=bind, timeout=timeout)
 
+    def application_settings(self) -> ApplicationSettings | None:
+        """The Application's currency, time zone and code case sensitivity, held in this
+        process for the read cache's TTL (application.py); None while they cannot be read."""
+        return self._application.current()
+
+    def _read_application(self) -> ApplicationSettings:
+        # a page's read, whatever the caller's priority: a suggestion must not give up on it
+        with priority(INTERACTIVE):
+            return self.management.application()
+
     def effect_wording(
         self,
         *,
         cart_items=None,
         campaign_names: Mapping[int, str] | None = None,
         locale: Any = "en",
+        currency: str | None = None,
     ) -> EffectWording:
-        """An EffectWording in the configured currency (amounts written for ``locale``).
-        Campaign names come from the cached Management list; if that read fails, effects name
-        campaigns by ID instead."""
+        """An EffectWording in ``currency`` (default: the configured CURRENCY), amounts
+        written for ``locale``. Campaign names come from the cached Management list; if that
+        read fails, effects name campaigns by ID instead."""
         if campaign_names is None:
             try:
                 campaign_names = self.management.campaign_names()
             except TalonError:
                 campaign_names = {}
         return EffectWording(
-            self.settings.currency, campaign_names=campaign_names, cart_items=cart_items,
+            currency or self.settings.currency, campaign_names=campaign_names, cart_items=cart_items,
             locale=locale,
         )
 

@@ -1,16 +1,23 @@
 """What every handler receives: the store, and helpers to parse path IDs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sandbox.errors import InvalidRequest, NotFound
 from sandbox.store import APPLICATION_ID, Store
 from sandbox.validate import INT64
 
 
+# The Application's own settings as getApplication answers them (talon-openapi.json, Application:
+# "timezone" an IANA descriptor, "currency" the default currency; both required). A test sets
+# others with POST /sandbox/application; a reset brings these back.
+APPLICATION_SETTINGS = {"timezone": "UTC", "currency": "EUR"}
+
+
 @dataclass
 class Context:
     store: Store
+    application: dict = field(default_factory=lambda: dict(APPLICATION_SETTINGS))
 
 
 def path_int(value: str, name: str) -> int:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Request
 
 from sandbox.api.routing import CONTROL, OPEN, Routes
 from sandbox.errors import InvalidRequest
+from sandbox.validate import validate
 
 routes = Routes()
 
@@ -74,3 +75,22 @@ def get_rate_limit(ctx, request: Request):
     """The limit, the clock, and per Management endpoint the requests, the refused ones and the
     most that arrived within one second since the last reset."""
     return 200, ctx.rate_limit.describe()
+
+
+# Spec, Application: timezone and currency are strings of at least one character.
+APPLICATION_SCHEMA = {
+    "type": "object",
+    "properties": {"timezone": {"type": "string", "minLength": 1},
+                   "currency": {"type": "string", "minLength": 1}},
+    "additionalProperties": False,
+}
+
+
+@routes.add("POST", "/sandbox/application", CONTROL)
+def set_application(ctx, request: Request):
+    """The Application's time zone and currency as getApplication answers them, e.g.
+    ``{"timezone": "Asia/Tokyo", "currency": "JPY"}``, until the next reset."""
+    plan = _plan(request)
+    validate(plan, APPLICATION_SCHEMA)
+    ctx.application.update(plan)
+    return 200, dict(ctx.application)

@@ -187,7 +187,7 @@ def getApplication(ctx: Context, request: Request, applicationId: str):
     with ctx.store.read() as tx:
         programs = [loyalty.as_program(tx, row) for row in tx.all("SELECT * FROM loyalty_programs ORDER BY id")]
     return 200, {"id": application_id, "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
-                 "accountId": 1, "name": "Talon Desk sandbox", "timezone": "UTC", "currency": "EUR",
+                 "accountId": 1, "name": "Talon Desk sandbox", **ctx.application,
                  "caseSensitivity": "sensitive", "loyaltyPrograms": programs, "sandbox": True}
 
 
