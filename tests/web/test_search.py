@@ -162,11 +162,12 @@ def test_part_of_a_session_id_gives_a_short_list(agent):
 
 
 def test_a_code_in_lower_case_is_found_where_the_application_ignores_case(agent, monkeypatch):
-    from app.talon.management import ManagementApi
     from app.talon.models import ApplicationSettings
+    from app.talon.service import TalonService
 
     assert agent.get("/search", query_string={"q": "summer20"}).status_code == 200  # sensitive
-    monkeypatch.setattr(ManagementApi, "application", lambda self: ApplicationSettings(
+    # the settings as the service holds them (read once per hold period: application.py)
+    monkeypatch.setattr(TalonService, "application_settings", lambda self: ApplicationSettings(
         id=1, currency="EUR", timezone="UTC", case_sensitivity="insensitive-uppercase"))
     response = agent.get("/search", query_string={"q": "summer20"})
     assert response.status_code == 303 and response.headers["Location"] == "/coupons/SUMMER20"
