@@ -123,10 +123,10 @@ def management_reads(upstream) -> list[str]:
 
 def test_a_page_costs_two_management_calls(manager, upstream):
     """The sessions and the events; campaign names and programs come from the read cache
-    once they are in it."""
+    once they are in it (the Application's settings, for its time zone, once per hold period)."""
     manager.get(f"/customers/{ALICE}/timeline")
     assert management_reads(upstream) == [
-        "/v1/applications/1/campaigns", "/v1/applications/1/events/no_total",
+        "/v1/applications/1", "/v1/applications/1/campaigns", "/v1/applications/1/events/no_total",
         "/v1/applications/1/sessions", "/v1/loyalty_programs"]
     first = len(upstream.log("GET"))
     manager.get(f"/customers/{ALICE}/timeline")
