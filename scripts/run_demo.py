@@ -60,13 +60,17 @@ def die_with_launcher() -> None:
     libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+STOP_SECONDS = 10  # for all of them together: Ctrl-C must not take a process's time each
+
+
 def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
             process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
     for process in processes:
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -67,7 +67,10 @@ def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
         assert health["talon"]["status"] == "ok", health
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        # communicate, not wait: the servers log into the same pipe, and a full pipe nobody
+        # reads would block them (and the launcher's own "stopping") until the timeout
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
     finally:
         if process.poll() is None:
             process.kill()
