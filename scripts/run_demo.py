@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C even when started from a process that ignores SIGINT (Python keeps an inherited
+    # SIG_IGN: a test runner's worker, nohup), so the launcher always stops both servers
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # Own process groups: Ctrl-C reaches only this launcher, which stops both in order.
         sandbox = subprocess.Popen(commands["sandbox"], cwd=ROOT, env=env, start_new_session=True,
