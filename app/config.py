@@ -19,6 +19,8 @@ import secrets
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from .validators import attribute_name_problem
+
 MODES = ("demo", "testing", "production")
 
 # Keys read from the environment (the README lists them). Values are strings there; a test's
@@ -40,6 +42,8 @@ ENVIRONMENT_KEYS = (
     "SESSION_MAX_AGE_HOURS",
     "TRUSTED_PROXY_COUNT",
     "WHY_NOT_DRY_RUNS",
+    "CUSTOMER_EMAIL_ATTRIBUTE",
+    "CUSTOMER_NAME_ATTRIBUTE",
 )
 
 # The sandbox's default keys (CONTRIBUTING.md, "Sandbox"): seeing one in production means the
@@ -58,6 +62,12 @@ MIN_SECRET_LENGTH = 32
 # "Why not?": at most this many extra dry runs look for what would change the outcome.
 WHY_NOT_DRY_RUNS = 8
 
+# The search's lookup by what callers know (app/search/lookups.py): the customer profile
+# attributes that hold a customer's email and full name, asked of Talon.One's customer attribute
+# search (getApplicationCustomersByAttributes). These are the demo's and the usual names.
+CUSTOMER_EMAIL_ATTRIBUTE = "Email"
+CUSTOMER_NAME_ATTRIBUTE = "Name"
+
 # SQLAlchemy's connection pool per process for PostgreSQL. A request holds its connection from
 # the login check to its end (it waits for Talon.One meanwhile), so a gunicorn worker with
 # GUNICORN_THREADS (8) threads can have that many checked out at once. SQLAlchemy's default
@@ -69,6 +79,15 @@ DATABASE_POOL_OVERFLOW = 5
 
 DEMO_USERNAMES = ("agent", "marketer", "manager", "admin")
 DEMO_PASSWORD = "demo"
+
+
+class InvalidSetting(ValueError):
+    """A setting that cannot work in any mode (e.g. an attribute name Talon.One cannot have)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Talon Desk cannot start with these settings:\n{lines}")
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -112,6 +131,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXY_COUNT": 0,
         "AUDIT_PAGE_SIZE": 50,
         "WHY_NOT_DRY_RUNS": WHY_NOT_DRY_RUNS,
+        "CUSTOMER_EMAIL_ATTRIBUTE": CUSTOMER_EMAIL_ATTRIBUTE,
+        "CUSTOMER_NAME_ATTRIBUTE": CUSTOMER_NAME_ATTRIBUTE,
         # Static files: a year in browser caches; their URLs carry a content hash (app.assets),
         # so a changed file gets a new URL. Unversioned static URLs are served with no-cache.
         "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
@@ -176,6 +197,9 @@ def finalise(config: dict[str, Any]) -> None:
     config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
     config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])
     config["WHY_NOT_DRY_RUNS"] = max(0, int(config.get("WHY_NOT_DRY_RUNS", WHY_NOT_DRY_RUNS)))
+    problems = search_attribute_problems(config)
+    if problems:
+        raise InvalidSetting(problems)
     # Production is served over https only; demo and tests run on plain http at 127.0.0.1.
     secure = mode == "production"
     config["SESSION_COOKIE_SECURE"] = secure
@@ -185,6 +209,26 @@ def finalise(config: dict[str, Any]) -> None:
         # Demo and tests only: a fresh key per process (logins do not survive a restart).
         config["SECRET_KEY"] = secrets.token_urlsafe(48)
         config["SECRET_KEY_GENERATED"] = True
+
+
+def search_attribute_problems(config: dict[str, Any]) -> list[str]:
+    """The customer search attributes, stripped, checked as Talon.One's attribute names
+    (app.validators: a letter, then letters, digits or _), in every mode: a wrong one would only
+    make every email or name lookup find nothing."""
+    problems = []
+    for key, default in (("CUSTOMER_EMAIL_ATTRIBUTE", CUSTOMER_EMAIL_ATTRIBUTE),
+                         ("CUSTOMER_NAME_ATTRIBUTE", CUSTOMER_NAME_ATTRIBUTE)):
+        value = config.get(key, default)
+        name = str(value).strip() if value is not None else ""
+        problem = "it is empty" if not name else attribute_name_problem(name)
+        if problem:
+            problems.append(f"{key}={value!r} is not a customer attribute name: {problem}")
+        else:
+            config[key] = name
+    if not problems and config["CUSTOMER_EMAIL_ATTRIBUTE"] == config["CUSTOMER_NAME_ATTRIBUTE"]:
+        problems.append("CUSTOMER_EMAIL_ATTRIBUTE and CUSTOMER_NAME_ATTRIBUTE name the same attribute "
+                        f"({config['CUSTOMER_EMAIL_ATTRIBUTE']!r}); an email and a name are kept apart")
+    return problems
 
 
 def secret_key_problem(secret: Any) -> str | None:

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from flask import current_app
+
 from ..talon import talon
 from ..talon.budget import SUGGEST, priority
 from ..talon.cache import MISSING
@@ -79,10 +81,10 @@ class Lookup:
         return bool(self.failures) and all(isinstance(e, TalonRateLimited) for e in self.failures.values())
 
 
-# What staff know on the phone: the profile attributes an email or a name is kept in. Talon.One
-# matches attributes exactly (getApplicationCustomersByAttributes), so a few spellings are asked.
-EMAIL_ATTRIBUTE = "Email"
-NAME_ATTRIBUTE = "Name"
+# What staff know on the phone: the profile attributes an email or a name is kept in are the
+# settings CUSTOMER_EMAIL_ATTRIBUTE and CUSTOMER_NAME_ATTRIBUTE (app/config.py, checked at start).
+# Talon.One matches attributes exactly (getApplicationCustomersByAttributes), so a few spellings
+# are asked.
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # a full name: words of letters (with ' . - inside), at least two of them
 NAME = re.compile(r"^[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?(?: +[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?)+$")
@@ -143,12 +145,14 @@ def _session(query: str) -> list[Match]:
 def _person(query: str) -> list[Match]:
     """Customers by email or full name (getApplicationCustomersByAttributes, within the Management budget).
     Emails are asked as typed and in lower case, names as typed and capitalised."""
-    attribute = EMAIL_ATTRIBUTE if "@" in query else NAME_ATTRIBUTE
-    spellings = dict.fromkeys([query, query.lower() if attribute == EMAIL_ATTRIBUTE else query.title()])
+    email_attribute = current_app.config["CUSTOMER_EMAIL_ATTRIBUTE"]
+    by_email = "@" in query
+    attribute = email_attribute if by_email else current_app.config["CUSTOMER_NAME_ATTRIBUTE"]
+    spellings = dict.fromkeys([query, query.lower() if by_email else query.title()])
     found: dict[str, Match] = {}
     for spelling in spellings:
         for profile in talon.management.search_customers({attribute: spelling}, page_size=SUGGESTION_FETCH):
-            email = (profile.attributes or {}).get(EMAIL_ATTRIBUTE) or ""
+            email = (profile.attributes or {}).get(email_attribute) or ""
             found.setdefault(profile.integration_id, Match(
                 "customer", profile.integration_id, profile.display_name,
                 " · ".join(x for x in (str(email), f"{profile.closed_sessions or 0} closed sessions") if x)))

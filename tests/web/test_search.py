@@ -182,3 +182,30 @@ def test_the_application_settings_are_read_once_from_talon_one(agent, upstream):
     assert (settings.currency, settings.timezone, settings.case_sensitivity) == ("EUR", "UTC", "sensitive")
     assert again == settings
     assert settings.coupon_code("summer20") == "summer20"
+
+
+def test_the_search_attributes_are_settings(agent, app, monkeypatch):
+    """CUSTOMER_EMAIL_ATTRIBUTE and CUSTOMER_NAME_ATTRIBUTE name the attributes asked."""
+    import json
+
+    from app.talon import talon
+
+    asked = []
+
+    def record(response, *args, **kwargs):
+        if response.request.path_url.split("?")[0].endswith("/customer_search"):
+            asked.append(json.loads(response.request.body)["attributes"])
+
+    monkeypatch.setitem(app.config, "CUSTOMER_EMAIL_ATTRIBUTE", "Mail")
+    monkeypatch.setitem(app.config, "CUSTOMER_NAME_ATTRIBUTE", "FullName")
+    with app.app_context():
+        talon.http.hooks["response"].append(record)
+    try:
+        # the demo's profiles keep them in Email and Name, so these attributes find nobody
+        for query in ("alice.archer@example.com", "Alice Archer"):
+            assert agent.get("/search", query_string={"q": query}).status_code == 200
+    finally:
+        with app.app_context():
+            talon.http.hooks["response"].remove(record)
+    assert {"Mail": "alice.archer@example.com"} in asked and {"FullName": "Alice Archer"} in asked
+    assert not any({"Email", "Name"} & set(attributes) for attributes in asked)
