@@ -41,6 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     init_routing(app)  # before the blueprints, whose <int:...> rules use it
     _register_blueprints(app)
+    # After the blueprints: the tasks their modules declare are bound to this app's queue.
+    from .queue import queue
+
+    queue.init_app(app)
 
     from .admin.cli import users_cli
 

@@ -44,6 +44,10 @@ ENVIRONMENT_KEYS = (
     "WHY_NOT_DRY_RUNS",
     "CUSTOMER_EMAIL_ATTRIBUTE",
     "CUSTOMER_NAME_ATTRIBUTE",
+    # the job queue (app/queue.py)
+    "QUEUE_URL",
+    "REDIS_URL",
+    "QUEUE_IMMEDIATE",
 )
 
 # The sandbox's default keys (CONTRIBUTING.md, "Sandbox"): seeing one in production means the
@@ -196,6 +200,7 @@ def finalise(config: dict[str, Any]) -> None:
     config["TALON_APPLICATION_ID"] = int(config["TALON_APPLICATION_ID"])
     config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
     config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])
+    config["QUEUE_IMMEDIATE"] = str(config.get("QUEUE_IMMEDIATE") or "").lower() in ("1", "true", "yes", "on")
     config["WHY_NOT_DRY_RUNS"] = max(0, int(config.get("WHY_NOT_DRY_RUNS", WHY_NOT_DRY_RUNS)))
     problems = search_attribute_problems(config)
     if problems:

@@ -1,10 +1,13 @@
-"""`make run`: the sandbox (Talon.One emulator with demo data) and the console in demo mode,
-both on 127.0.0.1. Prints the URL and the demo logins; Ctrl-C stops both.
+"""`make run`: the sandbox (Talon.One emulator with demo data), the console in demo mode, both on
+127.0.0.1, and one queue worker (app.worker: bulk jobs and suite runs). Prints the URL and the
+demo logins; Ctrl-C stops all three.
 
     python scripts/run_demo.py [--host 127.0.0.1] [--port 5000] [--sandbox-port 9100]
 
 A Python launcher rather than shell job control: it waits until each server really accepts
-connections, stops the other one when either dies, and never leaves one running after Ctrl-C.
+connections, stops the others when one dies, and never leaves one running after Ctrl-C. The
+worker starts once the console has migrated the demo database (it uses the same one, and the
+queue file beside it).
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--seed", "demo", "--management-rate-limit", str(MANAGEMENT_RATE_LIMIT)],
         "console": [sys.executable, "-m", "flask", "--app", "app", "run", "--host", args.host,
                     "--port", str(args.port), "--no-reload", "--no-debugger", "--with-threads"],
+        "worker": [sys.executable, "-m", "app.worker"],
     }
     processes: list[subprocess.Popen] = []
 
@@ -131,19 +135,23 @@ def main(argv: list[str] | None = None) -> int:
                                    preexec_fn=die_with_launcher)
         processes.append(console)
         wait_until_listening(args.host, args.port, console, "console")
+        worker = subprocess.Popen(commands["worker"], cwd=ROOT, env=env, start_new_session=True,
+                                  preexec_fn=die_with_launcher)
+        processes.append(worker)
         print(
             "\nTalon Desk (demo mode) is running\n"
             f"  console: http://{args.host}:{args.port}/\n"
             f"  sandbox: http://{args.host}:{args.sandbox_port}/ (Talon.One emulator, demo data, "
             f"Management API limited to {MANAGEMENT_RATE_LIMIT} requests per second per endpoint)\n"
+            f"  worker:  the job queue's worker (bulk jobs, suite runs), pid {worker.pid}\n"
             f"  logins:  {DEMO_LOGINS}\n"
-            "Press Ctrl-C to stop both.\n",
+            "Press Ctrl-C to stop them all.\n",
             flush=True,
         )
         while True:
-            for name, process in (("sandbox", sandbox), ("console", console)):
+            for name, process in (("sandbox", sandbox), ("console", console), ("worker", worker)):
                 if process.poll() is not None:
-                    print(f"run_demo: the {name} stopped (code {process.returncode}); stopping the other",
+                    print(f"run_demo: the {name} stopped (code {process.returncode}); stopping the others",
                           file=sys.stderr)
                     return 1
             time.sleep(0.5)

@@ -154,6 +154,7 @@ class PooledConsole:
 
     def reset(self) -> Flask:
         from app.extensions import db, limiter
+        from app.queue import queue
         from app.talon import talon
 
         app = self.app
@@ -167,6 +168,7 @@ class PooledConsole:
                     self.template.backup(connection.connection.driver_connection)
                 db.engine.dispose()
             talon.init_app(app)  # a new service: circuit closed, nothing cached, no hooks left
+            queue.init_app(app)  # a new, empty job queue
         self.used = True
         limiter.reset()  # no failed logins counted, as with a new app
         return app

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import require
+from ..queue import queue
 from ..recent import recently_viewed
 from ..talon import talon
 
@@ -50,18 +51,32 @@ def talon_health() -> dict:
     return {key: report[key] for key in PUBLIC_TALON_FIELDS if key in report}
 
 
+def queue_health() -> dict:
+    """The job queue: depth, the oldest waiting task's age, workers seen in the last minute
+    (counts only: no task names, arguments or hosts). "no_workers" leaves the overall status
+    alone (pages still serve; queued work waits), an unreachable queue storage is "degraded"."""
+    try:
+        return queue.health()
+    except Exception:  # /healthz answers whatever went wrong; the trace is in the log
+        log.exception("healthz: queue.health() raised")
+        return {"status": "down"}
+
+
 @bp.get("/healthz")
 def healthz():
     """200 while the app can serve (its database answers), even when Talon.One is down: the
     console still shows the outage to staff, and restarting it would not help. 503 when the
-    database is down. `status` sums it up: ok, degraded (Talon.One not ok) or down."""
+    database is down. `status` sums it up: ok, degraded (Talon.One not ok, or the job queue's
+    storage unreachable) or down."""
     database = database_health()
     upstream = talon_health()
+    jobs = queue_health()
     if database["status"] != "ok":
         overall = "down"
-    elif upstream.get("status") != "ok":
+    elif upstream.get("status") != "ok" or jobs.get("status") == "down":
         overall = "degraded"
     else:
         overall = "ok"
-    body = {"status": overall, "app": {"status": "ok"}, "database": database, "talon": upstream}
+    body = {"status": overall, "app": {"status": "ok"}, "database": database, "talon": upstream,
+            "queue": jobs}
     return jsonify(body), 503 if overall == "down" else 200

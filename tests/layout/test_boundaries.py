@@ -28,6 +28,15 @@ AREAS = frozenset({"admin", "audiences", "audit", "campaigns", "coupons", "custo
                    "loyalty", "main", "profiles", "search", "sessions"})
 # Packages of the core: the service layer, the bulk-job engine, accounts and logins.
 CORE_PACKAGES = frozenset({"talon", "bulk", "auth"})
+# The core's single modules (app/*.py), each drawn in CONTRIBUTING.md; a new one is added here.
+CORE_MODULES = frozenset({
+    "assets", "audit_log", "changes", "config", "customer_profiles", "errors", "extensions",
+    "formatting", "handoff", "models", "navigation", "permissions", "promotions", "recent",
+    "request_timing", "routing", "security", "streaming", "talon_failures", "templating",
+    "validators",
+    # the job queue (Huey, per app) and its worker process (python -m app.worker)
+    "queue", "worker",
+})
 FACTORY = APP / "__init__.py"
 
 TEMPLATE_REFERENCE = re.compile(r"""{%-?\s*(?:include|import|from|extends)\s+["']([^"']+)["']""")
@@ -111,6 +120,21 @@ def test_every_package_is_an_area_or_core():
     assert packages == AREAS | CORE_PACKAGES, (
         "classify each package of app/ as an area or core (here and in CONTRIBUTING.md): "
         f"{sorted(packages ^ (AREAS | CORE_PACKAGES))}")
+
+
+def test_every_module_of_the_core_is_classified():
+    modules = {p.stem for p in APP.glob("*.py")} - {"__init__"}
+    assert modules == CORE_MODULES, (
+        "name each module of app/ in CORE_MODULES (here) and draw it in CONTRIBUTING.md: "
+        f"{sorted(modules ^ CORE_MODULES)}")
+
+
+def test_the_worker_is_the_only_core_module_that_builds_the_app():
+    """app.worker imports the factory (it builds the app as `web:` does); nothing else in the
+    core may, or the factory's imports would come back to it."""
+    builders = sorted(module_name(p) for p in python_files() if p != FACTORY
+                      and any(name in (["app", "create_app"],) for name, _ in imported_names(p)))
+    assert builders == ["app.worker"], builders
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(APP)))

@@ -1,4 +1,5 @@
-"""`make run`'s launcher: both servers up, /login served, demo logins work, Ctrl-C stops both."""
+"""`make run`'s launcher: both servers and a queue worker up, /login served, demo logins work,
+Ctrl-C stops all three."""
 
 from __future__ import annotations
 
@@ -65,6 +66,14 @@ def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
         assert 'action="/search"' in landed.text
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
         assert health["talon"]["status"] == "ok", health
+        worker_pid = int(re.search(r"worker: .*pid (\d+)", banner).group(1))
+        # the worker's first heartbeat comes as it starts: wait for that real process
+        for _ in range(300):
+            health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
+            if health["queue"]["workers_seen"] == 1:
+                break
+            time.sleep(0.1)
+        assert health["queue"]["workers_seen"] == 1 and health["queue"]["depth"] == 0, health
 
         process.send_signal(signal.SIGINT)
         # communicate, not wait: the servers log into the same pipe, and a full pipe nobody
@@ -78,6 +87,15 @@ def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
     for port_number in (port, sandbox_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port_number)) != 0, f"port {port_number} still served"
+    assert not os.path.exists(f"/proc/{worker_pid}") or _zombie(worker_pid), "the worker outlived Ctrl-C"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True
 
 
 def test_the_servers_do_not_outlive_a_killed_launcher(tmp_path):
