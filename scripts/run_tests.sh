@@ -1,27 +1,11 @@
 #!/usr/bin/env bash
 # make test: scripts/run_tests.sh [pytest options...]
 #
-# The tests pytest-xdist can schedule run in parallel workers (PYTEST_WORKERS, default one per
-# core). Those it cannot (marked `serial` by tests/support/tiers.py: several share one node ID,
-# as schemathesis's per-operation tests do) run meanwhile in one more process; their output
-# follows the parallel run's. The exit code is the first failure's (pytest's 5, "no tests
-# selected", counts as success for the serial part).
+# Every test, in parallel workers (pytest-xdist; PYTEST_WORKERS, default one per core). Tests in
+# one xdist_group run on one worker (--dist loadgroup): the schemathesis run, whose module writes
+# its counts once. tests/support/tiers.py fails the collection if two tests share a node ID,
+# since xdist would run only one of them.
 set -u
 cd "$(dirname "$0")/.."
 
-serial_log=$(mktemp)
-trap 'rm -f "$serial_log"' EXIT
-.venv/bin/pytest -m serial "$@" >"$serial_log" 2>&1 &
-serial_pid=$!
-
-.venv/bin/pytest -n "${PYTEST_WORKERS:-auto}" --dist loadgroup -m "not serial" "$@"
-parallel_rc=$?
-
-wait "$serial_pid"
-serial_rc=$?
-echo
-echo "--- the tests that run in one process (marked serial) ---"
-cat "$serial_log"
-[ "$serial_rc" = 5 ] && serial_rc=0
-[ "$parallel_rc" != 0 ] && exit "$parallel_rc"
-exit "$serial_rc"
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"

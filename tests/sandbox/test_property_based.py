@@ -58,6 +58,15 @@ def with_demo_ids(case) -> None:
             case.path_parameters[name] = chooser.choice(DEMO_IDS[name])
 
 
+def pytest_generate_tests(metafunc):
+    """pytest 9 builds a node ID from the function's name and its callspec only; schemathesis
+    4.32 names each operation's item "test[GET /path]" but gives it no callspec, so all 58 shared
+    one node ID and could not run under pytest-xdist. One indirect parameter gives each item a
+    callspec, so each has its own ID ("...[GET /path][run]") and xdist spreads them."""
+    if "fuzz_http" in metafunc.fixturenames:
+        metafunc.parametrize("fuzz_http", ["run"], indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
 def fuzz_http(sandbox):
     requests.post(f"{sandbox.url}/sandbox/reset", timeout=30).raise_for_status()
@@ -65,11 +74,32 @@ def fuzz_http(sandbox):
     yield http
     http.close()
     requests.post(f"{sandbox.url}/sandbox/reset", timeout=30)
+    write_run_counts()
+
+
+def write_run_counts() -> None:
+    """test-artifacts/sandbox-property-run.json: the run's counts. Under pytest-xdist each worker
+    runs part of the operations; each adds its part to the file of the same run (the run ID
+    xdist gives every worker), under a lock."""
+    import fcntl
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "sandbox-property-run.json").write_text(json.dumps(
-        {"cases": sum(RUN.values()), "operations": len({op for op, _ in RUN}), **KINDS,
-         "by_status": {str(status): count for status, count in sorted(
-             Counter(status for (_, status), n in RUN.items() for _ in range(n)).items())}}, indent=2))
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    with open(ARTIFACTS / "sandbox-property-run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = ARTIFACTS / "sandbox-property-run.json"
+        before = json.loads(path.read_text()) if path.exists() else {}
+        if not run_id or before.get("run") != run_id:
+            before = {}
+        operations = sorted(set(before.get("operation_names", [])) | {op for op, _ in RUN})
+        kinds = Counter({k: before.get(k, 0) for k in ("valid requests", "invalid requests")}) + KINDS
+        by_status = Counter({int(k): v for k, v in before.get("by_status", {}).items()})
+        by_status.update(Counter(status for (_, status), n in RUN.items() for _ in range(n)))
+        path.write_text(json.dumps(
+            {"cases": before.get("cases", 0) + sum(RUN.values()), "operations": len(operations),
+             **{k: kinds[k] for k in ("valid requests", "invalid requests")},
+             "by_status": {str(status): n for status, n in sorted(by_status.items())},
+             "run": run_id, "operation_names": operations}, indent=2))
 
 
 def test_every_implemented_operation_is_a_spec_operation():

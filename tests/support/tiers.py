@@ -3,8 +3,12 @@
 `make check` runs the quick tier: everything but the long matrices, marked here by where they
 live (`slow`) or by their module (`e2e`). `make test` runs everything. Both run in parallel
 under pytest-xdist; each worker is its own process with its own sandbox, console apps and
-database (servers bind port 0), so workers share nothing but test-artifacts/. Tests marked
-`serial` (and so `slow`) run in one process of their own.
+database (servers bind port 0), so workers share nothing but test-artifacts/; each worker that
+gets a browser test starts its own Chromium once. Tests that share a node ID cannot run under
+xdist (it schedules by node ID): the collection fails and names them.
+
+xdist_group marks do nothing with pytest 9.2 and xdist 3.8 (xdist writes the group into
+`item._nodeid`, which pytest 9 no longer reads), so no test may rely on running beside another.
 """
 
 from __future__ import annotations
@@ -16,28 +20,21 @@ import pytest
 # The long generated matrices: every page and action under every fault, bad input into every
 # form, the schemathesis run over the sandbox.
 SLOW_PATHS = ("tests/faults/", "tests/fuzz/", "tests/sandbox/test_property_based.py")
-# Browser tests share one worker, so one Chromium starts.
-BROWSER_GROUP = "browser"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    parallel = config.pluginmanager.hasplugin("xdist")
-    # pytest-xdist schedules tests by node ID; tests that share one (schemathesis makes one item
-    # per API operation, all with the test function's ID) would run only once. `make test` runs
-    # them in one more process beside the workers (scripts/run_tests.sh); `make check` not at all.
-    seen = Counter(item.nodeid for item in items)
+    # pytest-xdist schedules tests by node ID; of tests that share one, only one would run (and
+    # xdist's workers would disagree on the collection). Give each its own ID (a parameter:
+    # tests/sandbox/test_property_based.py shows how for schemathesis's items).
+    shared = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if shared:
+        raise pytest.UsageError("tests share a node ID, so pytest-xdist would run one of each: "
+                                + ", ".join(shared))
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         if path.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
-        if seen[item.nodeid] > 1:
-            item.add_marker(pytest.mark.serial)
-            item.add_marker(pytest.mark.slow)
-        if not parallel:
-            continue
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP))
 
 
 class ProofCountsFromWorkers:
