@@ -38,11 +38,15 @@ class Store:
             yield Tx(self.db.conn, self.clock.now(), dry=True)
 
     def campaigns(self, tx: Tx) -> list[dict]:
-        """Campaign definitions sorted by ID. They never change through the API, so cache them."""
+        """Campaign definitions sorted by ID, cached until updateCampaign changes one
+        (``forget_campaigns``) or a reset."""
         if self._campaigns is None:
             rows = tx.all("SELECT definition FROM campaigns ORDER BY id")
             self._campaigns = [load(row["definition"]) for row in rows]
         return self._campaigns
+
+    def forget_campaigns(self) -> None:
+        self._campaigns = None
 
     def is_seeded(self) -> bool:
         with self.read() as tx:

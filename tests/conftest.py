@@ -321,7 +321,16 @@ def live_console(sandbox, tmp_path_factory):
     app = make_console(console_config(sandbox, tmp_path_factory.mktemp("live") / "console.db",
                                       TALON_MANAGEMENT_RATE_LIMIT=E2E_MANAGEMENT_LIMIT))
     server = LiveConsole(app).start()
+    # ... and its worker: the queue's consumer in threads of this process (started from a thread
+    # of its own, so it sets no signal handlers on pytest's), periodic tasks left to the tests.
+    from app.queue import consumer
+
+    server.worker = consumer(app, workers=1, periodic=False)
+    starting = threading.Thread(target=server.worker.start, daemon=True)
+    starting.start()
+    starting.join(timeout=10)
     yield server
+    server.worker.stop(graceful=True)
     server.stop()
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DecimalField,
     FieldList,
     Form,
@@ -39,6 +40,7 @@ from ..validators import (
 )
 from ..talon.models import CART_ITEMS_LIMIT
 from .evaluation import PROFILE_MODES, BenchInput, now_problem
+from .schedules import SOON_HOURS_MAX, time_of_day_problem
 
 EFFECT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
@@ -388,3 +390,50 @@ class ImportForm(FlaskForm):
     def validate_upload(self, field) -> None:
         if not getattr(field.data, "filename", None):
             raise ValidationError("Choose a JSON file exported from a suite.")
+
+
+class ScheduleForm(FlaskForm):
+    """A suite's schedule (schedules.py says when each kind is due); errors next to the field."""
+
+    schedule = SelectField("Run this suite", default="off", choices=[
+        SelectChoice("off", "only when someone runs it"),
+        SelectChoice("nightly", "every night at …"),
+        SelectChoice("hourly", "every hour"),
+        SelectChoice("before_start", "every hour while the campaign starts within …"),
+    ])
+    schedule_time = StringField("Time of the nightly run (UTC)", filters=[stripped],
+                                description="HH:MM on a 24-hour clock, e.g. 02:00.",
+                                render_kw={"inputmode": "numeric", "placeholder": "02:00"})
+    soon_hours = StringField("Hours before the campaign's start", filters=[stripped],
+                             render_kw={"inputmode": "numeric"},
+                             description=f"From 1 to {SOON_HOURS_MAX}; e.g. 48 runs it "
+                                          "hourly over the last two days before the start.")
+    on_change = BooleanField("Also run it when the campaign changes in Talon.One",
+                             description="Checked every minute against the campaign's "
+                                         "“updated” time.")
+
+    def validate_schedule_time(self, field) -> None:
+        if self.schedule.data == "nightly":
+            problem = time_of_day_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
+        elif field.data and time_of_day_problem(field.data):
+            raise ValidationError(time_of_day_problem(field.data))
+
+    def validate_soon_hours(self, field) -> None:
+        if not field.data:
+            if self.schedule.data == "before_start":
+                raise ValidationError("Say how many hours before the start to begin, e.g. 48.")
+            return
+        if not re.fullmatch(r"[0-9]{1,4}", field.data) or not 1 <= int(field.data) <= SOON_HOURS_MAX:
+            raise ValidationError(f"Give a whole number of hours from 1 to {SOON_HOURS_MAX}.")
+
+    @property
+    def hours(self) -> int | None:
+        return int(self.soon_hours.data) if self.soon_hours.data else None
+
+    def fill(self, suite) -> None:
+        self.schedule.data = suite.schedule
+        self.schedule_time.data = suite.schedule_time or ""
+        self.soon_hours.data = str(suite.soon_hours) if suite.soon_hours else ""
+        self.on_change.data = suite.on_change

@@ -14,25 +14,42 @@ import json
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import SelectChoice
 
+from .. import home_panels
 from ..audit_log import record
 from ..extensions import db
-from ..permissions import require
+from ..models import utcnow
+from ..permissions import can, require
 from ..promotions import campaign_state
 from ..routing import LARGEST_ID, int_arg
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
-from ..templating import navigate, render_section, wants_partial
+from ..templating import navigate, render_section
 from ..changes import submit
 from ..talon_failures import read_message, status_for
-from . import catalog, expectations, portable, runs
+from . import catalog, expectations, portable, runs, schedules, tasks
 from .evaluation import BenchInput, run
-from .forms import MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, TemplateSessionForm
+from .forms import (MAX_ITEMS, BenchForm, ExpectationsForm, ImportForm, ScheduleForm,
+                    TemplateSessionForm)
 from .models import BenchCase, BenchSuite, SuiteRun
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 NEW_SUITE = 0
+
+
+def _regressions_panel(user):
+    """The home page's panel: every suite's open regression, for those who use the bench."""
+    if not can(user, "test_bench"):
+        return None
+    found = runs.open_regressions()
+    if not found:
+        return None
+    return Markup(render_template("campaigns/_home_regressions.html", regressions=found))
+
+
+bp.record_once(lambda state: home_panels.add(state.app, _regressions_panel))
 
 
 def owns(thing) -> bool:
@@ -268,11 +285,50 @@ def _suite_or_404(suite_id: int) -> BenchSuite:
 @require("test_bench")
 def show_suite(suite_id: int):
     suite = _suite_or_404(suite_id)
+    form = ScheduleForm(formdata=None)
+    form.fill(suite)
+    return _suite_page(suite, form)
+
+
+RECENT_RUNS = 10
+
+
+def _suite_page(suite: BenchSuite, form: ScheduleForm, status: int = 200, saved: bool = False):
     recent = db.session.scalars(sa.select(SuiteRun).where(SuiteRun.suite_id == suite.id)
-                                .order_by(SuiteRun.id.desc()).limit(5)).all()
+                                .order_by(SuiteRun.id.desc()).limit(RECENT_RUNS)).all()
     campaigns, _ = _campaigns()
-    return render_template("campaigns/suite.html", suite=suite, recent=recent, owns=owns,
-                           campaign=campaigns.get(suite.campaign_id))
+    return render_section("campaigns/suite.html", "campaigns/_schedule.html", suite=suite,
+                          recent=recent, owns=owns, campaign=campaigns.get(suite.campaign_id),
+                          regression=runs.open_regression(suite.id), form=form, saved=saved,
+                          next_slot=schedules.next_slot(suite.schedule, utcnow(),
+                                                        suite.schedule_time)), status
+
+
+@bp.post("/campaigns/suites/<int:suite_id>/schedule")
+@require("test_bench")
+def set_schedule(suite_id: int):
+    """The suite's schedule (its author or an admin): changes only the app database."""
+    suite = _suite_or_404(suite_id)
+    _require_owner(suite)
+    form = ScheduleForm()
+    if not form.validate():
+        return _suite_page(suite, form, 422)
+    before = {"schedule": suite.schedule, "time": suite.schedule_time,
+              "soon_hours": suite.soon_hours, "on_change": suite.on_change}
+    kind = form.schedule.data
+    after = {"schedule": kind, "time": form.schedule_time.data if kind == "nightly" else None,
+             "soon_hours": form.hours if kind == "before_start" else None,
+             "on_change": bool(form.on_change.data)}
+    if (after["schedule"], after["time"], after["soon_hours"]) != (
+            before["schedule"], before["time"], before["soon_hours"]):
+        suite.schedule_since = utcnow()  # a new schedule fires from its next slot on
+    suite.schedule, suite.schedule_time = after["schedule"], after["time"]
+    suite.soon_hours, suite.on_change = after["soon_hours"], after["on_change"]
+    db.session.commit()
+    record("campaign.test_suite.schedule", "test_suite", suite.id,
+           summary={"before": before, "after": after})
+    form.fill(suite)
+    return _suite_page(suite, form, saved=True)
 
 
 @bp.post("/campaigns/suites/<int:suite_id>/delete")
@@ -292,8 +348,11 @@ def delete_suite(suite_id: int):
 @bp.post("/campaigns/suites/<int:suite_id>/runs")
 @require("test_bench")
 def start_run(suite_id: int):
+    """Queue a run for the worker (tasks.run_suite); its page shows the progress."""
     suite = _suite_or_404(suite_id)
     suite_run = runs.start(suite, current_user.username)
+    if suite_run.finished_at is None:
+        tasks.enqueue(suite_run)
     return navigate(url_for("campaigns.show_run", run_id=suite_run.id))
 
 
@@ -304,20 +363,10 @@ def _run_or_404(run_id: int) -> SuiteRun:
 @bp.get("/campaigns/runs/<int:run_id>")
 @require("test_bench")
 def show_run(run_id: int):
+    """The run's page; its partial (htmx) is what the page polls while the worker runs it."""
     suite_run = _run_or_404(run_id)
     return render_section("campaigns/run.html", "campaigns/_run.html", suite_run=suite_run,
                           suite=db.session.get(BenchSuite, suite_run.suite_id))
-
-
-@bp.post("/campaigns/runs/<int:run_id>/step")
-@require("test_bench")
-def step_run(run_id: int):
-    suite_run = _run_or_404(run_id)
-    runs.step(suite_run)
-    if not wants_partial():
-        return navigate(url_for("campaigns.show_run", run_id=run_id))
-    return render_template("campaigns/_run.html", suite_run=suite_run,
-                           suite=db.session.get(BenchSuite, suite_run.suite_id))
 
 
 @bp.get("/campaigns/suites/<int:suite_id>/export")

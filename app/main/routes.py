@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from .. import home_panels
 from ..extensions import db
 from ..permissions import require
 from ..queue import queue
@@ -28,7 +29,8 @@ PUBLIC_TALON_FIELDS = ("status", "reachable", "http_status", "latency_ms", "circ
 @bp.get("/")
 @require("lookup")
 def home():
-    return render_template("main/home.html", recent=recently_viewed(current_user))
+    return render_template("main/home.html", recent=recently_viewed(current_user),
+                           panels=home_panels.render(current_user))
 
 
 def database_health() -> dict:

@@ -249,6 +249,23 @@ def getCampaign(ctx: Context, request: Request, applicationId: str, campaignId: 
         return 200, campaigns.as_campaign(tx, campaigns.require_row(tx, campaign_id))
 
 
+@routes.add("PUT", f"{APP}/campaigns/<campaignId>", MANAGEMENT)
+def updateCampaign(ctx: Context, request: Request, applicationId: str, campaignId: str):
+    """Update the given campaign (spec, updateCampaign: an UpdateCampaign body, the Campaign
+    answered). Its ``updated`` moves to now; the sandbox never uses campaign staging, under
+    which Talon.One refuses this endpoint."""
+    application(applicationId)
+    campaign_id = path_int(campaignId, "campaignId")
+    body = json_body(request, "updateCampaign")
+    for key in ("startTime", "endTime"):
+        if body.get(key) is not None:
+            parse_rfc3339(body[key], field=key)
+    with ctx.store.locks.hold(("campaign", campaign_id)), ctx.store.write() as tx:
+        answer = campaigns.update(tx, campaign_id, body)
+    ctx.store.forget_campaigns()
+    return 200, answer
+
+
 def _fold(code: str) -> str:
     """The spec's coupon value matching: case-insensitive, non-alphanumerics removed."""
     return re.sub(r"[^0-9a-z]", "", code.lower())

@@ -6,7 +6,7 @@ import sqlite3
 from sandbox.db import Tx, dump, load
 from sandbox.engine import public_campaign
 from sandbox.errors import NotFound
-from sandbox.models.common import money
+from sandbox.models.common import money, ts
 
 # Campaign counters of the spec's Campaign schema, all starting at zero.
 COUNTERS = (
@@ -40,10 +40,33 @@ def as_campaign(tx: Tx, row: sqlite3.Row) -> dict:
     """The Management API's Campaign: the definition without rules, with counters."""
     shown = public_campaign(load(row["definition"]), tx.now)
     shown["created"] = row["created"]
+    # Campaign.updated: "the most recent update to the campaign's property" (spec); a campaign
+    # nobody changed since it was made shows its creation time.
+    shown["updated"] = load(row["definition"]).get("updated") or row["created"]
     counters = load(row["counters"], {})
     for name in COUNTERS:
         shown[name] = counters.get(name, 0)
     return shown
+
+
+# The UpdateCampaign properties the sandbox keeps (the rest of the schema, such as couponSettings
+# or campaignGroups, has no meaning in its rule engine and is accepted and dropped).
+UPDATABLE = ("name", "description", "startTime", "endTime", "attributes", "state", "tags",
+             "features", "limits", "type", "reevaluateOnReturn", "activeRulesetId")
+
+
+def update(tx: Tx, campaign_id: int, body: dict) -> dict:
+    """updateCampaign: the properties the body carries replace the campaign's, and ``updated``
+    moves to now (spec, Campaign.updated: "Timestamp of the most recent update to the campaign's
+    property"). The rules are not campaign properties (rulesets are their own resource)."""
+    row = require_row(tx, campaign_id)
+    definition = load(row["definition"])
+    for key in UPDATABLE:
+        if key in body:
+            definition[key] = body[key]
+    definition["updated"] = ts(tx.now)
+    tx.run("UPDATE campaigns SET definition = ? WHERE id = ?", dump(definition), campaign_id)
+    return as_campaign(tx, require_row(tx, campaign_id))
 
 
 def using_audience(tx: Tx, audience_id: int) -> list[int]:

@@ -202,7 +202,7 @@ NOT_DRIVEN = {
     "campaigns.delete_case": "a saved test case",
     "campaigns.delete_suite": "a saved suite",
     "campaigns.start_run": "a saved suite",
-    "campaigns.step_run": "a running suite",
+    "campaigns.set_schedule": "a saved suite (and it changes only the app database)",
     "campaigns.import_suite": "an uploaded suite file",
     "audiences.update_attribute": "the preview step's count; its preview is driven",
     "audiences.preview_attribute": "a member attribute to set",

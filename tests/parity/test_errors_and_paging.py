@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.parity.conftest import source
+from tests.parity.conftest import needs, source
 from tests.parity.support import SHIRT, assert_error, put_session
 
 ERRORS = "https://developers.talon.one/Getting-Started/errors (JSON: message, errors[] with title, details, source)"
@@ -113,3 +113,20 @@ def test_the_management_api_takes_three_requests_a_second_per_endpoint(raw, targ
     if not target.real:
         assert requests.post(control, json={"advanceSeconds": 1}, timeout=10).ok
         assert raw.get(url, params={"pageSize": 1}, key="management").status_code == 200
+
+
+@source("spec: updateCampaign (UpdateCampaign body, the Campaign answered); Campaign.updated "
+        "('Timestamp of the most recent update to the campaign's property')")
+@needs("disabled_campaign")
+def test_updating_a_campaign_moves_its_updated_time(talon, target, objects):
+    """What the console's suite check watches (app/campaigns/watch.py): a change of a campaign's
+    properties moves `updated`, and getCampaign shows it. Changes only the description of the
+    disabled campaign, and puts it back."""
+    path = f"/v1/applications/{target.application_id}/campaigns/{objects['disabled_campaign']['campaign_id']}"
+    before = talon.get(path, key="management").json()
+    body = {k: before[k] for k in ("name", "tags", "features", "limits")}
+    changed = talon.put(path, key="management", json={**body, "description": "parity " + target.new_id()})
+    assert changed.status_code == 200
+    assert changed.json()["updated"] != before.get("updated")
+    assert talon.get(path, key="management").json()["updated"] == changed.json()["updated"]
+    talon.put(path, key="management", json={**body, "description": before.get("description", "")})

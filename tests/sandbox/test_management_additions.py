@@ -223,3 +223,33 @@ def test_attributes_refuse_what_the_spec_forbids(raw):
     assert_error(raw.get("/v1/attributes", params={"kind": "other"}, key="management"), 400,
                  "kind must be one of builtin, custom")
     assert_error(raw.get("/v1/attributes", key="integration"), 401)
+
+
+# -- updateCampaign ---------------------------------------------------------------------------
+
+def test_update_campaign_moves_updated_and_its_schedule_applies(api):
+    path = "/v1/applications/1/campaigns/2"
+    before = api.get(path, key="management").json()
+    assert before["updated"] == before["created"]  # never changed since it was made
+    body = {k: before[k] for k in ("name", "tags", "features", "limits")}
+    changed = api.put(path, json={**body, "endTime": "2026-01-01T00:00:00Z"}, key="management")
+    assert changed.status_code == 200, changed.text
+    answer = changed.json()
+    assert answer["updated"] > before["created"] and answer["frontendState"] == "expired"
+    assert api.get(path, key="management").json()["updated"] == answer["updated"]
+    listed = {c["id"]: c for c in api.get("/v1/applications/1/campaigns", key="management").json()["data"]}
+    assert listed[2]["updated"] == answer["updated"] and listed[2]["endTime"] == "2026-01-01T00:00:00Z"
+    # the engine sees the new schedule at once: SUMMER20 is no longer accepted
+    session = put_session(api, new_id("upd"), couponCodes=["SUMMER20"],
+                          cartItems=[{"sku": "S", "quantity": 1, "price": 50}])
+    assert not of_type(session["effects"], "acceptCoupon")
+
+
+def test_update_campaign_refuses_a_body_against_the_schema(api, raw):
+    path = "/v1/applications/1/campaigns/2"
+    assert_error(raw.put(path, json={"name": "x"}, key="management"), 400)  # features, limits, tags
+    assert_error(raw.put(path, json={"name": "x", "tags": [], "features": [], "limits": [],
+                                     "startTime": "tomorrow"}, key="management"), 400)
+    assert api.get(path, key="management").json()["name"] == "Summer coupons"
+    assert_error(api.put("/v1/applications/1/campaigns/999", json={"name": "x", "tags": [], "features": [],
+                                                                   "limits": []}, key="management"), 404)

@@ -183,15 +183,20 @@ def save_case(client, name: str, **fields) -> int:
 
 
 def run_suite(client, suite_id: int) -> str:
+    """Start a run as the suite page does, let the worker run it (the test's queue, drained in
+    this thread), and answer the run's progress partial, which the page polls."""
+    from app.queue import queue
+
     start = client.post(f"/campaigns/suites/{suite_id}/runs", headers={"X-CSRFToken": client.csrf})
     run_url = start.headers["Location"]
-    body = client.get(run_url).get_data(as_text=True)
-    step = run_url + "/step"
-    for _ in range(50):
-        if 'data-finished="yes"' in body:
-            return body
-        body = hx_post(client, step, {}).get_data(as_text=True)
-    raise AssertionError("the run did not finish")
+    waiting = client.get(run_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-finished="no"' in waiting and "waiting for a worker" in waiting
+    assert 'hx-get="' + run_url + '" hx-trigger="load delay:1s"' in waiting  # the page polls
+    with client.application.app_context():
+        assert queue.drain() == 1
+    body = client.get(run_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-finished="yes"' in body and "hx-get" not in body
+    return body
 
 
 def test_save_edit_and_run_a_suite(app, marketer, talon_sandbox):

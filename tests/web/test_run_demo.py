@@ -67,10 +67,11 @@ def test_make_runs_launcher_serves_the_demo_and_stops_both_on_ctrl_c(tmp_path):
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
         assert health["talon"]["status"] == "ok", health
         worker_pid = int(re.search(r"worker: .*pid (\d+)", banner).group(1))
-        # the worker's first heartbeat comes as it starts: wait for that real process
+        # the worker's first heartbeat comes as it starts: wait for that real process (and for
+        # it to take what its scheduler queued, e.g. the suites' every-minute check)
         for _ in range(300):
             health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
-            if health["queue"]["workers_seen"] == 1:
+            if health["queue"]["workers_seen"] == 1 and health["queue"]["depth"] == 0:
                 break
             time.sleep(0.1)
         assert health["queue"]["workers_seen"] == 1 and health["queue"]["depth"] == 0, health
