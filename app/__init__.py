@@ -16,7 +16,7 @@ import click
 from flask import Flask
 
 from . import config as settings
-from .extensions import babel, csrf, db, htmx, limiter, migrate
+from .extensions import babel, csrf, db, htmx, init_database, limiter, migrate
 from .routing import init_routing
 from .talon import talon
 
@@ -68,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
     init_timing(app)
     init_security(app)
     init_assets(app)
-    db.init_app(app)
+    init_database(app)  # db.init_app, and SQLite's settings (extensions.SQLITE_PRAGMAS)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     init_login(app)
     csrf.init_app(app)

@@ -48,6 +48,7 @@ ENVIRONMENT_KEYS = (
     "QUEUE_URL",
     "REDIS_URL",
     "QUEUE_IMMEDIATE",
+    "SQLITE_SYNCHRONOUS",
 )
 
 # The sandbox's default keys (CONTRIBUTING.md, "Sandbox"): seeing one in production means the
@@ -134,6 +135,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: none).
         "TRUSTED_PROXY_COUNT": 0,
         "AUDIT_PAGE_SIZE": 50,
+        # A SQLite database's fsync policy (app.extensions.SQLITE_PRAGMAS): NORMAL (at WAL
+        # checkpoints) or FULL (at every commit). Ignored for PostgreSQL.
+        "SQLITE_SYNCHRONOUS": "NORMAL",
         "WHY_NOT_DRY_RUNS": WHY_NOT_DRY_RUNS,
         "CUSTOMER_EMAIL_ATTRIBUTE": CUSTOMER_EMAIL_ATTRIBUTE,
         "CUSTOMER_NAME_ATTRIBUTE": CUSTOMER_NAME_ATTRIBUTE,
@@ -197,6 +201,9 @@ def finalise(config: dict[str, Any]) -> None:
         options.setdefault("pool_size", DATABASE_POOL_SIZE)
         options.setdefault("max_overflow", DATABASE_POOL_OVERFLOW)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    config["SQLITE_SYNCHRONOUS"] = str(config.get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
+    if config["SQLITE_SYNCHRONOUS"] not in ("NORMAL", "FULL"):
+        raise UnsafeConfiguration([f"SQLITE_SYNCHRONOUS={config['SQLITE_SYNCHRONOUS']!r} is not NORMAL or FULL"])
     config["TALON_APPLICATION_ID"] = int(config["TALON_APPLICATION_ID"])
     config["SESSION_MAX_AGE_HOURS"] = float(config["SESSION_MAX_AGE_HOURS"])
     config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])

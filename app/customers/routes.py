@@ -25,6 +25,7 @@ from ..streaming import after_response, stream_page
 from ..talon.errors import TalonError
 from ..templating import render_section, wants_partial
 from ..validators import integration_id_problem
+from ..why_not import ExplainCodeForm
 from . import goodwill, sections, timeline
 from .forms import GoodwillForm, SessionFilterForm, TimelineForm
 
@@ -42,6 +43,8 @@ def show(integration_id: str):
     loaded = sections.start_load(integration_id, _filters(form), goodwill=may_reserve,
                                  inventory=handoff.take("customer", integration_id))
     user_id = current_user.id
+    # "Why not?" (the explain area answers it) comes with the page, not in a request after it
+    why_not_form = ExplainCodeForm() if can(current_user, "why_not") else None
 
     def content() -> str:
         results = loaded()
@@ -53,7 +56,7 @@ def show(integration_id: str):
         return render_template(
             "customers/_page.html", integration_id=integration_id, form=form, profile=profile,
             sections={name: sections.section_context(name, results) for name in sections.SECTIONS},
-            goodwill_widget=sections.goodwill_context(results, may_reserve),
+            goodwill_widget=sections.goodwill_context(results, may_reserve), why_not_form=why_not_form,
         )
 
     return stream_page("customers/show.html", content, integration_id=integration_id)

@@ -1,35 +1,15 @@
-"""The "Why not?" forms: a code typed for a customer (customer page), a customer for a code
-(coupon page). A session's own explanation is one button (its form holds only the CSRF
-token)."""
+"""The "Why not?" form of the coupon page: a customer for a code. The customer page's (a code
+for a customer) is the core's, app/why_not.py: that page renders it with its first answer. A
+session's own explanation is one button (its form holds only the CSRF token)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms import StringField
+from wtforms.validators import Optional
 
-from ..validators import SESSION_CODE_MAX, Check, ProfileId, SessionId, coupon_code_problem, stripped
-
-KINDS = [SelectChoice("coupon", "Coupon code"), SelectChoice("referral", "Referral code")]
-SESSION_HINT = ("The cart to try it with. Empty: the customer's newest open session, or an empty "
-                "cart if there is none.")
-
-
-def SessionCode() -> Check:
-    """A code as a session carries it (NewCustomerSessionV2: at most 100 characters)."""
-    return Check(coupon_code_problem, limit=SESSION_CODE_MAX, noun="code")
-
-
-class ExplainCodeForm(FlaskForm):
-    """Customer page: why does this code not work for this customer?"""
-
-    code = StringField("Code the customer typed", filters=[stripped],
-                       validators=[InputRequired("Enter the code the customer typed."), SessionCode()],
-                       render_kw={"placeholder": "VIPONLY-002", "autocomplete": "off"})
-    kind = SelectField("Kind", choices=KINDS, default="coupon")
-    session_id = StringField("Session (optional)", filters=[stripped],
-                             validators=[Optional(), SessionId()], description=SESSION_HINT,
-                             render_kw={"placeholder": "sess-00006", "autocomplete": "off"})
+from ..validators import ProfileId, SessionId, stripped
+from ..why_not import SESSION_HINT
 
 
 class ExplainForCustomerForm(FlaskForm):

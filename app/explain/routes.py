@@ -27,8 +27,9 @@ from ..templating import render_section, wants_partial
 from ..changes import audit_failure
 from ..audit_log import record
 from ..validators import SESSION_CODE_MAX, coupon_code_problem, integration_id_problem
+from ..why_not import ExplainCodeForm
 from .explanation import Explanation, explain
-from .forms import ExplainCodeForm, ExplainForCustomerForm
+from .forms import ExplainForCustomerForm
 from .scenario import Scenario
 
 bp = Blueprint("explain", __name__, template_folder="templates", static_folder="static",

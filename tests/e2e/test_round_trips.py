@@ -49,3 +49,22 @@ def test_search_then_customer_page_asks_each_lookup_once_and_suggests_nothing(lo
     assert len(asked) == len(set(asked)), asked
     assert not [e for e in pair if "partialMatch=true" in e["query"]], asked
     assert len([e for e in pair if e["path"].endswith(f"/customer_profiles/{PROFILE}/inventory")]) == 1, asked
+
+
+def test_the_customer_page_is_complete_with_its_document(logged_in_page, talon_sandbox):
+    """The agent's customer page asks the console for nothing after its document: "Why not?"
+    comes with it (it used to load itself once the page had arrived: a request after the page)."""
+    page = logged_in_page("agent")
+    asked: list[tuple[str, str]] = []
+    page.on("request", lambda r: asked.append((r.resource_type, r.url))
+            if r.resource_type in ("document", "xhr", "fetch") else None)
+    page.goto(f"/customers/{PROFILE}")
+    page.wait_for_load_state("load")  # htmx has started: a load trigger would have sent by now
+    expect(page.locator("#why-not form")).to_be_visible()
+    assert page.locator("[hx-trigger~=load]").count() == 0
+    assert asked == [("document", page.url)], asked
+    # and the form still answers in place
+    page.locator("#why-not").get_by_label("Code the customer typed").fill("VIPONLY-003")
+    page.locator("#why-not").get_by_role("button", name=re.compile("Why not")).click()
+    expect(page.locator("#why-not .why-not-result")).to_contain_text("VIPONLY-003")
+    assert [kind for kind, _ in asked] == ["document", "xhr"], asked

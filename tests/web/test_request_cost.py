@@ -228,3 +228,36 @@ def test_sqlite_keeps_its_defaults():
     config = base_config("sqlite:///desk.sqlite")
     finalise(config)
     assert "SQLALCHEMY_ENGINE_OPTIONS" not in config
+
+
+# -- SQLite commits (issue 19): write-ahead log, fsync at checkpoints -----------------------
+
+def sqlite_settings(app) -> tuple[str, int]:
+    with app.app_context():
+        with db.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    return mode, synchronous
+
+
+def test_a_sqlite_database_is_written_ahead_and_synced_at_checkpoints(app):
+    assert sqlite_settings(app) == ("wal", 1)  # 1: NORMAL
+
+
+def test_sqlite_synchronous_full_keeps_every_commit_across_a_power_loss(app_config, tmp_path):
+    from tests.conftest import make_console
+
+    console = make_console({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'full.db'}",
+                            "SQLITE_SYNCHRONOUS": "full"})
+    assert sqlite_settings(console) == ("wal", 2)  # 2: FULL
+    with console.app_context():
+        db.engine.dispose()
+
+
+def test_an_unknown_sqlite_synchronous_is_refused():
+    from app.config import UnsafeConfiguration
+
+    with pytest.raises(UnsafeConfiguration, match="SQLITE_SYNCHRONOUS"):
+        finalise({"TALON_DESK_MODE": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                  "TALON_APPLICATION_ID": 1, "SESSION_MAX_AGE_HOURS": 1, "TRUSTED_PROXY_COUNT": 0,
+                  "SQLITE_SYNCHRONOUS": "OFF"})

@@ -34,6 +34,34 @@ def test_the_customer_page_reads_its_inventory_in_one_call(agent, upstream):
     assert len(inventory) == 1 and whole(inventory[0]), inventory
 
 
+LOADS_ITSELF = re.compile(r'hx-trigger="[^"]*\bload\b')
+
+
+def test_the_customer_page_is_whole_in_its_first_answer(agent, upstream):
+    """Nothing on the agent's page loads itself once it has arrived (hx-trigger="load" would be
+    a request after the page): "Why not?" comes with it, its form ready, and sends nothing.
+    (Audit roles' pages still load their History after the page: profiles.history.)"""
+    body = agent.get(f"/customers/{PROFILE}").get_data(as_text=True)
+    assert not LOADS_ITSELF.search(body), LOADS_ITSELF.search(body).group(0)
+    box = body[body.index('<section id="why-not"'):]
+    box = box[:box.index("</section>")]
+    for part in ('hx-post="/customers/cust-0001/why-not"', 'name="csrf_token"', 'name="code"',
+                 'name="kind"', 'name="session_id"', "Why not? Explain (nothing is saved)"):
+        assert part in box, part
+    calls = upstream.log()
+    assert len(upstream.log("GET", INVENTORY)) == 1
+    assert not [e for e in calls if "dry=true" in e["query"]], calls  # the empty form asks nothing
+
+
+@pytest.mark.parametrize("role", ["agent", "marketer", "manager", "admin"])
+def test_why_not_is_on_the_customer_page_of_the_roles_that_may_use_it(login_as, role):
+    from app.permissions import PERMISSIONS
+
+    body = login_as(role).get(f"/customers/{PROFILE}").get_data(as_text=True)
+    assert ('id="why-not"' in body) == (role in PERMISSIONS["why_not"].roles)
+    assert 'hx-get="/customers/cust-0001/why-not"' not in body  # with the page, not after it
+
+
 def test_search_then_customer_page_sends_each_lookup_once(agent, upstream):
     found = agent.get("/search", query_string={"q": PROFILE})
     assert found.status_code == 303 and found.headers["Location"] == f"/customers/{PROFILE}"
