@@ -145,3 +145,47 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (sa.UniqueConstraint("scope", "key", name="uq_idempotency_records_scope_key"),)
+
+
+class PointsCap(db.Model):
+    """How many loyalty points one role may add or deduct by hand (app/points_caps.py): per
+    change and per staff member per day. An admin sets them (/admin/points-caps); a role without
+    a row has the defaults of points_caps.DEFAULT_CAPS; NULL means no cap."""
+
+    __tablename__ = "points_caps"
+
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    per_change: Mapped[int | None]
+    per_day: Mapped[int | None]
+    updated_by: Mapped[str | None] = mapped_column(sa.String(80))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN {ROLES!r}", name="points_cap_role_known"),
+        sa.CheckConstraint("per_change IS NULL OR per_change > 0", name="points_cap_per_change_positive"),
+        sa.CheckConstraint("per_day IS NULL OR per_day > 0", name="points_cap_per_day_positive"),
+    )
+
+
+class PointsChange(db.Model):
+    """The console's own ledger of points added or deducted by hand: one row per form, written
+    before the change is sent (status pending), so the day's sum per staff member that the daily
+    cap counts comes from here, never from the form. A change that definitely failed is deleted;
+    one whose answer never came stays (status unknown): it may have happened, so it counts."""
+
+    __tablename__ = "points_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    actor: Mapped[str] = mapped_column(sa.String(80))
+    actor_role: Mapped[str] = mapped_column(sa.String(20))
+    direction: Mapped[str] = mapped_column(sa.String(10))  # add or deduct
+    points: Mapped[float] = mapped_column(sa.Float)
+    account: Mapped[str] = mapped_column(sa.String(400))  # "card:1/4000-0001", "profile:2/cust-0001"
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending, done, unknown
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_points_changes_actor_created", "actor", "created_at"),
+        sa.CheckConstraint("points > 0", name="points_change_positive"),
+    )

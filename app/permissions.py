@@ -62,6 +62,12 @@ PERMISSIONS: dict[str, Permission] = {
         "edit a customer's profile attributes", _roles("agent", "manager", "admin")),
     "referrals": Permission(
         "create a referral code for a customer", _roles("agent", "marketer", "admin")),
+    # Not in DESIGN.md's first table (issue 17): goodwill points within the caps of
+    # app/points_caps.py, which admins set.
+    "loyalty_points": Permission(
+        "loyalty: add or deduct points on a card or profile (within the role's caps)",
+        _roles("agent", "manager", "admin")),
+    "points_caps": Permission("set the caps on points added or deducted by hand", _roles("admin")),
     "delete_customer_data": Permission("delete a customer's personal data", _roles("admin")),
     "audit": Permission("audit log", _roles("manager", "admin")),
     "staff_accounts": Permission("staff accounts", _roles("admin")),

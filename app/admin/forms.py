@@ -1,4 +1,4 @@
-"""Forms of /admin/users and /account/password. The account rules themselves (username shape,
+"""Forms of /admin/users, /admin/points-caps and /account/password. The account rules themselves (username shape,
 password strength in production, store only for managers) live in app.auth.accounts, which the
 CLI shares; these forms catch malformed input first and put each message next to its field."""
 
@@ -7,12 +7,21 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..auth.accounts import USERNAME_PATTERN
 from ..models import ROLES
-from ..validators import SafeText, stripped
+from ..validators import Check, SafeText, stripped
 
 STORE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 PASSWORD_MAX = 200
@@ -96,3 +105,48 @@ class ChangeOwnPasswordForm(FlaskForm):
         validators=[DataRequired("Repeat the new password."),
                     EqualTo("password", message="The two passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+
+
+# -- the caps on points added or deducted by hand (app/points_caps.py) ------------------------
+
+CAP_MAX = 10**12  # Talon.One takes at most 999999999999.99 points in one change
+
+
+def cap_problem(value: str | None) -> str | None:
+    """Empty (no cap) or a whole number of points above 0."""
+    text = (value or "").strip().replace(",", "")
+    if not text:
+        return None
+    if not re.fullmatch(r"-?\d+", text):
+        return "Enter a whole number of points, or leave it empty for no cap."
+    if int(text) <= 0:
+        return "A cap is more than 0 points; leave it empty for no cap."
+    if int(text) > CAP_MAX:
+        return f"At most {CAP_MAX:,}; leave it empty for no cap."
+    return None
+
+
+class RoleCapForm(Form):
+    per_change = StringField("Points per change", filters=[stripped],
+                             validators=[Check(cap_problem)], render_kw={"inputmode": "numeric"})
+    per_day = StringField("Points per day (per staff member)", filters=[stripped],
+                          validators=[Check(cap_problem)], render_kw={"inputmode": "numeric"})
+
+    def validate_per_day(self, field) -> None:
+        if cap_problem(field.data) or cap_problem(self.per_change.data):
+            return
+        if field.data and self.per_change.data and int(field.data) < int(self.per_change.data):
+            raise ValidationError("A day's cap is not less than the cap per change.")
+
+    def value(self, name: str) -> int | None:
+        text = (getattr(self, name).data or "").replace(",", "")
+        return int(text) if text else None
+
+
+class PointsCapsForm(FlaskForm):
+    """One row per role that may change points: agent, manager, admin (field names
+    agent-per_change, agent-per_day, ...)."""
+
+    agent = FormField(RoleCapForm, label="Agent")
+    manager = FormField(RoleCapForm, label="Manager")
+    admin = FormField(RoleCapForm, label="Admin")

@@ -20,7 +20,15 @@ from ..talon import talon
 from ..talon.errors import TalonError
 from ..talon_failures import read_message
 from ..templating import navigate
-from .forms import ChangeOwnPasswordForm, ConfirmForm, CreateUserForm, ResetPasswordForm, RoleForm
+from .. import points_caps
+from .forms import (
+    ChangeOwnPasswordForm,
+    ConfirmForm,
+    CreateUserForm,
+    PointsCapsForm,
+    ResetPasswordForm,
+    RoleForm,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -260,3 +268,35 @@ def _never_had_own_password(user) -> bool:
 
 
 PASSWORD_EVENTS = ("user.create", "user.set_password", "user.reset_password", "user.change_own_password")
+
+
+# -- caps on points added or deducted by hand (app/points_caps.py) -----------------------------
+
+
+@bp.route("/admin/points-caps", methods=["GET", "POST"])
+@require("points_caps")
+def points_caps_page():
+    """Per role: the most points one change may add or deduct, and one staff member's sum a day.
+    Empty is no cap."""
+    current = points_caps.caps()
+    if request.method == "GET":
+        form = PointsCapsForm(formdata=None, data={
+            role: {"per_change": "" if cap.per_change is None else str(cap.per_change),
+                   "per_day": "" if cap.per_day is None else str(cap.per_day)}
+            for role, cap in current.items()})
+    else:
+        form = PointsCapsForm()
+    rows = [(role, getattr(form, role)) for role in points_caps.capped_roles()]
+
+    def page(status=200):
+        return render_template("admin/points_caps.html", form=form, rows=rows, caps=current,
+                               defaults=points_caps.DEFAULT_CAPS), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    points_caps.set_caps({role: points_caps.Cap(sub.value("per_change"), sub.value("per_day"))
+                          for role, sub in rows}, current_user.username)
+    flash("Points caps saved. They apply to the next change.", "success")
+    return navigate(url_for("admin.points_caps_page"))

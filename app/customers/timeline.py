@@ -344,9 +344,10 @@ def _console_entry(entry: AuditEntry) -> Entry:
     if entry.dry_run:
         lines.append("a dry run: nothing changed in Talon.One")
     summary = entry.summary if isinstance(entry.summary, dict) else {}
-    for key in ("reason", "note", "points"):
+    for key in ("reason", "note", "points", "account"):
         if summary.get(key) not in (None, ""):
-            lines.append(f"{key}: {summary[key]}")
+            value = points(summary[key]) if key == "points" else summary[key]
+            lines.append(f"{key}: {value}")
     return Entry(aware(entry.created_at) or _EPOCH, "console", f"{entry.id:012d}",
                  action_title(entry.action), tuple(lines), _target_url(entry),
                  badge=entry.outcome if entry.outcome != "success" else None)

@@ -1,15 +1,28 @@
 """Forms of the loyalty pages: card search, link (look up, then confirm), unlink, generate,
-activate or deactivate, replace, and the filters of the points and transaction lists (read from the query string, no CSRF)."""
+activate or deactivate, replace, points added or deducted by hand, and the filters of the points and transaction lists (read from the query string, no CSRF)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from ..routing import page_arg
 from ..changes import new_key
-from ..validators import CardIdentifier, ProfileId, SafeText, SessionId, stripped
+from ..points_caps import NOTE_MAX, REASONS
+from ..validators import CardIdentifier, Check, ProfileId, SafeText, SessionId, stripped
+from .durations import DURATION
 
 TRANSACTION_TYPES = [SelectChoice("", "any")] + [SelectChoice(t) for t in ("session", "manual", "import")]
 POINT_STATUSES = [SelectChoice(s) for s in ("active", "pending", "expired")]
@@ -124,3 +137,91 @@ class TransactionFilterForm(FlaskForm):
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("Must not be before the start date.")
+
+
+# -- points added or deducted by hand ---------------------------------------------------------
+
+#: the largest amount AddLoyaltyPoints/DeductLoyaltyPoints take (points: maximum 999999999999.99)
+POINTS_MAX = Decimal("999999999999.99")
+
+
+def points_problem(value: str | None) -> str | None:
+    """A positive number of points with at most two decimals; None when it is one."""
+    text = (value or "").strip().replace(",", "")
+    if not text:
+        return "Enter how many points, such as 50."
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return "Enter a number of points, such as 50."
+    if not amount.is_finite():
+        return "Enter a number of points, such as 50."
+    if amount <= 0:
+        return "Enter more than 0 points: choose Deduct to take points away."
+    if amount > POINTS_MAX:
+        return f"At most {POINTS_MAX:,} points."
+    if amount != amount.quantize(Decimal("0.01")):
+        return "At most two decimals."
+    return None
+
+
+def duration_problem(value: str | None, none_word: str) -> str | None:
+    """The spec's duration format (AddLoyaltyPoints.validityDuration / pendingDuration): an
+    integer and one of s m h D W M Y, optionally rounded by _D (days only) or _U (days, weeks,
+    months, years), or ``none_word`` (``unlimited`` / ``immediate``)."""
+    if value == none_word:
+        return None
+    match = DURATION.match(value or "")
+    if not match or not 0 < int(match[1]) <= 999999:
+        return (f"Not a duration: a number and one of s m h D W M Y, such as 30D (30 days) or "
+                f"1M_U (one month, to the end of the month), or {none_word}.")
+    if match[3] == "_D" and match[2] != "D":
+        return "_D (from the start of the day) rounds days only, such as 7D_D."
+    if match[3] == "_U" and match[2] in "smh":
+        return "_U (to the end of the period) rounds days, weeks, months and years only."
+    return None
+
+
+class PointsForm(FlaskForm):
+    """Add or deduct points on a card or a profile (app/points_caps.py: reasons and caps). The
+    subledger choices are the program's, set by the view."""
+
+    direction = RadioField("Change", choices=[SelectChoice("add", "Add points"),
+                                              SelectChoice("deduct", "Deduct points")],
+                           default="add", validators=[DataRequired("Choose add or deduct.")])
+    points = StringField("Points", filters=[stripped],
+                         validators=[Check(points_problem, required=True)],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "50"})
+    reason = SelectField("Reason", choices=[SelectChoice("", "Choose a reason")]
+                         + [SelectChoice(v, label) for v, label in REASONS],
+                         validators=[DataRequired("Choose a reason.")])
+    note = TextAreaField("Note", filters=[stripped],
+                         validators=[DataRequired("Say what happened, for the audit log and the customer's history."),
+                                     SafeText(NOTE_MAX)],
+                         description=f"What happened, for the audit log (at most {NOTE_MAX} characters).",
+                         render_kw={"rows": 2})
+    subledger = SelectField("Subledger", choices=[], validate_choice=False)
+    validity = StringField("Expires after (additions)", filters=[stripped],
+                           validators=[Optional(), Check(duration_problem, none_word="unlimited")],
+                           render_kw={"autocomplete": "off", "placeholder": "30D"})
+    pending = StringField("Pending for (additions)", filters=[stripped],
+                          validators=[Optional(), Check(duration_problem, none_word="immediate")],
+                          render_kw={"autocomplete": "off", "placeholder": "immediate"})
+    submission = HiddenField(default=new_key,
+                             validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def validate_subledger(self, field) -> None:
+        if field.data not in {c.value if isinstance(c, SelectChoice) else c[0] for c in field.choices}:
+            raise ValidationError("Not a subledger of this program: choose one from the list.")
+
+    def validate_validity(self, field) -> None:
+        if field.data and self.direction.data == "deduct":
+            raise ValidationError("Only added points expire: leave this empty for a deduction.")
+
+    def validate_pending(self, field) -> None:
+        if field.data and self.direction.data == "deduct":
+            raise ValidationError("Only added points can be pending: leave this empty for a deduction.")
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.points.data.replace(",", ""))

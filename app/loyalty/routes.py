@@ -5,8 +5,11 @@
     /loyalty/<program>/customers/<id>          a profile in a profile-based program, the same sections
     /loyalty/<program>/cards/<identifier>/link, /unlink, /status, /replace,
     /loyalty/<program>/cards/new  (changes; replacing a card blocks it for good)
+    /loyalty/<program>/cards/<identifier>/adjust-points, /loyalty/<program>/customers/<id>/adjust-points
+                                               points added or deducted by hand (points.py)
 
-Lookups are for everyone; link, unlink, status, replace and generate need `loyalty_cards`.
+Lookups are for everyone; link, unlink, status, replace and generate need `loyalty_cards`;
+adding or deducting points `loyalty_points`, within the role's caps (app/points_caps.py).
 """
 
 from __future__ import annotations
@@ -18,17 +21,18 @@ from ..permissions import can, require
 from ..customer_profiles import customer_url, find_profile, profile_or_404
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
-from ..changes import MISMATCH, PENDING_ELSEWHERE, UNKNOWN, earlier, submit
+from ..changes import MISMATCH, PENDING_ELSEWHERE, UNKNOWN, audit_refusal, earlier, submit
 from ..talon_failures import status_for
 from ..templating import navigate, render_section
 from ..validators import card_id_problem, integration_id_problem
-from . import blocking, cards, sections
+from . import blocking, cards, points, sections
 from .durations import duration_words
 from .forms import (
     CardSearchForm,
     CardStatusForm,
     GenerateCardForm,
     LinkForm,
+    PointsForm,
     ProfileProgramForm,
     ReplaceCardForm,
     UnlinkForm,
@@ -116,18 +120,30 @@ def card(program_id: int, identifier: str):
     if problem:
         abort(404, description=problem)
     account = LedgerAccount.card(program_id, identifier)
-    parts, extra = sections.read_all(account, {
-        "card": lambda: talon.management.get_loyalty_card(program_id, identifier)})
+    reads = {"card": lambda: talon.management.get_loyalty_card(program_id, identifier)}
+    may_give_points = can(current_user, "loyalty_points")
+    if may_give_points:  # the points form names the program's defaults (a cached read)
+        reads["program"] = lambda: talon.management.get_loyalty_program(program_id)
+    parts, extra = sections.read_all(account, reads)
     found = extra["card"]
     if isinstance(found, TalonNotFound):
         abort(404, description=f"Program {program_id} has no loyalty card {identifier}.")
     if isinstance(found, TalonError):
         raise found
-    return render_template("loyalty/card.html", card=found, state=cards.state_of(found),
+    state = cards.state_of(found)
+    points_context = {}
+    program = extra.get("program")
+    if may_give_points and state == "active" and not isinstance(program, TalonError):
+        target = points.PointsTarget(account, program, ("loyalty_card", cards.audit_id(found)),
+                                     f"card {identifier}")
+        points_context = _points_context(
+            target, parts["balances"].get("balances"), request.path,
+            url_for("loyalty.card_adjust_points", program_id=program_id, identifier=identifier))
+    return render_template("loyalty/card.html", card=found, state=state,
                            account=account,
                            sections=sections.render_all(parts),
                            link_form=LinkForm(formdata=None),
-                           may_change=can(current_user, "loyalty_cards"))
+                           may_change=can(current_user, "loyalty_cards"), **points_context)
 
 
 def section(program_id: int, section: str, identifier: str | None = None,
@@ -392,6 +408,102 @@ def profile_balances(program_id: int, integration_id: str):
     profile = profile_or_404(integration_id)
     account = LedgerAccount.profile(program_id, integration_id)
     parts, _ = sections.read_all(account)
+    points_context = {}
+    if can(current_user, "loyalty_points"):
+        target = points.PointsTarget(account, program, ("customer", integration_id),
+                                     f"{integration_id} in {program.title or program.name}")
+        points_context = _points_context(
+            target, parts["balances"].get("balances"), request.path,
+            url_for("loyalty.profile_adjust_points", program_id=program_id,
+                    integration_id=integration_id))
     return render_template("loyalty/profile.html", program=program, profile=profile,
                            account=account, sections=sections.render_all(parts),
-                           customer_url=customer_url(integration_id))
+                           customer_url=customer_url(integration_id), **points_context)
+
+
+# -- points added or deducted by hand (goodwill points; points.py) ------------------------------
+
+
+def _points_context(target: points.PointsTarget, balances, page_url: str, form_url: str,
+                   form=None, **more) -> dict:
+    """What loyalty/_adjust_points.html shows (on the account's page, or on its own)."""
+    if form is None:
+        form = PointsForm(formdata=None)
+        form.subledger.choices = points.subledger_choices(target.program, balances)
+    return dict(target=target, points_form=form, page_url=page_url, points_url=form_url,
+                defaults=points.defaults(target.program), **points.cap_words(), **more)
+
+
+def _points_page(target: points.PointsTarget, form, page_url: str, form_url: str, status=200, **more):
+    context = _points_context(target, None, page_url, form_url, form, **more)
+    return render_section("loyalty/adjust_points.html", "loyalty/_adjust_points.html",
+                          **context), status
+
+
+def _adjust_points(target: points.PointsTarget, page_url: str, form_url: str, refusal: str | None,
+                   balances=None):
+    form = PointsForm(formdata=None) if request.method == "GET" else PointsForm()
+    form.subledger.choices = points.subledger_choices(target.program, balances)
+    page = lambda status=200, **more: _points_page(target, form, page_url, form_url, status, **more)  # noqa: E731
+    if request.method == "GET":
+        return page(refusal=refusal)
+    if not form.validate_on_submit():
+        return page(422)
+    if refusal:  # the account cannot take points now (an inactive or blocked card)
+        audit_refusal(f"loyalty_points.{form.direction.data}", *target.audit_target, refusal)
+        return page(409, refusal=refusal)
+    result, cap_refusal = points.send(target, form)
+    if cap_refusal:
+        form.points.errors.append(cap_refusal)
+        return page(403)
+    if result.ok:
+        flash(points.done_message(target, form, result), "success" if not result.earlier else "info")
+        return navigate(page_url)
+    return page(result.status, problem=result.message, unknown=result.may_have_happened)
+
+
+def _balances_for(program, account: LedgerAccount):
+    """The account's balances when the program has subledgers (their names are the choices)."""
+    if not program.allow_subledger:
+        return None
+    try:
+        return account.balances()
+    except TalonError:
+        return None
+
+
+@bp.route("/<int:program_id>/cards/<identifier>/adjust-points", methods=["GET", "POST"])
+@require("loyalty_points")
+def card_adjust_points(program_id: int, identifier: str):
+    """Add or deduct points on an active card (addLoyaltyCardPoints, deductLoyaltyCardPoints)."""
+    card = _card_or_404(program_id, identifier)
+    program = cards.card_program_or_404(program_id)
+    account = LedgerAccount.card(program_id, identifier)
+    target = points.PointsTarget(account, program, ("loyalty_card", cards.audit_id(card)),
+                                 f"card {identifier}")
+    state = cards.state_of(card)
+    refusal = None if state == "active" else (
+        f"Card {identifier} is {state}: its points cannot change"
+        + (" until it is activated." if state == "inactive" else "."))
+    return _adjust_points(target, url_for("loyalty.card", program_id=program_id, identifier=identifier),
+                          url_for("loyalty.card_adjust_points", program_id=program_id, identifier=identifier),
+                          refusal, _balances_for(program, account))
+
+
+@bp.route("/<int:program_id>/customers/<integration_id>/adjust-points", methods=["GET", "POST"])
+@require("loyalty_points")
+def profile_adjust_points(program_id: int, integration_id: str):
+    """Add or deduct a profile's points in a profile-based program (addLoyaltyPoints,
+    removeLoyaltyPoints)."""
+    program = cards.program_or_404(program_id)
+    if program.card_based:
+        abort(404, description=f"{program.title or program.name} is card-based: change a card's points.")
+    profile_or_404(integration_id)
+    account = LedgerAccount.profile(program_id, integration_id)
+    target = points.PointsTarget(account, program, ("customer", integration_id),
+                                 f"{integration_id} in {program.title or program.name}")
+    return _adjust_points(target, url_for("loyalty.profile_balances", program_id=program_id,
+                                          integration_id=integration_id),
+                          url_for("loyalty.profile_adjust_points", program_id=program_id,
+                                  integration_id=integration_id),
+                          None, _balances_for(program, account))

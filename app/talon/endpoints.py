@@ -30,6 +30,10 @@ MANAGEMENT_TEMPLATES = (
     "GET /v1/loyalty_programs/{loyaltyProgramId}/cards",
     "GET /v1/loyalty_programs/{loyaltyProgramId}/cards/{loyaltyCardId}",
     "PUT /v1/loyalty_programs/{loyaltyProgramId}/cards/{loyaltyCardId}",
+    "PUT /v1/loyalty_programs/{loyaltyProgramId}/cards/{loyaltyCardId}/add_points",
+    "PUT /v1/loyalty_programs/{loyaltyProgramId}/cards/{loyaltyCardId}/deduct_points",
+    "PUT /v1/loyalty_programs/{loyaltyProgramId}/profile/{integrationId}/add_points",
+    "PUT /v1/loyalty_programs/{loyaltyProgramId}/profile/{integrationId}/deduct_points",
 )
 
 

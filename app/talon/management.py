@@ -1,7 +1,7 @@
 """Management API reads: the lists the Integration API cannot give (sessions of a profile,
 customers, campaigns, coupons, audiences and member counts, attribute definitions, loyalty
-programs and cards, events), and two changes: a loyalty card's status, and its transfer to a new
-card (which blocks it).
+programs and cards, events), and the loyalty changes: a loyalty card's status, its transfer to a
+new card (which blocks it), and points added or deducted by hand on a card or a profile.
 
 List methods return one ``Page``; ``iterate(method, **filters)`` follows the pages.
 
@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .cache import MISSING, ReadCache
 from .client import MANAGEMENT, Transport
 from .errors import TalonNotFound
-from .integration_loyalty import card_path
+from .integration_loyalty import card_path, profile_path
 from .models import (
     ApplicationSettings,
     Attribute,
@@ -357,6 +357,52 @@ class ManagementApi:
         path = card_path(loyalty_program_id, loyalty_card_id) + "/transfer"
         self._t.call(MANAGEMENT, "PUT", path, json=body)
 
+    # -- points added or deducted by hand -----------------------------------------------------
+    # The spec's AddLoyaltyPoints and DeductLoyaltyPoints bodies; each operation answers 204.
+    # Changes: sent once, never retried (a resent addition would add twice).
+
+    def add_loyalty_points(
+        self, loyalty_program_id: int, integration_id: str, *, points: float | str,
+        name: str | None = None, validity_duration: str | None = None,
+        valid_until: datetime | str | None = None, pending_duration: str | None = None,
+        pending_until: datetime | str | None = None, subledger_id: str | None = None,
+    ) -> None:
+        """addLoyaltyPoints: points for a profile in a profile-based program."""
+        body = _add_points_body(points, name, validity_duration, valid_until, pending_duration,
+                                pending_until, subledger_id, self.application_id)
+        self._t.call(MANAGEMENT, "PUT", profile_path(loyalty_program_id, integration_id, "/add_points"),
+                     json=body)
+
+    def remove_loyalty_points(
+        self, loyalty_program_id: int, integration_id: str, *, points: float | str,
+        name: str | None = None, subledger_id: str | None = None,
+    ) -> None:
+        """removeLoyaltyPoints: "Only active points can be deducted" (the spec)."""
+        body = _deduct_points_body(points, name, subledger_id, self.application_id)
+        self._t.call(MANAGEMENT, "PUT", profile_path(loyalty_program_id, integration_id, "/deduct_points"),
+                     json=body)
+
+    def add_loyalty_card_points(
+        self, loyalty_program_id: int, loyalty_card_id: str, *, points: float | str,
+        name: str | None = None, validity_duration: str | None = None,
+        valid_until: datetime | str | None = None, pending_duration: str | None = None,
+        pending_until: datetime | str | None = None, subledger_id: str | None = None,
+    ) -> None:
+        """addLoyaltyCardPoints: points on a card of a card-based program."""
+        body = _add_points_body(points, name, validity_duration, valid_until, pending_duration,
+                                pending_until, subledger_id, self.application_id)
+        self._t.call(MANAGEMENT, "PUT", card_path(loyalty_program_id, loyalty_card_id, "/add_points"),
+                     json=body)
+
+    def deduct_loyalty_card_points(
+        self, loyalty_program_id: int, loyalty_card_id: str, *, points: float | str,
+        name: str | None = None, subledger_id: str | None = None,
+    ) -> None:
+        """deductLoyaltyCardPoints."""
+        body = _deduct_points_body(points, name, subledger_id, self.application_id)
+        self._t.call(MANAGEMENT, "PUT", card_path(loyalty_program_id, loyalty_card_id, "/deduct_points"),
+                     json=body)
+
     # -- events ---------------------------------------------------------------------------
 
     def list_events(
@@ -383,3 +429,28 @@ class ManagementApi:
             "sort": sort,
         }
         return self._page(f"{self._app}/events/no_total", params, builder(Event), skip, page_size)
+
+
+def _points_number(points: float | str) -> float | int:
+    """``points`` is a JSON number in the spec (at most 999999999999.99)."""
+    number = float(points)
+    return int(number) if number.is_integer() else number
+
+
+def _deduct_points_body(points, name, subledger_id, application_id: int) -> dict[str, Any]:
+    """DeductLoyaltyPoints. An empty subledger is the main ledger: left out."""
+    return drop_none({"points": _points_number(points), "name": name or None,
+                      "subledgerId": subledger_id or None, "applicationId": application_id})
+
+
+def _add_points_body(points, name, validity_duration, valid_until, pending_duration,
+                     pending_until, subledger_id, application_id: int) -> dict[str, Any]:
+    """AddLoyaltyPoints: a duration or a moment for validity and pending, never both ("If
+    passed, `validUntil` should be omitted"); none means the program's defaults."""
+    if validity_duration and valid_until:
+        raise ValueError("give validity_duration or valid_until, not both")
+    if pending_duration and pending_until:
+        raise ValueError("give pending_duration or pending_until, not both")
+    return {**_deduct_points_body(points, name, subledger_id, application_id), **drop_none({
+        "validityDuration": validity_duration or None, "validUntil": rfc3339(valid_until),
+        "pendingDuration": pending_duration or None, "pendingUntil": rfc3339(pending_until)})}

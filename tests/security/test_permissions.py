@@ -130,14 +130,15 @@ def design_table() -> dict[str, set[str]]:
 @pytest.mark.skipif(not DESIGN.exists(), reason="shared/DESIGN.md is not beside the repository")
 def test_the_code_table_is_the_design_table():
     """Every row of DESIGN.md is in the code unchanged; the code adds only the rows that
-    DESIGN.md has no place for (profile edits and referral codes, issue 7; "Why not?", issue
-    17; see the README)."""
+    DESIGN.md has no place for (profile edits and referral codes, issue 7; "Why not?" and
+    goodwill points with their caps, issue 17; see the README)."""
     design = design_table()
     code = {rule.action: set(rule.roles) for rule in PERMISSIONS.values()}
     assert {action: code.get(action) for action in design} == design
     assert set(code) - set(design) == {
         "edit a customer's profile attributes", "create a referral code for a customer",
-        PERMISSIONS["why_not"].action}
+        PERMISSIONS["why_not"].action, PERMISSIONS["loyalty_points"].action,
+        PERMISSIONS["points_caps"].action}
 
 
 def test_the_readme_prints_the_table_from_the_code():

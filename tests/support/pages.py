@@ -14,7 +14,7 @@ MAIN_PAGES: dict[str, list[str]] = {
         "/loyalty/2/customers/cust-0001", "/customers/cust-0001/profile",
         "/customers/cust-0001/referrals/new", "/account/password", "/audit",
         "/sessions/sess-00001/why-not", "/customers/cust-0001/why-not", "/coupons/SUMMER20/why-not",
-        "/campaigns/2", "/customers/cust-0001/timeline",
+        "/campaigns/2", "/customers/cust-0001/timeline", "/loyalty/1/cards/4000-0001/adjust-points",
     ],
     "marketer": [
         "/", "/audiences", "/audiences/1", "/campaigns/test-bench", "/coupons/GOODWILL-001",
@@ -26,6 +26,7 @@ MAIN_PAGES: dict[str, list[str]] = {
     ],
     "admin": [
         "/", "/admin/users", "/admin/users/agent", "/customers/cust-0060/delete", "/audit",
-        "/audiences/3", "/customers/cust-0060",
+        "/audiences/3", "/customers/cust-0060", "/admin/points-caps",
+        "/loyalty/2/customers/cust-0001/adjust-points",
     ],
 }
