@@ -185,6 +185,7 @@ def test_an_agent_above_the_cap_per_change_is_refused_and_told_who_can(login_as,
     assert point_changes(talon_sandbox) == []
     [entry] = audit_rows(app, action="loyalty_points.add")
     assert entry.outcome == "refused" and entry.summary["points"] == 150
+    assert entry.summary["points_reason"] == "goodwill" and "at most 100" in entry.summary["reason"]
     # the manager may
     assert send(login_as("manager"), points="150", submission="b" * 32).status_code == 303
 
