@@ -36,6 +36,8 @@ CORE_MODULES = frozenset({
     "validators", "why_not",
     # the job queue (Huey, per app) and its worker process (python -m app.worker)
     "queue", "worker",
+    # caps on points added or deducted by hand, and the console's ledger of them (issue 17)
+    "points_caps",
 })
 FACTORY = APP / "__init__.py"
 
