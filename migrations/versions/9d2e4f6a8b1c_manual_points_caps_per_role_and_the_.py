@@ -1,7 +1,7 @@
 """manual points: caps per role and the console's points ledger
 
 Revision ID: 9d2e4f6a8b1c
-Revises: 9d0e1f2a3b4c
+Revises: b7e5a1c2d3f4
 Create Date: 2026-12-06 23:19:21.120149
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d2e4f6a8b1c'
-down_revision = '9d0e1f2a3b4c'
+down_revision = 'b7e5a1c2d3f4'
 branch_labels = None
 depends_on = None
 
