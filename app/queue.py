@@ -286,18 +286,22 @@ class Queue:
         drain`; the number of tasks run. Raises RuntimeError after ``limit`` tasks."""
         huey = self.huey(app)
         ran = 0
+        idle_rounds = 0   # rounds that ran only delayed tasks which queued only delayed ones
         while True:
             task = huey.dequeue()
             if task is None:
                 due = huey.scheduled()
-                if not due:
-                    return ran
+                if not due or idle_rounds >= 3:
+                    return ran   # (a task waiting for time to pass: it stays scheduled)
+                idle_rounds += 1
                 huey.storage.flush_schedule()
                 for waiting in due:
                     waiting.eta = None
                     huey.enqueue(waiting)
                 continue
             ran += 1
+            if huey.pending_count():
+                idle_rounds = 0
             if ran > limit:
                 raise RuntimeError(f"queue.drain: more than {limit} tasks (a task that requeues itself forever?)")
             huey.execute(task)

@@ -2,11 +2,12 @@
 outcomes.
 
 Used by audiences (add or remove members) and coupons (reserve, remove reservations), each with
-its Operations (operations.py). A job stages its rows in the app database, then sends them one
-chunk per step: today the job page's progress partial asks for the next step when the last one
-is done (htmx chaining), so no background thread is needed and a job survives a closed tab (it
-resumes when its page is opened again); a worker can call step() the same way. Rows are
-claimed before they are sent (claims.py), so two tabs never send a row twice. A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
+its Operations (operations.py). A job stages its rows in the app database (streamed from the
+upload in batches; duplicates found by the database), then the queue's worker sends them one
+chunk per step (tasks.py), whether or not anyone has the page open; the page only shows the
+progress. Rows are claimed before they are sent and marked sending while their request is under
+way (claims.py), so no row is sent twice: a worker stopped mid-chunk leaves claimed rows (never
+sent: they go back to pending once stale) or sending ones (they may have been: unknown). A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
 split until the refused rows are found; an unanswered chunk is marked "unknown" (it may have
 happened) and the job pauses for a person to decide. Every chunk is audited, and the finished
 job once more with its totals.
@@ -33,14 +34,15 @@ from ..talon.budget import as_bulk
 from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
 from . import claims
 from .claims import CLAIMED, PENDING
-from .models import (CHECKING, CHOOSING, DONE, FAILED, INVALID, OK, PAUSED, RUNNING, SKIPPED, UNCHECKED, UNKNOWN,
-                     UNSEEN, BulkJob, BulkRow)
+from .models import (ACTIVE, CANCELLED, CHECKING, CHOOSING, DONE, FAILED, INVALID, OK, PAUSED, RUNNING, SENDING,
+                     SKIPPED, STOPPED, UNCHECKED, UNKNOWN, UNSEEN, BulkJob, BulkRow)
 from .operations import operation_of
 from .reader import BulkInputError, IdRow
 
 
 STAGING_BATCH = 1000
-# A claimed row whose request never reported back (the console process stopped mid-chunk).
+# A claimed or sending row whose step never reported back (the worker stopped mid-chunk). A step
+# refreshes its rows' claim before each request, so only a stopped one gets this old.
 STALE_CLAIM = timedelta(minutes=5)
 # Requests one step may spend finding the refused rows of a chunk; beyond it the job pauses
 # (a whole chunk refused row by row means something else is wrong, such as a deleted audience).
@@ -73,6 +75,7 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
                 batch = []
         if batch:
             db.session.execute(sa.insert(BulkRow), batch)
+        job.rows_refused += _mark_duplicates(job)
         if job.rows_read == 0:
             raise BulkInputError("There are no profile IDs in it (it is empty or has only "
                                  "blank lines and a header).")
@@ -89,15 +92,49 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
     return job
 
 
+def _mark_duplicates(job: BulkJob) -> int:
+    """Every usable row whose ID an earlier row of the job has: refused as a duplicate of that
+    line. Found by the database (index job_id, value), so the reader holds no set of the IDs
+    of a million-row list."""
+    earlier = sa.orm.aliased(BulkRow)
+    first_line = (sa.select(sa.func.min(earlier.line)).where(
+        earlier.job_id == BulkRow.job_id, earlier.value == BulkRow.value, earlier.id < BulkRow.id)
+        .scalar_subquery())
+    has_earlier = sa.exists().where(earlier.job_id == BulkRow.job_id, earlier.value == BulkRow.value,
+                                    earlier.id < BulkRow.id)
+    return db.session.execute(
+        sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status.in_((PENDING, UNCHECKED)),
+                                 has_earlier)
+        .values(status=INVALID, message=sa.literal("duplicate of line ") + sa.cast(first_line, sa.String))
+        .execution_options(synchronize_session=False)).rowcount
+
+
 def _expire_stale_claims(job: BulkJob) -> None:
-    """Rows claimed long ago by a request that never finished may or may not have been sent."""
-    expired = claims.expire_stale(
-        BulkRow, BulkRow.job_id == job.id, older_than=STALE_CLAIM, status=UNKNOWN,
-        message="The console stopped while sending this row: it may have happened. "
-                "Re-check before sending it again.")
+    """Rows of a step that never finished (its worker stopped). Claimed ones were never sent:
+    they go back to pending and are sent once. Sending ones may have reached Talon.One:
+    unknown, never sent again unless a person says so."""
+    parent = BulkRow.job_id == job.id
+    claims.expire_stale(BulkRow, parent & (BulkRow.status == CLAIMED), older_than=STALE_CLAIM,
+                        status=PENDING)
+    expired = db.session.execute(
+        sa.update(BulkRow).where(parent, BulkRow.status == SENDING,
+                                 BulkRow.claimed_at < utcnow() - STALE_CLAIM)
+        .values(status=UNKNOWN, claim=None,
+                message="The worker stopped while sending this row: it may have happened. "
+                        "Re-check before sending it again.")
+        .execution_options(synchronize_session=False)).rowcount
     if expired:
-        job.unknown += expired
-        db.session.commit()
+        _add(job, unknown=expired)
+    db.session.commit()
+
+
+def _add(job: BulkJob, **counts: int) -> None:
+    """Add to the job's counters in one UPDATE (two steps at once lose nothing)."""
+    counts = {name: value for name, value in counts.items() if value}
+    if counts:
+        db.session.execute(sa.update(BulkJob).where(BulkJob.id == job.id).values(
+            **{name: getattr(BulkJob, name) + value for name, value in counts.items()})
+            .execution_options(synchronize_session=False))
 
 
 def _refused_index(error) -> int | None:
@@ -134,6 +171,8 @@ def _deliver(job: BulkJob, rows: list[BulkRow]) -> StepReport:
                             f"that the {operation.target_type} still exists, then resume.")
             break
         report.requests += 1
+        claims.settle(batch, SENDING, claimed_at=utcnow())
+        db.session.commit()   # from here on, a stopped worker leaves these rows unknown
         try:
             operation.send(job.target_id, [r.value for r in batch])
         except (TalonNotFound, TalonBadRequest) as exc:
@@ -205,6 +244,7 @@ def _check_step(job: BulkJob) -> None:
         except TalonError as exc:
             job.status, job.pause_reason = PAUSED, (f"Checking the profile IDs failed: {exc.message}. "
                                                     "Nothing was sent; resume to check again.")[:500]
+            job.notice_pending = True
             job.last_upstream_status = exc.status
             db.session.commit()
             return
@@ -216,6 +256,8 @@ def _check_step(job: BulkJob) -> None:
         job.requests += len(rows)
     if not _count(job, UNCHECKED):
         job.status = CHOOSING if _count(job, UNSEEN) else RUNNING
+        job.notice_pending = job.status == CHOOSING   # the owner must choose
+    job.touched_at = utcnow()
     db.session.commit()
 
 
@@ -224,6 +266,7 @@ def choose(job: BulkJob, *, create: bool) -> None:
     skip them. Audited with the count."""
     if job.status != CHOOSING:
         return
+    job.notice_pending = False
     unseen = db.session.execute(
         sa.update(BulkRow).where(BulkRow.job_id == job.id, BulkRow.status == UNSEEN)
         .values(status=PENDING if create else SKIPPED,
@@ -252,17 +295,20 @@ def step(job: BulkJob) -> StepReport | None:
     rows = claims.claim_next(BulkRow, BulkRow.job_id == job.id, limit=job.operation.chunk_size,
                              order_by=(BulkRow.id,))
     if not rows:
-        _finish(job)
-        return None
+        if not _in_flight(job):
+            _finish(job)
+        return None   # else: another step's rows are under way (or a stopped one's, until stale)
     report = _deliver(job, rows)
-    job.succeeded += report.ok
-    job.failed += report.failed
-    job.unknown += report.unknown
-    job.requests += report.requests
-    job.last_upstream_status = report.upstream_status
+    _add(job, succeeded=report.ok, failed=report.failed, unknown=report.unknown,
+         requests=report.requests)
+    changes = {"last_upstream_status": report.upstream_status, "touched_at": utcnow()}
     if report.pause:
-        job.status, job.pause_reason = PAUSED, report.pause[:500]
+        changes.update(status=PAUSED, pause_reason=report.pause[:500], notice_pending=True)
+    # a pause or cancel a person made meanwhile stands: only a running job is paused here
+    db.session.execute(sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status == RUNNING)
+                       .values(**changes).execution_options(synchronize_session=False))
     db.session.commit()
+    db.session.refresh(job)
     failed = bool(report.pause) or (report.failed > 0 and report.ok == 0)
     outcome = "unknown" if report.unknown else ("failure" if failed else "success")
     record(f"{job.operation.audit_action}.chunk", job.operation.target_type, job.target_id,
@@ -277,13 +323,18 @@ def step(job: BulkJob) -> StepReport | None:
 
 def _has_pending(job: BulkJob) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(BulkRow).where(
-        BulkRow.job_id == job.id, BulkRow.status.in_((PENDING, CLAIMED)))) > 0
+        BulkRow.job_id == job.id, BulkRow.status.in_((PENDING, CLAIMED, SENDING)))) > 0
+
+
+def _in_flight(job: BulkJob) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BulkRow).where(
+        BulkRow.job_id == job.id, BulkRow.status.in_((CLAIMED, SENDING)))) > 0
 
 
 def _finish(job: BulkJob) -> None:
     """Mark the job done and audit its totals, once even if two tabs finish it together."""
     finished = claims.finish_once(BulkJob, job.id, BulkJob.status == RUNNING, status=DONE,
-                                  finished_at=utcnow())
+                                  finished_at=utcnow(), notice_pending=True)
     db.session.refresh(job)
     if not finished:
         return
@@ -308,7 +359,48 @@ def resume(job: BulkJob, *, resend_unknown: bool = False) -> None:
             .values(status=PENDING, message=None)
             .execution_options(synchronize_session=False)).rowcount
     job.status, job.pause_reason = (CHECKING if _count(job, UNCHECKED) else RUNNING), None
+    job.notice_pending = False
     db.session.commit()
+
+
+def pause(job: BulkJob, actor: str | None) -> bool:
+    """Stop a running (or checking) job after the chunk under way; resume() continues it.
+    False when it was not running any more."""
+    paused = db.session.execute(
+        sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status.in_(ACTIVE))
+        .values(status=PAUSED, pause_reason=f"Paused by {actor or '?'}. Nothing more is sent until "
+                                             "it is resumed."[:500])
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    db.session.refresh(job)
+    if paused:
+        record(f"{job.operation.audit_action}.pause", job.operation.target_type, job.target_id,
+               summary={"job": job.id, "by": actor})
+    return paused
+
+
+def cancel(job: BulkJob, actor: str | None) -> bool:
+    """End an unfinished job: the rows not yet sent are never sent (listed as cancelled); a
+    chunk under way finishes and counts. Audited with the totals. False when it had finished."""
+    stopped = claims.finish_once(BulkJob, job.id, BulkJob.status.in_(ACTIVE + (PAUSED, CHOOSING)),
+                                 status=STOPPED, finished_at=utcnow(), pause_reason=None)
+    if not stopped:
+        db.session.refresh(job)
+        return False
+    left = db.session.execute(
+        sa.update(BulkRow).where(BulkRow.job_id == job.id,
+                                 BulkRow.status.in_((PENDING, UNCHECKED, UNSEEN)))
+        .values(status=CANCELLED, message=f"Not sent: the job was cancelled by {actor or '?'}"[:500])
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    db.session.refresh(job)
+    record(f"{job.operation.audit_action}.cancel", job.operation.target_type, job.target_id,
+           summary={**summary(job), "by": actor, "not_sent": left})
+    return True
+
+
+def cancelled_count(job: BulkJob) -> int:
+    return _count(job, CANCELLED)
 
 
 def unseen_page(job: BulkJob, page: int = 1, per_page: int = 50):
@@ -327,5 +419,6 @@ def row_page(job: BulkJob, *, problems_only: bool, page: int, per_page: int = 50
     query = sa.select(BulkRow).where(BulkRow.job_id == job.id)
     if problems_only:
         query = query.where(BulkRow.status.in_((INVALID, FAILED, UNKNOWN, UNSEEN, SKIPPED)))
+        # (cancelled rows are counted on the job, listed with all rows)
     return db.paginate(query.order_by(BulkRow.line, BulkRow.id), page=page, per_page=per_page,
                        error_out=False)

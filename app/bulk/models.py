@@ -13,14 +13,19 @@ from .operations import Operation, operation_of
 from .reader import ROW_VALUE_LENGTH
 
 # Row states
-# (before these, a row is pending, then claimed: claims.py)
+# (before these, a row is pending, then claimed: claims.py; then sending while its request is
+# under way: a claimed row of a stopped worker was never sent, a sending one may have been)
+SENDING = "sending"
 OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
+CANCELLED = "cancelled"  # left unsent when the job was cancelled
 INVALID = "invalid"  # refused by the reader (bad ID or duplicate); never sent
 UNCHECKED = "unchecked"  # waiting for the check of an operation that checks before sending
 UNSEEN = "unseen"        # the check found no such profile in Talon.One: waits for a person
 SKIPPED = "skipped"      # an unseen profile the person chose not to send
 # Job states: an operation with a check runs CHECKING, then CHOOSING if it found unseen IDs
 RUNNING, PAUSED, DONE, CHECKING, CHOOSING = "running", "paused", "done", "checking", "choosing"
+STOPPED = "cancelled"  # a job cancelled by a person: finished, the rest never sent
+ACTIVE = (RUNNING, CHECKING)  # the states the worker advances
 
 
 class BulkJob(db.Model):
@@ -45,6 +50,12 @@ class BulkJob(db.Model):
     last_upstream_status: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # The worker's chain of steps (app/bulk/tasks.py): the token of the chain that may go on
+    # (a resume starts a new one and the old one stops), and when a step last ran.
+    run_token: Mapped[str | None] = mapped_column(sa.String(32))
+    touched_at: Mapped[datetime | None]
+    # The owner is told on their next page that the job finished or needs them (notices.py).
+    notice_pending: Mapped[bool] = mapped_column(default=False, index=True)
 
     @property
     def to_send(self) -> int:
@@ -75,4 +86,6 @@ class BulkRow(db.Model):
     claim: Mapped[str | None] = mapped_column(sa.String(32))
     claimed_at: Mapped[datetime | None]
 
-    __table_args__ = (sa.Index("ix_bulk_rows_job_status", "job_id", "status", "id"),)
+    __table_args__ = (sa.Index("ix_bulk_rows_job_status", "job_id", "status", "id"),
+                      # duplicates are found in the database (jobs.stage), not in memory
+                      sa.Index("ix_bulk_rows_job_value", "job_id", "value"))

@@ -1,21 +1,23 @@
 """The pages of a bulk job, mounted by each area that runs jobs under its own URL and permission:
-the job page, the next-chunk step (POSTed by the progress partial itself, chaining until the job
-is done), resume, the choice about profile IDs Talon.One does not know, and the paged list of
-rows. Templates: bulk/job.html and its partials (core templates, app/templates/bulk/)."""
+the job page (its progress partial polls it while the worker runs the job: the page only shows,
+it never advances the job, and can be closed and opened again), pause, resume, cancel, the
+choice about profile IDs Talon.One does not know, and the paged list of rows. Templates:
+bulk/job.html and its partials (core templates, app/templates/bulk/)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import require
 from ..routing import page_arg
 from ..templating import render_section, wants_partial
-from .jobs import checked_count, choose, resume, row_page, stage, step, unseen_page
-from .models import CHECKING, DONE, PAUSED, BulkJob
+from . import notices, tasks
+from .jobs import cancel, cancelled_count, checked_count, choose, pause, resume, row_page, stage, step, unseen_page
+from .models import ACTIVE, CHECKING, CHOOSING, DONE, PAUSED, STOPPED, BulkJob
 from .operations import JobPages, Operation, register, registered
 from .reader import BulkInputError
 
@@ -32,9 +34,15 @@ def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJo
         form.source_field().errors = list(form.source_field().errors) + [str(exc)]
         return None
     if form.source_field() is form.profile_id:
+        # one ID is sent at once, here: the page answers with its outcome
         if job.status == CHECKING:
             step(job)   # check the one ID; it is sent below unless Talon.One does not know it
         step(job)
+        if job.status == DONE:
+            job.notice_pending = False   # the page shows it
+            db.session.commit()
+    if job.status in ACTIVE:
+        tasks.start(job)   # the worker sends the list, page open or not
     return job, ({"HX-Trigger": "bulk-job-done"} if job.status == DONE else {})
 
 
@@ -43,15 +51,19 @@ def job_urls(job: BulkJob) -> dict[str, str]:
     pages = registered(job.kind).pages
     args = {pages.target_arg: job.target_id, "job_id": job.id}
     urls = {name: url_for(f"{pages.blueprint}.job_{name}", **args)
-            for name in ("show", "step", "resume", "choose", "rows")}
+            for name in ("show", "pause", "resume", "cancel", "choose", "rows")}
     urls["back"] = url_for(pages.back_endpoint, **{pages.target_arg: job.target_id})
     return urls
 
 
 def progress_context(job: BulkJob) -> dict:
     """What bulk/_progress.html needs."""
+    if job.notice_pending and job.status in (DONE, STOPPED) and job.actor == current_user.username:
+        job.notice_pending = False   # the owner sees it finished here: no notice on the next page
+        db.session.commit()
     return {"job": job, "urls": job_urls(job), "checked": checked_count(job),
-            "unseen": unseen_page(job), "problems": row_page(job, problems_only=True, page=1)}
+            "unseen": unseen_page(job), "problems": row_page(job, problems_only=True, page=1),
+            "cancelled": cancelled_count(job) if job.status == STOPPED else 0}
 
 
 def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: str,
@@ -62,6 +74,7 @@ def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: 
     each app the blueprint is registered on (Flask's record_once), not a module's global."""
     pages = JobPages(bp.name, target_arg, back_endpoint)
     bp.record_once(lambda state: register(state.app, operations, pages))
+    bp.record_once(lambda state: state.app.jinja_env.globals.setdefault("bulk_notices", notices.pending))
     kinds = {operation.kind for operation in operations}
 
     def load(target: str, job_id: int) -> BulkJob:
@@ -80,13 +93,16 @@ def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: 
     @require(permission)
     def job_show(job_id: int, **target):
         job = load(target[target_arg], job_id)
+        if wants_partial():   # the progress partial polling: its last answer tells the page
+            return progress(job)
         return render_section("bulk/job.html", "bulk/_progress.html", **progress_context(job))
 
-    @bp.post(f"{prefix}/<int:job_id>/step", endpoint="job_step")
+    @bp.post(f"{prefix}/<int:job_id>/pause", endpoint="job_pause")
     @require(permission)
-    def job_step(job_id: int, **target):
+    def job_pause(job_id: int, **target):
         job = load(target[target_arg], job_id)
-        step(job)
+        if not pause(job, current_user.username):
+            flash(f"Job {job.id} was not running any more ({job.status}).", "warning")
         return progress(job)
 
     @bp.post(f"{prefix}/<int:job_id>/resume", endpoint="job_resume")
@@ -95,6 +111,17 @@ def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: 
         job = load(target[target_arg], job_id)
         if job.status == PAUSED:
             resume(job, resend_unknown=request.form.get("resend_unknown") == "yes")
+            tasks.start(job)
+        return progress(job)
+
+    @bp.post(f"{prefix}/<int:job_id>/cancel", endpoint="job_cancel")
+    @require(permission)
+    def job_cancel(job_id: int, **target):
+        job = load(target[target_arg], job_id)
+        if request.form.get("confirmed") != "yes":
+            abort(400, description="Tick the box to confirm that the rows not sent yet are never sent.")
+        if not cancel(job, current_user.username):
+            flash(f"Job {job.id} had finished already; nothing was cancelled.", "warning")
         return progress(job)
 
     @bp.post(f"{prefix}/<int:job_id>/choose", endpoint="job_choose")
@@ -104,7 +131,10 @@ def mount_job_pages(bp: Blueprint, *, prefix: str, target_arg: str, permission: 
         choice = request.form.get("choice")
         if choice not in ("skip", "create"):
             abort(400, description="Choose to skip the unknown profile IDs or to let Talon.One create them.")
+        was_choosing = job.status == CHOOSING
         choose(job, create=choice == "create")
+        if was_choosing and job.status in ACTIVE:
+            tasks.start(job)
         return progress(job)
 
     @bp.get(f"{prefix}/<int:job_id>/rows", endpoint="job_rows")

@@ -23,8 +23,10 @@ from wtforms.validators import Length, Optional
 
 from ..validators import INTEGRATION_ID_MAX, integration_id_problem
 
-DEFAULT_MAX_BYTES = 1024 * 1024
-DEFAULT_MAX_ROWS = 20_000
+# Issue 18: lists of up to a million rows and 50 MB, streamed to the database (jobs.stage) and
+# sent by the worker. MAX_CONTENT_LENGTH (config.py) leaves room for the form around the file.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_ROWS = 1_000_000
 # The width of a staged row's value (bulk_rows.value): IDs longer than the console takes
 # (app.validators) are kept there too, shortened, to be listed with their problem.
 ROW_VALUE_LENGTH = 1000
@@ -119,8 +121,11 @@ def _header_column(cells: list[str]) -> int | None:
     return None
 
 
-def _rows(lines: Iterable[tuple[int, str]], max_rows: int, *, csv_cells: bool) -> Iterator[IdRow]:
-    """IdRows of non-blank lines: invalid and duplicate IDs carry their problem."""
+def _rows(lines: Iterable[tuple[int, str]], max_rows: int, *, csv_cells: bool,
+          duplicates: bool = True) -> Iterator[IdRow]:
+    """IdRows of non-blank lines: invalid and (with ``duplicates``) duplicate IDs carry their
+    problem. Without it nothing is kept between lines (the staging finds duplicates in the
+    database: jobs.stage)."""
     first_seen: dict[str, int] = {}
     column = 0
     count = 0
@@ -152,17 +157,19 @@ def _rows(lines: Iterable[tuple[int, str]], max_rows: int, *, csv_cells: bool) -
         problem = integration_id_problem(value)
         if problem:
             yield IdRow(number, shown(value), problem)
-        elif value in first_seen:
+        elif duplicates and value in first_seen:
             yield IdRow(number, value, f"duplicate of line {first_seen[value]}")
         else:
-            first_seen[value] = number
+            if duplicates:
+                first_seen[value] = number
             yield IdRow(number, value)
 
 
-def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int) -> Iterator[IdRow]:
+def read_upload(stream: IO[bytes], *, max_bytes: int, max_rows: int,
+                duplicates: bool = True) -> Iterator[IdRow]:
     """Rows of an uploaded CSV: one ID per line, or the column headed integrationId/profileId
     (or the first column) of a CSV with several columns."""
-    return _rows(_decoded_lines(stream, max_bytes), max_rows, csv_cells=True)
+    return _rows(_decoded_lines(stream, max_bytes), max_rows, csv_cells=True, duplicates=duplicates)
 
 
 def read_pasted(text: str, *, max_rows: int) -> Iterator[IdRow]:
@@ -231,7 +238,9 @@ class ProfileIdsInput:
         max_bytes, max_rows = limits()
         field = self.source_field()
         if field is self.upload:
-            return read_upload(self.upload.data.stream, max_bytes=max_bytes, max_rows=max_rows)
+            # duplicates are found by the database as the rows are staged (jobs.stage)
+            return read_upload(self.upload.data.stream, max_bytes=max_bytes, max_rows=max_rows,
+                               duplicates=False)
         if field is self.pasted:
             if len(self.pasted.data) > max_bytes:
                 raise BulkInputError(f"The list is longer than {size_text(max_bytes)}. "

@@ -225,6 +225,8 @@ def test_a_failed_check_pauses_the_job_sends_nothing_and_resumes_by_checking(app
 ])
 def test_unusable_files_get_a_field_error_and_change_nothing(app, marketer, talon_sandbox,
                                                              content, message):
+    # the limits at a size a test can reach quickly (defaults: 50 MB, 1,000,000 rows)
+    app.config.update(BULK_MAX_BYTES=1024 * 1024, BULK_MAX_ROWS=20_000)
     response = hx_post(marketer, f"/audiences/{VIP}/members/change",
                        {"members-action": "add",
                         "members-upload": (io.BytesIO(content), "members.csv")})

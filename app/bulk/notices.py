@@ -1,0 +1,54 @@
+"""The owner's notice: a job that finished, or that waits for its owner (paused by a fault, a
+choice about unknown profiles), is named once on the owner's next full page (base.html calls
+``bulk_notices()``, set as a Jinja global by pages.mount_job_pages). Seeing the finished job's
+own page counts as told."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_login import current_user
+
+from ..extensions import db
+from .models import CHOOSING, DONE, PAUSED, STOPPED, BulkJob
+from .operations import registered
+
+MOST = 5  # notices on one page; the rest come on the next
+
+
+def _text(job: BulkJob) -> tuple[str, str]:
+    operation = job.operation
+    head = f"Bulk job {job.id} ({operation.title}: {job.target_label})"
+    if job.status == DONE:
+        parts = [f"{job.succeeded} {operation.done_word}"]
+        if job.failed:
+            parts.append(f"{job.failed} refused by Talon.One")
+        if job.unknown:
+            parts.append(f"{job.unknown} may have happened")
+        if job.rows_refused:
+            parts.append(f"{job.rows_refused} not sent")
+        return f"{head} finished: {', '.join(parts)}.", "success" if not (job.failed or job.unknown) else "warning"
+    if job.status == STOPPED:
+        return f"{head} was cancelled: {job.succeeded} {operation.done_word} before it stopped.", "warning"
+    if job.status == CHOOSING:
+        return f"{head} waits for you: Talon.One does not know some of its profile IDs.", "warning"
+    return f"{head} is paused: {job.pause_reason or ''}", "warning"
+
+
+def pending() -> list[dict]:
+    """The current user's notices (text, level, url), marked as told."""
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    jobs = list(db.session.scalars(sa.select(BulkJob).where(
+        BulkJob.notice_pending.is_(True), BulkJob.actor == current_user.username,
+        BulkJob.status.in_((DONE, STOPPED, PAUSED, CHOOSING))).order_by(BulkJob.id).limit(MOST)))
+    notices = []
+    for job in jobs:
+        text, level = _text(job)
+        pages = registered(job.kind).pages
+        url = url_for(f"{pages.blueprint}.job_show", **{pages.target_arg: job.target_id, "job_id": job.id})
+        notices.append({"text": text, "level": level, "url": url})
+        job.notice_pending = False
+    if jobs:
+        db.session.commit()
+    return notices
