@@ -1,7 +1,7 @@
 """bulk jobs in the worker: the step chain's token, last step time, the owner's notice
 
 Revision ID: ae1f2b3c4d5e
-Revises: 9d0e1f2a3b4c
+Revises: b7e5a1c2d3f4
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ae1f2b3c4d5e'
-down_revision = '9d0e1f2a3b4c'
+down_revision = 'b7e5a1c2d3f4'
 branch_labels = None
 depends_on = None
 
