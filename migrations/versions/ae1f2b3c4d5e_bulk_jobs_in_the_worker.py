@@ -1,7 +1,7 @@
 """bulk jobs in the worker: the step chain's token, last step time, the owner's notice
 
 Revision ID: ae1f2b3c4d5e
-Revises: b7e5a1c2d3f4
+Revises: 9d2e4f6a8b1c
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ae1f2b3c4d5e'
-down_revision = 'b7e5a1c2d3f4'
+down_revision = '9d2e4f6a8b1c'
 branch_labels = None
 depends_on = None
 
