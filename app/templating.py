@@ -4,7 +4,7 @@ Jinja global and filter."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, make_response, redirect, render_template, request, session
 from flask_login import current_user
@@ -41,6 +41,15 @@ def page_url(page: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
     args.append(("page", str(page)))
     return f"{request.path}?{urlencode(args)}"
+
+
+def with_args(url: str, **changes: Any) -> str:
+    """``url`` with these query arguments set (None removes one), the others kept: a heading's
+    sort link keeps a list's filters and drops its page."""
+    path, _, query = url.partition("?")
+    args = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in changes]
+    args += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return f"{path}?{urlencode(args)}" if args else path
 
 
 # htmx settings (rendered into <meta name="htmx-config">). The first three keep htmx inside the
@@ -103,6 +112,8 @@ def register(app: Flask) -> None:
         money=formatting.money, points=formatting.points, time=formatting.time, day=formatting.day,
         # `error|talon_problem`: a TalonError in words for staff (never Talon.One's raw 5xx text)
         talon_problem=read_message,
+        # `url|with_args(sort="-created", page=None)`: the URL with those arguments replaced
+        with_args=with_args,
     )
 
     @app.context_processor

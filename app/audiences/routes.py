@@ -8,7 +8,7 @@ changes run as jobs (app.bulk), audited per chunk and once more with their total
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..permissions import require
 from ..routing import page_arg
@@ -122,20 +122,21 @@ def _render(audience, partial: str | None, status: int = 200, headers: dict | No
 
 
 def _members_context(audience_id: int) -> dict:
-    page = page_arg()
+    page, sort = page_arg(), service.member_sort(request.args.get("sort"))
     try:
-        members, error = service.member_page(audience_id, page), None
+        members, error = service.member_page(audience_id, page, sort), None
     except TalonError as exc:
         members, error = None, exc
-    return {"members": members, "members_error": error, "page": page, "audience_id": audience_id}
+    return {"members": members, "members_error": error, "page": page, "sort": sort,
+            "audience_id": audience_id}
 
 
 @bp.get("/audiences/<int:audience_id>/members")
 @require("lookup")
 def members(audience_id: int):
     if not wants_partial():
-        return redirect(url_for("audiences.show", audience_id=audience_id,
-                                page=page_arg()), 303)
+        return redirect(url_for("audiences.show", audience_id=audience_id, page=page_arg(),
+                                sort=service.member_sort(request.args.get("sort")).arg), 303)
     return render_template("audiences/_members.html", **_members_context(audience_id))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..sorting import Column, Sort
 from ..talon import talon
 from ..talon.errors import TalonError, TalonNotFound
 from ..talon.models import Audience, BulkResult, Page
@@ -46,9 +47,24 @@ def member_count(audience_id: int) -> MemberCount:
     return MemberCount(counts[audience_id])
 
 
-def member_page(audience_id: int, page: int) -> Page:
+# The member list's sortable columns: Talon.One sorts the whole list (getAudienceMemberships'
+# `sort`, "prefix the field name with `-`" for descending; CustomerProfile's own fields). The
+# name is a profile attribute, which no `sort` names: not sortable.
+MEMBER_COLUMNS = (
+    Column("profile", "Profile", "integrationId"),
+    Column("activity", "Last activity", "lastActivity", descending_first=True),
+)
+MEMBER_ORDER = "profile"
+
+
+def member_sort(raw: str | None) -> Sort:
+    return Sort.read(raw, MEMBER_COLUMNS, MEMBER_ORDER)
+
+
+def member_page(audience_id: int, page: int, sort: Sort | None = None) -> Page:
     return talon.management.list_audience_members(
-        audience_id, skip=(page - 1) * MEMBERS_PER_PAGE, page_size=MEMBERS_PER_PAGE)
+        audience_id, sort=(sort or member_sort(None)).param,
+        skip=(page - 1) * MEMBERS_PER_PAGE, page_size=MEMBERS_PER_PAGE)
 
 
 def _raise_refusal(result: BulkResult) -> None:

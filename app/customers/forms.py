@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..sorting import Column, Sort
 from ..validators import CouponCode, stripped
 from . import timeline
 
@@ -25,11 +26,25 @@ SESSIONS_PER_PAGE = 10
 SESSION_STATES = ("open", "closed", "partially_returned", "cancelled")
 
 
+# The sessions table's sortable columns: Talon.One sorts the whole list (getApplicationSessions'
+# `sort`, "prefix the field name with `-`" for descending; ApplicationSession's fields). Items
+# (counted from the cart) and Coupon are not sortable: no field holds them as shown.
+SESSION_COLUMNS = (
+    Column("session", "Session", "integrationId"),
+    Column("state", "State", "state"),
+    Column("store", "Store", "storeIntegrationId"),
+    Column("created", "Created", "created", descending_first=True),
+    Column("total", "Total", "total", descending_first=True),
+)
+SESSION_ORDER = "-created"
+
+
 @dataclass(frozen=True)
 class SessionFilter:
     state: str | None = None
     store: str | None = None
     page: int = 1
+    sort: Sort = Sort.read(None, SESSION_COLUMNS, SESSION_ORDER)
 
     @property
     def skip(self) -> int:
@@ -54,15 +69,21 @@ class SessionFilterForm(FlaskForm):
     page = IntegerField("Page", default=1, validators=[
         Optional(), NumberRange(min=1, max=MAX_PAGE, message=f"Pages run from 1 to {MAX_PAGE}."),
     ])
+    # the table's order (app/sorting.py): an unknown one is ignored with a word, never an error
+    sort = HiddenField()
+
+    def sorting(self) -> Sort:
+        return Sort.read(self.sort.data, SESSION_COLUMNS, SESSION_ORDER)
 
     def filters(self) -> SessionFilter:
         return SessionFilter(state=self.state.data or None, store=(self.store.data or "").strip() or None,
-                             page=self.page.data or 1)
+                             page=self.page.data or 1, sort=self.sorting())
 
     def query(self, **changes) -> dict:
         """The filter as URL arguments (empty ones left out), with ``changes`` applied."""
         current = self.filters()
-        args = {"state": current.state, "store": current.store, "page": current.page}
+        args = {"state": current.state, "store": current.store, "page": current.page,
+                "sort": current.sort.arg}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "", 1)}
 

@@ -52,7 +52,7 @@ def _profile(integration_id: str):
 def _sessions(integration_id: str, filters: SessionFilter):
     return talon.management.list_sessions(
         profile=integration_id, state=filters.state, store_integration_id=filters.store,
-        sort="-created", page_size=SESSIONS_PER_PAGE, skip=filters.skip,
+        sort=filters.sort.param, page_size=SESSIONS_PER_PAGE, skip=filters.skip,
     )
 
 

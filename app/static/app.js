@@ -145,8 +145,10 @@
     });
   }
 
-  // List tables (data-sortable) sort the rows shown by a column: click its heading, again for
-  // the other direction. Numbers sort as numbers, times by their datetime.
+  // A table that shows its whole list on one page (data-sortable: staff accounts) sorts its rows
+  // by a column: click its heading, again for the other direction. Numbers sort as numbers,
+  // times by their datetime. Paged lists are sorted on the server instead (app/sorting.py):
+  // sorting one page's rows would put the wrong rows first.
   function cellKey(row, index) {
     var cell = row.cells[index];
     if (!cell) return "";

@@ -28,15 +28,20 @@ def _like(value: str) -> str:
     return "%" + re.sub(r"([%_\\])", r"\\\1", value) + "%"
 
 
-def _sort(query: Query, columns: dict[str, str], default: str = "id") -> str:
-    """ORDER BY for the spec's `sort` (a field name, `-` prefixed for descending)."""
+def _sort(query: Query, columns: dict[str, str], default: str = "id", tie: str = "id") -> str:
+    """ORDER BY for the spec's `sort` (talon-openapi.json, e.g. getApplicationSessions,
+    getAudienceMemberships: "The field by which results should be sorted. By default, results are
+    sorted in ascending order. To sort them in descending order, prefix the field name with `-`.
+    **Note:** You may not be able to use all fields for sorting."): the fields in `columns`
+    sort, any other is a 400 naming the parameter. Ties keep the ID order, in the same direction,
+    so pages never overlap."""
     wanted = query.text("sort") or default
     descending = wanted.startswith("-")
     column = columns.get(wanted.lstrip("-"))
     if column is None:
         raise InvalidRequest(f"Cannot sort by {wanted.lstrip('-')!r}; sortable: {', '.join(columns)}",
                              parameter="sort")
-    return f"{column} {'DESC' if descending else 'ASC'}, id {'DESC' if descending else 'ASC'}"
+    return f"{column} {'DESC' if descending else 'ASC'}, {tie} {'DESC' if descending else 'ASC'}"
 
 
 def _window(query: Query, rows: list, *, total: bool = False) -> dict:
@@ -101,7 +106,7 @@ def getApplicationSessions(ctx: Context, request: Request, applicationId: str):
             where.append(f"created {op} ?")
             args.append(ts(moment))
     order = _sort(query, {"id": "id", "created": "created", "integrationId": "integration_id", "state": "state",
-                          "total": "total", "updated": "updated"})
+                          "storeIntegrationId": "store_integration_id", "total": "total", "updated": "updated"})
     paging = query.paging()
     with ctx.store.read() as tx:
         return 200, _sql_page(tx, f"SELECT * FROM sessions WHERE {' AND '.join(where)} ORDER BY {order}", args,
@@ -407,9 +412,12 @@ def getAudienceMemberships(ctx: Context, request: Request, audienceId: str):
     audience_id = path_int(audienceId, "audienceId")
     query = Query(request)
     profile_query = query.text("profileQuery")
-    query.text("sort")
+    # CustomerProfile's own fields sort (the spec's `sort`, see _sort); attributes do not
+    order = _sort(query, {"id": "p.id", "integrationId": "p.integration_id", "created": "p.created",
+                          "lastActivity": "p.last_activity"}, tie="p.id")
     with ctx.store.read() as tx:
-        rows = [profiles.as_customer_profile(tx, row) for row in audiences.members(tx, audience_id, profile_query)]
+        rows = [profiles.as_customer_profile(tx, row)
+                for row in audiences.members(tx, audience_id, profile_query, order=order)]
     return 200, _window(query, rows)
 
 

@@ -121,10 +121,11 @@ def update_member_attributes(tx: Tx, audience_id: int, attributes: dict) -> None
         profiles.merge_attributes(tx, member, attributes)
 
 
-def members(tx: Tx, audience_id: int, profile_query: str | None) -> list[sqlite3.Row]:
+def members(tx: Tx, audience_id: int, profile_query: str | None, order: str = "p.id") -> list[sqlite3.Row]:
+    """The audience's member profiles in ``order`` (an ORDER BY built from known columns)."""
     require(tx, audience_id)
     rows = tx.all("SELECT p.* FROM profiles p JOIN audience_members m ON m.profile_id = p.id "
-                  "WHERE m.audience_id = ? ORDER BY p.id", audience_id)
+                  f"WHERE m.audience_id = ? ORDER BY {order}", audience_id)
     if profile_query:
         needle = profile_query.lower()
         rows = [r for r in rows if needle in r["integration_id"].lower() or needle in

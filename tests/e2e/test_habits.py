@@ -9,6 +9,7 @@ import re
 import uuid
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.conftest import shot
@@ -56,18 +57,57 @@ def test_copy_buttons_copy_the_id_and_the_one_time_password(logged_in_page, live
     assert page.evaluate("navigator.clipboard.readText()") == password
 
 
-def test_list_tables_sort_by_a_column(logged_in_page):
+def sessions_of(sandbox, profile: str) -> list[dict]:
+    answer = requests.get(f"{sandbox.url}/v1/applications/1/sessions", timeout=30,
+                          params={"profile": profile, "pageSize": 1000},
+                          headers={"Authorization": f"ManagementKey-v1 {sandbox.management_key}"})
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
+def test_a_paged_list_sorts_as_a_whole_by_its_heading(logged_in_page, talon_sandbox):
+    """Sorting is the whole list's (Talon.One's sort), not the page's rows: after a click on
+    Total, the first row of page 1 is the customer's smallest session of all, one that page 1
+    did not show before."""
+    for n in range(10):  # ten new, large sessions: the newest, so page 1 of the default order
+        response = requests.put(
+            f"{talon_sandbox.url}/v2/customer_sessions/sess-sort-{n:02d}-{uuid.uuid4().hex[:6]}", timeout=30,
+            headers={"Authorization": f"ApiKey-v1 {talon_sandbox.integration_key}"},
+            json={"customerSession": {"profileId": "cust-0001", "cartItems": [
+                {"sku": "TEE-010", "quantity": 10 + n, "price": 19.9}]}})
+        response.raise_for_status()
+    every = sessions_of(talon_sandbox, "cust-0001")
+    smallest = min(every, key=lambda s: (s["total"], s["id"]))["integrationId"]
+    largest = max(every, key=lambda s: (s["total"], -s["id"]))["integrationId"]
     page = logged_in_page("agent")
     page.goto("/customers/cust-0001")
-    table = page.locator("#customer-sessions table")
-    totals = lambda: [float(re.sub(r"[^0-9.]", "", t)) for t in table.locator("tbody tr td:nth-child(6)").all_inner_texts()]  # noqa: E731
-    table.get_by_role("button", name="Total").click()
-    expect(table.locator("th", has_text="Total")).to_have_attribute("aria-sort", "ascending")
-    assert totals() == sorted(totals())
-    table.get_by_role("button", name="Total").click()
-    expect(table.locator("th", has_text="Total")).to_have_attribute("aria-sort", "descending")
-    assert totals() == sorted(totals(), reverse=True)
+    section = page.locator("#customer-sessions")
+    first_cell = section.locator("tbody tr").first.locator("td").first
+    shown_ids = lambda: section.locator("tbody tr td:first-child").all_inner_texts()  # noqa: E731
+    expect(section.locator("th", has_text="Created")).to_have_attribute("aria-sort", "descending")
+    assert smallest not in shown_ids()  # page 1 of the default order does not hold it
+
+    total = section.get_by_role("link", name=re.compile("^Total"))
+    total.click()  # largest first
+    expect(section.locator("th", has_text="Total")).to_have_attribute("aria-sort", "descending")
+    expect(first_cell).to_have_text(largest)
+    expect(page).to_have_url(re.compile(r"sort=-total"))
+    section.get_by_role("link", name=re.compile("^Total")).click()  # the other way: smallest first
+    expect(section.locator("th", has_text="Total")).to_have_attribute("aria-sort", "ascending")
+    expect(first_cell).to_have_text(smallest)
+    expect(section.locator("th", has_text="Created")).not_to_have_attribute("aria-sort", re.compile("."))
+    expect(page).to_have_url(re.compile(r"/customers/cust-0001\?sort=total$"))
     shot(page, "agent-sessions-sorted")
+    page_one = shown_ids()
+    # the next page continues the order and keeps it in its URL
+    section.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"sort=total.*page=2|page=2.*sort=total"))
+    expect(section.locator("th", has_text="Total")).to_have_attribute("aria-sort", "ascending")
+    order = [s["integrationId"] for s in sorted(every, key=lambda s: (s["total"], s["id"]))]
+    expect(section.locator("tbody tr").first.locator("td").first).to_have_text(order[len(page_one)])
+    # the URL alone (deep link, no JavaScript state) gives the same list
+    page.goto("/customers/cust-0001?sort=total")
+    expect(first_cell).to_have_text(smallest)
 
 
 def test_a_removed_member_can_be_put_back_for_a_few_seconds(logged_in_page):

@@ -253,3 +253,44 @@ def test_update_campaign_refuses_a_body_against_the_schema(api, raw):
     assert api.get(path, key="management").json()["name"] == "Summer coupons"
     assert_error(api.put("/v1/applications/1/campaigns/999", json={"name": "x", "tags": [], "features": [],
                                                                    "limits": []}, key="management"), 404)
+
+
+# -- sort (the spec's `sort`: a field, `-` prefixed for descending) ------------------------------
+
+
+def members(api, audience_id: int = 2, **params) -> list[dict]:
+    response = api.get(f"/v1/audiences/{audience_id}/memberships", params={"pageSize": 1000, **params},
+                       key="management")
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+@pytest.mark.parametrize("field", ["integrationId", "lastActivity", "created"])
+def test_memberships_sort_by_a_profile_field_either_way(api, field):
+    assert [m[field] for m in members(api, sort=field)] == sorted(m[field] for m in members(api))
+    assert [m[field] for m in members(api, sort=f"-{field}")] == sorted((m[field] for m in members(api)),
+                                                                         reverse=True)
+
+
+def test_memberships_sorted_are_paged_in_that_order(api):
+    whole = [m["integrationId"] for m in members(api, sort="-lastActivity")]
+    pages = [m["integrationId"] for skip in range(0, len(whole), 7)
+             for m in members(api, sort="-lastActivity", pageSize=7, skip=skip)]
+    assert pages == whole
+
+
+def test_memberships_refuse_a_field_they_cannot_sort_by(api):
+    assert_error(api.get("/v1/audiences/2/memberships", params={"sort": "attributes.Name"}, key="management"),
+                 400, "sort")
+
+
+def test_sessions_sort_by_store_and_total(api):
+    def listed(**params):
+        response = api.get("/v1/applications/1/sessions", params={"pageSize": 1000, **params}, key="management")
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    stores = [s["storeIntegrationId"] or "" for s in listed(sort="storeIntegrationId")]
+    assert stores == sorted(stores)
+    totals = [s["total"] for s in listed(sort="-total")]
+    assert totals == sorted(totals, reverse=True)
