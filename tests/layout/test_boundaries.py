@@ -32,7 +32,7 @@ CORE_PACKAGES = frozenset({"talon", "bulk", "auth"})
 CORE_MODULES = frozenset({
     "assets", "audit_log", "changes", "config", "customer_profiles", "errors", "extensions",
     "formatting", "handoff", "home_panels", "models", "navigation", "permissions", "promotions", "recent",
-    "request_timing", "routing", "security", "streaming", "talon_failures", "templating",
+    "request_timing", "routing", "security", "sorting", "streaming", "talon_failures", "templating",
     "validators", "why_not",
     # the job queue (Huey, per app) and its worker process (python -m app.worker)
     "queue", "worker",
