@@ -171,6 +171,13 @@ ACTIONS = (
            after="/loyalty/{program}/cards/{card}"),
     Action("generate a card", "loyalty.generate", "/loyalty/{program}/cards/new",
            (Step("/loyalty/{program}/cards/new", {"identifier": "4999-0001"}),)),
+    Action("add points to a card", "loyalty.card_adjust_points", "/loyalty/{program}/cards/{card}/adjust-points",
+           (Step("/loyalty/{program}/cards/{card}/adjust-points",
+                 {"direction": "add", "points": "10", "reason": "goodwill", "note": "Fault suite: goodwill"}),)),
+    Action("deduct points from a profile", "loyalty.profile_adjust_points",
+           "/loyalty/2/customers/{profile}/adjust-points",
+           (Step("/loyalty/2/customers/{profile}/adjust-points",
+                 {"direction": "deduct", "points": "1", "reason": "correction", "note": "Fault suite: correction"}),)),
     # --- campaigns (marketing) ---
     Action("test bench dry run", "campaigns.run_bench", "/campaigns/test-bench",
            (Step("/campaigns/test-bench", {"profile_id": "{profile}", "items-0-sku": "RUN-100",
@@ -188,6 +195,8 @@ ACTIONS = (
            (Step("/admin/users/agent/password", {"password": "another long password 123"}),), talon=False),
     Action("disable an account", "admin.disable", "/admin/users/agent",
            (Step("/admin/users/agent/disable", pick={"confirmed": "yes"}),), talon=False),
+    Action("set points caps", "admin.points_caps_page", "/admin/points-caps",
+           (Step("/admin/points-caps", {"agent-per_change": "120"}),), talon=False),
 )
 
 # Actions the suite does not drive, and why (each needs objects a case would first have to make).
