@@ -1,14 +1,20 @@
 """A customer profile by integration ID, for any page that acts on one (the profile changes, the
-loyalty pages): found, or a 404; and where its customer page is."""
+loyalty pages): found, or a 404; its name as staff see it; and where its customer page is."""
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import abort, current_app, url_for
 
 from .talon import talon
 from .talon.errors import TalonNotFound
 from .talon.models import CustomerProfile
 from .validators import integration_id_problem
+
+
+def customer_name(profile: CustomerProfile) -> str:
+    """The name staff see for a customer: the attribute CUSTOMER_NAME_ATTRIBUTE names (the same
+    one the search asks by name), else the integration ID."""
+    return profile.name_in(current_app.config["CUSTOMER_NAME_ATTRIBUTE"])
 
 
 def find_profile(integration_id: str) -> CustomerProfile | None:

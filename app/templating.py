@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Flask, Response, make_response, redirect, render_template, request, session
+from flask import Flask, Response, current_app, make_response, redirect, render_template, request, session
 from flask_login import current_user
 
 from .extensions import htmx
@@ -97,6 +97,7 @@ def register(app: Flask) -> None:
     """Every Jinja global and filter of the console, in one place."""
     from . import formatting
     from .bulk.reader import limits as bulk_limits
+    from .customer_profiles import customer_name
     from .talon_failures import read_message
 
     app.jinja_env.globals.update(
@@ -107,6 +108,10 @@ def register(app: Flask) -> None:
         may_see_history=lambda: can(current_user, "audit"),
         # bulk_limits(): (bytes, rows) a list or CSV may have; file fields check the size first
         bulk_limits=bulk_limits,
+        # customer_name(profile): the name under the configured CUSTOMER_NAME_ATTRIBUTE, which
+        # name_attribute() gives for lists of a profile's other attributes
+        customer_name=customer_name,
+        name_attribute=lambda: current_app.config["CUSTOMER_NAME_ATTRIBUTE"],
     )
     app.jinja_env.filters.update(
         money=formatting.money, points=formatting.points, time=formatting.time, day=formatting.day,

@@ -19,6 +19,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import handoff
+from ..customer_profiles import customer_name
 from ..permissions import can, require
 from ..recent import remember
 from ..streaming import after_response, stream_page
@@ -52,7 +53,7 @@ def show(integration_id: str):
             return render_template("_not_found.html", kind="customer", identifier=integration_id)
         profile = results["profile"]
         if not isinstance(profile, Exception):
-            after_response(partial(remember, user_id, "customer", integration_id, profile.display_name))
+            after_response(partial(remember, user_id, "customer", integration_id, customer_name(profile)))
         return render_template(
             "customers/_page.html", integration_id=integration_id, form=form, profile=profile,
             sections={name: sections.section_context(name, results) for name in sections.SECTIONS},

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from flask import current_app
 
+from ..customer_profiles import customer_name
 from ..talon import talon
 from ..talon.budget import SUGGEST, priority
 from ..talon.cache import MISSING
@@ -126,7 +127,7 @@ def _customer(query: str) -> list[Match]:
     if profile is None:
         return []
     detail = f"{profile.closed_sessions or 0} closed sessions"
-    return [Match("customer", profile.integration_id, profile.display_name, detail, answer=inventory)]
+    return [Match("customer", profile.integration_id, customer_name(profile), detail, answer=inventory)]
 
 
 def _session(query: str) -> list[Match]:
@@ -154,7 +155,7 @@ def _person(query: str) -> list[Match]:
         for profile in talon.management.search_customers({attribute: spelling}, page_size=SUGGESTION_FETCH):
             email = (profile.attributes or {}).get(email_attribute) or ""
             found.setdefault(profile.integration_id, Match(
-                "customer", profile.integration_id, profile.display_name,
+                "customer", profile.integration_id, customer_name(profile),
                 " · ".join(x for x in (str(email), f"{profile.closed_sessions or 0} closed sessions") if x)))
     return list(found.values())
 
@@ -365,7 +366,7 @@ def _with_exact_profile(query: str, matches: list[Match]) -> list[Match]:
         profile = talon.integration.get_customer_profile(query)
     except TalonNotFound:
         return matches
-    return [Match("customer", query, profile.display_name), *matches]
+    return [Match("customer", query, customer_name(profile)), *matches]
 
 
 def suggest(query: str) -> Lookup:

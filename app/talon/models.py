@@ -315,10 +315,17 @@ class CustomerProfile:
     advocate_integration_id: str | None = None
     extra: dict = field(default_factory=dict)
 
+    def name_in(self, attribute: str) -> str:
+        """The customer's name, kept in the profile attribute ``attribute`` (the console's setting
+        CUSTOMER_NAME_ATTRIBUTE), else the integration ID, so a list never shows a blank."""
+        value = (self.attributes or {}).get(attribute)
+        return str(value) if value not in (None, "") else self.integration_id
+
     @property
     def display_name(self) -> str:
-        attrs = self.attributes or {}
-        return str(attrs.get("Name") or attrs.get("name") or self.integration_id)
+        """The name under Talon.One's built-in attribute ``Name`` (the console reads its setting,
+        app.customer_profiles.customer_name)."""
+        return self.name_in("Name")
 
     @property
     def audience_ids(self) -> tuple[int, ...]:
