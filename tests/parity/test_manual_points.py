@@ -8,6 +8,13 @@ from tests.parity.support import assert_error, new_card, new_profile
 NOW = {"pendingDuration": "immediate", "validityDuration": "unlimited"}
 
 
+def fresh_profile(talon, target, objects) -> tuple[int, str]:
+    """The profile program's ID and a new profile in it."""
+    profile = target.new_id("prof")
+    new_profile(talon, profile)
+    return objects["profile_program"]["program_id"], profile
+
+
 def profile_points(talon, program: int, profile: str, verb: str, points: float, **body):
     return talon.put(f"/v1/loyalty_programs/{program}/profile/{profile}/{verb}_points", key="management",
                      json={"points": points, "name": "Parity goodwill", **body})
@@ -33,8 +40,7 @@ def card_active(talon, program: int, identifier: str) -> float:
 @source("spec: addLoyaltyPoints (204, no body; `pendingDuration: immediate` points are active at once)")
 @needs("profile_program")
 def test_added_profile_points_are_active_at_once(talon, target, objects):
-    program, profile = objects["profile_program"]["program_id"], target.new_id("prof")
-    new_profile(talon, profile)
+    program, profile = fresh_profile(talon, target, objects)
     response = profile_points(talon, program, profile, "add", 30, **NOW)
     assert response.status_code == 204 and not response.content
     assert profile_active(talon, program, profile) == 30
@@ -43,8 +49,7 @@ def test_added_profile_points_are_active_at_once(talon, target, objects):
 @source("spec: removeLoyaltyPoints (204; the deduction leaves the rest active)")
 @needs("profile_program")
 def test_deducted_profile_points_leave_the_rest(talon, target, objects):
-    program, profile = objects["profile_program"]["program_id"], target.new_id("prof")
-    new_profile(talon, profile)
+    program, profile = fresh_profile(talon, target, objects)
     assert profile_points(talon, program, profile, "add", 30, **NOW).status_code == 204
     assert profile_points(talon, program, profile, "deduct", 12).status_code == 204
     assert profile_active(talon, program, profile) == 18
@@ -53,8 +58,7 @@ def test_deducted_profile_points_leave_the_rest(talon, target, objects):
 @source("spec: removeLoyaltyPoints ('Only active points can be deducted')")
 @needs("profile_program")
 def test_more_than_the_active_points_is_refused(talon, target, objects):
-    program, profile = objects["profile_program"]["program_id"], target.new_id("prof")
-    new_profile(talon, profile)
+    program, profile = fresh_profile(talon, target, objects)
     assert profile_points(talon, program, profile, "add", 10, **NOW).status_code == 204
     assert_error(profile_points(talon, program, profile, "deduct", 25), 400)
     assert profile_active(talon, program, profile) == 10
@@ -64,8 +68,7 @@ def test_more_than_the_active_points_is_refused(talon, target, objects):
         "'Loyalty transaction that was done manually')")
 @needs("profile_program")
 def test_the_ledger_lists_points_given_by_hand_as_manual(talon, target, objects):
-    program, profile = objects["profile_program"]["program_id"], target.new_id("prof")
-    new_profile(talon, profile)
+    program, profile = fresh_profile(talon, target, objects)
     assert profile_points(talon, program, profile, "add", 7, **NOW).status_code == 204
     response = talon.get(f"/v1/loyalty_programs/{program}/profile/{profile}/transactions",
                          params={"loyaltyTransactionType": "manual"})
@@ -86,8 +89,7 @@ def test_card_points_added_and_deducted(talon, target, objects):
 @source("spec: addLoyaltyPoints (`validUntil`: 'If passed, `validityDuration` should be omitted')")
 @needs("profile_program")
 def test_both_expiry_forms_at_once_are_refused(talon, target, objects):
-    program, profile = objects["profile_program"]["program_id"], target.new_id("prof")
-    new_profile(talon, profile)
+    program, profile = fresh_profile(talon, target, objects)
     assert_error(profile_points(talon, program, profile, "add", 5, validityDuration="5D",
                                 validUntil="2031-01-01T00:00:00Z"), 400)
     assert profile_active(talon, program, profile) == 0
