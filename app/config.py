@@ -162,7 +162,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # keeps throttling with per-process memory instead of failing every login.
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # a bulk list of up to 50 MB (app/bulk/reader.py) and the form around it; Werkzeug spools
+        # a bulk list of up to 50 MB (app/upload_limits.py) and the form around it; Werkzeug spools
         # an upload above 500 KB to a temporary file, so it is never held in memory
         "MAX_CONTENT_LENGTH": 51 * 1024 * 1024,
     }

@@ -9,11 +9,11 @@ from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .bulk.reader import limits as bulk_limits, size_text
 from .extensions import htmx
 from .talon.errors import TalonError
 from .talon_failures import read_message, status_for
 from .templating import wants_partial
+from .upload_limits import limits as bulk_limits, size_text
 
 log = logging.getLogger(__name__)
 

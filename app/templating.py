@@ -12,6 +12,7 @@ from flask_login import current_user
 from .extensions import htmx
 from .navigation import visible_nav
 from .permissions import can, may_use, store_allowed
+from .upload_limits import limits as bulk_limits
 
 
 def wants_partial() -> bool:
@@ -96,7 +97,6 @@ def append_flash_oob(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Every Jinja global and filter of the console, in one place."""
     from . import formatting
-    from .bulk.reader import limits as bulk_limits
     from .customer_profiles import customer_name
     from .talon_failures import read_message
 

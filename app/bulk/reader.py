@@ -17,16 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
-from flask import current_app
 from wtforms import FileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..upload_limits import limits, size_text
 from ..validators import INTEGRATION_ID_MAX, integration_id_problem
 
-# Issue 18: lists of up to a million rows and 50 MB, streamed to the database (jobs.stage) and
-# sent by the worker. MAX_CONTENT_LENGTH (config.py) leaves room for the form around the file.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_ROWS = 1_000_000
 # The width of a staged row's value (bulk_rows.value): IDs longer than the console takes
 # (app.validators) are kept there too, shortened, to be listed with their problem.
 ROW_VALUE_LENGTH = 1000
@@ -54,19 +50,6 @@ class IdRow:
     @property
     def usable(self) -> bool:
         return self.problem is None
-
-
-def limits() -> tuple[int, int]:
-    """(maximum bytes, maximum rows) from BULK_MAX_BYTES / BULK_MAX_ROWS, or the defaults."""
-    config = current_app.config
-    return (int(config.get("BULK_MAX_BYTES", DEFAULT_MAX_BYTES)),
-            int(config.get("BULK_MAX_ROWS", DEFAULT_MAX_ROWS)))
-
-
-def size_text(n_bytes: int) -> str:
-    if n_bytes >= 1024 * 1024:
-        return f"{n_bytes / (1024 * 1024):g} MB"
-    return f"{n_bytes / 1024:g} KB"
 
 
 def shown(value: str) -> str:

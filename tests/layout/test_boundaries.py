@@ -33,7 +33,7 @@ CORE_MODULES = frozenset({
     "assets", "audit_log", "changes", "config", "customer_profiles", "errors", "extensions",
     "formatting", "handoff", "home_panels", "models", "navigation", "permissions", "promotions", "recent",
     "request_timing", "routing", "security", "sorting", "streaming", "talon_failures", "templating",
-    "validators", "why_not",
+    "upload_limits", "validators", "why_not",
     # the job queue (Huey, per app) and its worker process (python -m app.worker)
     "queue", "worker",
     # caps on points added or deducted by hand, and the console's ledger of them (issue 17)
@@ -177,6 +177,27 @@ def test_no_module_of_app_imports_itself_back():
         pytest.fail(f"import cycle: {' -> '.join(cycle.args[1])}")
 
 
+def package_graph() -> dict[str, set[str]]:
+    """import_graph() with each package of app/ (app.bulk, app.talon, app.auth, an area) as one
+    node: what a package's modules import, lazily or not, is what the package imports."""
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+    graph: dict[str, set[str]] = {}
+    for module, imports in import_graph().items():
+        graph.setdefault(package(module), set()).update(package(name) for name in imports)
+    return {node: imports - {node} for node, imports in graph.items()}
+
+
+def test_no_package_of_app_imports_itself_back():
+    """No cycle between packages either: a core module that a package's pages use (templating,
+    errors) imports nothing of that package, not even inside a function. What both need goes
+    into a lower module (the bulk list limits: app/upload_limits.py, not app/bulk/reader.py)."""
+    try:
+        graphlib.TopologicalSorter(package_graph()).prepare()
+    except graphlib.CycleError as cycle:
+        pytest.fail(f"import cycle between packages: {' -> '.join(cycle.args[1])}")
+
+
 def test_a_cycle_would_be_found(tmp_path, monkeypatch):
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "one.py").write_text("def f():\n    from . import two\n")
@@ -186,6 +207,24 @@ def test_a_cycle_would_be_found(tmp_path, monkeypatch):
     monkeypatch.setattr(this, "FACTORY", tmp_path / "app" / "__init__.py")
     with pytest.raises(graphlib.CycleError):
         graphlib.TopologicalSorter(import_graph()).prepare()
+
+
+def test_a_lazy_cycle_between_packages_would_be_found(tmp_path, monkeypatch):
+    """The pattern the bulk limits had: a core module imports a package's module inside a
+    function, and another module of that package imports the core module. No module imports
+    itself back, but the package does."""
+    fake_app = tmp_path / "app"
+    (fake_app / "bulk").mkdir(parents=True)
+    (fake_app / "templating.py").write_text("def register():\n    from .bulk.reader import limits\n")
+    (fake_app / "bulk" / "__init__.py").write_text("")
+    (fake_app / "bulk" / "reader.py").write_text("def limits():\n    return 1\n")
+    (fake_app / "bulk" / "pages.py").write_text("from ..templating import register\n")
+    this = __import__(__name__, fromlist=["APP"])
+    monkeypatch.setattr(this, "APP", fake_app)
+    monkeypatch.setattr(this, "FACTORY", fake_app / "__init__.py")
+    graphlib.TopologicalSorter(import_graph()).prepare()  # no cycle of modules
+    with pytest.raises(graphlib.CycleError):
+        graphlib.TopologicalSorter(package_graph()).prepare()
 
 
 def test_the_rule_sees_lazy_and_relative_imports(tmp_path, monkeypatch):
