@@ -28,7 +28,7 @@ from sandbox.api.routing import CONTROL, INTEGRATION, MANAGEMENT, OPEN, Routes
 from sandbox.errors import MethodNotAllowed, NotFound, SandboxError, TooManyRequests, Unauthorized, error_body
 from sandbox.faults import FaultPlan
 from sandbox.ratelimit import ManagementRateLimit
-from sandbox.requestlog import RequestLog
+from sandbox.requestlog import RequestLog, body_items
 from sandbox.store import Store
 from sandbox.validate import warm_up
 
@@ -131,7 +131,7 @@ class SandboxApp:
         if is_api:
             self.request_log.add(request.method, request.path, request.query_string.decode("latin-1"),
                                  response.status_code, request.headers.get("Idempotency-Key"),
-                                 started=started)
+                                 started=started, items=body_items(request))
         if fault is not None and fault.sleep_seconds:
             self.faults.answered()
         return response

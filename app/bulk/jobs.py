@@ -9,8 +9,8 @@ progress. Rows are claimed before they are sent and marked sending while their r
 way (claims.py), so no row is sent twice: a worker stopped mid-chunk leaves claimed rows (never
 sent: they go back to pending once stale) or sending ones (they may have been: unknown). A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
 split until the refused rows are found; an unanswered chunk is marked "unknown" (it may have
-happened) and the job pauses for a person to decide. Every chunk is audited, and the finished
-job once more with its totals.
+happened) and the job pauses for a person to decide. Every chunk is audited (with the worker
+that sent it), and the finished job once more with its totals.
 
 An operation with a ``check`` (adding audience members) first looks up every ID, chunk by chunk
 in the same way, because Talon.One would create the profiles it does not know instead of
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from ..audit_log import record
 from ..extensions import db
 from ..models import utcnow
+from ..queue import worker_name
 from ..talon.budget import as_bulk
 from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
 from . import claims
@@ -314,7 +315,10 @@ def step(job: BulkJob) -> StepReport | None:
     record(f"{job.operation.audit_action}.chunk", job.operation.target_type, job.target_id,
            summary={"job": job.id, "rows": report.rows, job.operation.done_word: report.ok,
                     "failed": report.failed, "unknown": report.unknown,
-                    "requests": report.requests, "paused": report.pause},
+                    "requests": report.requests, "paused": report.pause,
+                    # which process sent it (host:pid, a worker's heartbeat name): with several
+                    # workers, the audit shows how a job's chunks were shared
+                    "worker": worker_name()},
            outcome=outcome, upstream_status=report.upstream_status)
     if job.status == RUNNING and not _has_pending(job):
         _finish(job)

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Request
 
 from sandbox.clock import parse_rfc3339
 from sandbox.errors import InvalidRequest
+from sandbox.requestlog import PARSED_BODY
 from sandbox.validate import INT64, operation_body, validate, validate_operation_body
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -28,6 +29,7 @@ def json_body(request: Request, schema: str | dict) -> Any:
         body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"The body is not valid JSON: {exc}") from None
+    request.environ[PARSED_BODY] = body   # the request log counts its items
     if isinstance(schema, str):
         validate_operation_body(body, schema)
     else:

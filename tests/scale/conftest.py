@@ -55,11 +55,10 @@ def shared_redis():
 
 
 @pytest.fixture(scope="session")
-def console_pair(sandbox, tmp_path_factory):
-    """Instances A and B: same SECRET_KEY, database and rate-limit storage, as behind a load
-    balancer. The Procfile's release step migrates the fresh database first."""
-    logs = tmp_path_factory.mktemp("instances")
-    env = {
+def scale_env(sandbox):
+    """What every instance and worker is started with: same SECRET_KEY, database and Redis (the
+    rate-limit storage, and so the job queue: app.queue), as behind a load balancer."""
+    return {
         "TALON_DESK_MODE": "demo",  # migrates and creates the demo accounts (password 'demo')
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": os.environ["DATABASE_URL"],
@@ -72,6 +71,13 @@ def console_pair(sandbox, tmp_path_factory):
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
     }
+
+
+@pytest.fixture(scope="session")
+def console_pair(scale_env, tmp_path_factory):
+    """Instances A and B. The Procfile's release step migrates the fresh database first."""
+    logs = tmp_path_factory.mktemp("instances")
+    env = scale_env
     run_release(env)  # the migrations, once, as a deploy does before starting web processes
     first = ConsoleInstance("console-a", env, logs)
     second = ConsoleInstance("console-b", env, logs)
