@@ -7,10 +7,10 @@ from Talon.One (issue 19)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
+from .forms import ConsoleForm
 from .validators import SESSION_CODE_MAX, Check, SessionId, coupon_code_problem, stripped
 
 KINDS = [SelectChoice("coupon", "Coupon code"), SelectChoice("referral", "Referral code")]
@@ -23,7 +23,7 @@ def SessionCode() -> Check:
     return Check(coupon_code_problem, limit=SESSION_CODE_MAX, noun="code")
 
 
-class ExplainCodeForm(FlaskForm):
+class ExplainCodeForm(ConsoleForm):
     """Customer page: why does this code not work for this customer?"""
 
     code = StringField("Code the customer typed", filters=[stripped],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Form,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..auth.accounts import USERNAME_PATTERN
+from ..forms import ConsoleForm
 from ..models import ROLES
 from ..validators import Check, SafeText, stripped
 
@@ -39,7 +39,7 @@ class _StoreRule:
             raise ValidationError("Only managers are tied to a store; leave it empty for this role.")
 
 
-class CreateUserForm(_StoreRule, FlaskForm):
+class CreateUserForm(_StoreRule, ConsoleForm):
     username = StringField(
         "Username", filters=[stripped, _lower],
         validators=[DataRequired("Enter a username."), Length(max=80),
@@ -62,7 +62,7 @@ class CreateUserForm(_StoreRule, FlaskForm):
     must_change = BooleanField("Require a new password at first login", default=True)
 
 
-class RoleForm(_StoreRule, FlaskForm):
+class RoleForm(_StoreRule, ConsoleForm):
     role = SelectField("Role", choices=[SelectChoice(r) for r in ROLES])
     store = StringField(
         "Store (managers only)", filters=[stripped],
@@ -71,7 +71,7 @@ class RoleForm(_StoreRule, FlaskForm):
                            "letters, digits, dot, dash and underscore.")])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(ConsoleForm):
     mode = RadioField(
         "New password", default="generate",
         choices=[SelectChoice("generate", "Generate a one-time password (shown once; the user "
@@ -86,11 +86,11 @@ class ResetPasswordForm(FlaskForm):
             raise ValidationError("Enter the temporary password, or choose to generate one.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ConsoleForm):
     """A button that changes something: only the CSRF token."""
 
 
-class ChangeOwnPasswordForm(FlaskForm):
+class ChangeOwnPasswordForm(ConsoleForm):
     # Required by app.auth.accounts.change_own_password unless an admin just set the password.
     current_password = PasswordField(
         "Current password", validators=[Optional(), Length(max=PASSWORD_MAX)],
@@ -143,7 +143,7 @@ class RoleCapForm(Form):
         return int(text) if text else None
 
 
-class PointsCapsForm(FlaskForm):
+class PointsCapsForm(ConsoleForm):
     """One row per role that may change points: agent, manager, admin (field names
     agent-per_change, agent-per_day, ...)."""
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import math
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..bulk.reader import ProfileIdsInput
+from ..forms import ConsoleForm
 from ..validators import AttributeName, plain_text, stripped
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 1000
 ATTRIBUTE_VALUE_MAX = 1000
 
-class AudienceForm(FlaskForm):
+class AudienceForm(ConsoleForm):
     name = StringField("Name", filters=[stripped],
                        validators=[DataRequired("Give the audience a name."), Length(max=NAME_MAX),
                                    plain_text])
@@ -28,13 +28,13 @@ class AudienceForm(FlaskForm):
     submission = HiddenField()
 
 
-class RenameForm(FlaskForm):
+class RenameForm(ConsoleForm):
     name = StringField("New name", filters=[stripped],
                        validators=[DataRequired("Give the audience a name."), Length(max=NAME_MAX),
                                    plain_text])
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(ConsoleForm):
     confirm_name = StringField("Type the audience's name to confirm",
                                validators=[DataRequired("Type the name to confirm.")],
                                render_kw={"autocomplete": "off"})
@@ -47,12 +47,12 @@ class DeleteForm(FlaskForm):
         return True
 
 
-class ClearForm(FlaskForm):
+class ClearForm(ConsoleForm):
     confirm = BooleanField("Yes, remove every member from this audience",
                            validators=[DataRequired("Tick the box to confirm.")])
 
 
-class MembersForm(ProfileIdsInput, FlaskForm):
+class MembersForm(ProfileIdsInput, ConsoleForm):
     action = RadioField("Change", choices=[SelectChoice("add", "Add to the audience"),
                                            SelectChoice("remove", "Remove from the audience")],
                         default="add", validators=[InputRequired()])
@@ -66,7 +66,7 @@ ATTRIBUTE_TYPES = [SelectChoice("string", "Text"), SelectChoice("number", "Numbe
                    SelectChoice("boolean", "True / false")]
 
 
-class AttributeForm(FlaskForm):
+class AttributeForm(ConsoleForm):
     """Set one profile attribute on every member. Talon.One has no dry run for this, so the
     preview step states how many members change and the confirmation repeats that count."""
 

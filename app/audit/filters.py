@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..extensions import db
+from ..forms import ConsoleForm
 from ..models import OUTCOMES, AuditEntry
 from ..sorting import Column, Sort
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(ConsoleForm):
     """Read from the query string; GET needs no CSRF token."""
 
     class Meta:

@@ -5,6 +5,8 @@ own page counts as told."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_login import current_user
@@ -35,13 +37,22 @@ def _text(job: BulkJob) -> tuple[str, str]:
     return f"{head} is paused: {job.pause_reason or ''}", "warning"
 
 
+@lru_cache(maxsize=1)
+def _pending_query() -> sa.Select:
+    """pending's statement, built once (the user is a bound parameter). Every full page asks it,
+    and building a new statement each time (and SQLAlchemy's cache key for it) cost more than
+    running it: about 0.4 ms of the 0.55 ms per page (issue 19)."""
+    return (sa.select(BulkJob)
+            .where(BulkJob.notice_pending.is_(True), BulkJob.actor == sa.bindparam("actor"),
+                   BulkJob.status.in_((DONE, STOPPED, PAUSED, CHOOSING)))
+            .order_by(BulkJob.id).limit(MOST))
+
+
 def pending() -> list[dict]:
     """The current user's notices (text, level, url), marked as told."""
     if not getattr(current_user, "is_authenticated", False):
         return []
-    jobs = list(db.session.scalars(sa.select(BulkJob).where(
-        BulkJob.notice_pending.is_(True), BulkJob.actor == current_user.username,
-        BulkJob.status.in_((DONE, STOPPED, PAUSED, CHOOSING))).order_by(BulkJob.id).limit(MOST)))
+    jobs = list(db.session.scalars(_pending_query(), {"actor": current_user.username}))
     notices = []
     for job in jobs:
         text, level = _text(job)

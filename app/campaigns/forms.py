@@ -8,7 +8,6 @@ import math
 import re
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -28,6 +27,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import ConsoleForm
 from ..validators import (
     SESSION_CODE_MAX,
     attribute_name_problem,
@@ -152,7 +152,7 @@ class CampaignChoice(SelectMultipleField):
             raise ValidationError(f"Not a campaign of this application: {', '.join(unknown)}.")
 
 
-class BenchForm(FlaskForm):
+class BenchForm(ConsoleForm):
     campaigns = CampaignChoice("Campaigns to evaluate", coerce=int, choices=[],
                                validators=[DataRequired("Pick at least one campaign.")])
     state = RadioField("Evaluate the session as", default="open", choices=[
@@ -277,7 +277,7 @@ class BenchForm(FlaskForm):
         self.now.data = bench.now
 
 
-class TemplateSessionForm(FlaskForm):
+class TemplateSessionForm(ConsoleForm):
     class Meta:
         csrf = False  # a GET form that only reads
 
@@ -287,7 +287,7 @@ class TemplateSessionForm(FlaskForm):
                           render_kw={"placeholder": "sess-00001", "autocomplete": "off"})
 
 
-class ExpectationsForm(FlaskForm):
+class ExpectationsForm(ConsoleForm):
     """A case's name and expectations, edited as text (see expectations.py for the meaning)."""
 
     name = StringField("Name", filters=[stripped],
@@ -383,7 +383,7 @@ class ExpectationsForm(FlaskForm):
             f"{code} {reason}".strip() for code, reason in (expected.get("coupons_rejected") or {}).items())
 
 
-class ImportForm(FlaskForm):
+class ImportForm(ConsoleForm):
     upload = FileField("Suite file (JSON, exported from the test bench)",
                        render_kw={"accept": ".json,application/json"})
 
@@ -392,7 +392,7 @@ class ImportForm(FlaskForm):
             raise ValidationError("Choose a JSON file exported from a suite.")
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(ConsoleForm):
     """A suite's schedule (schedules.py says when each kind is due); errors next to the field."""
 
     schedule = SelectField("Run this suite", default="off", choices=[

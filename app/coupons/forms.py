@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired
 
 from ..bulk.reader import ProfileIdsInput
+from ..forms import ConsoleForm
 from ..validators import CouponCode, stripped
 
 
-class FindCouponForm(FlaskForm):
+class FindCouponForm(ConsoleForm):
     class Meta:
         csrf = False  # a GET search form
 
@@ -18,7 +18,7 @@ class FindCouponForm(FlaskForm):
                        render_kw={"placeholder": "SUMMER20", "autocomplete": "off"})
 
 
-class ReservationsForm(ProfileIdsInput, FlaskForm):
+class ReservationsForm(ProfileIdsInput, ConsoleForm):
     action = RadioField("Change", default="reserve", validators=[InputRequired()],
                         choices=[SelectChoice("reserve", "Reserve for these profiles"),
                                  SelectChoice("remove", "Remove their reservations")])

@@ -9,12 +9,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import ConsoleForm
 from ..sorting import Column, Sort
 from ..validators import CouponCode, stripped
 from . import timeline
@@ -51,7 +51,7 @@ class SessionFilter:
         return (self.page - 1) * SESSIONS_PER_PAGE
 
 
-class SessionFilterForm(FlaskForm):
+class SessionFilterForm(ConsoleForm):
     """GET form (no CSRF: it changes nothing and its URL can be shared)."""
 
     class Meta:
@@ -88,7 +88,7 @@ class SessionFilterForm(FlaskForm):
         return {k: v for k, v in args.items() if v not in (None, "", 1)}
 
 
-class GoodwillForm(FlaskForm):
+class GoodwillForm(ConsoleForm):
     """Reserve a goodwill coupon for the customer: the next free code of the goodwill family,
     or a code the agent types."""
 
@@ -113,7 +113,7 @@ def DateRange():
     return check
 
 
-class TimelineForm(FlaskForm):
+class TimelineForm(ConsoleForm):
     """The timeline's filter (GET, no CSRF: it changes nothing and its URL can be shared)."""
 
     class Meta:

@@ -4,15 +4,15 @@ session's own explanation is one button (its form holds only the CSRF token)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Optional
 
+from ..forms import ConsoleForm
 from ..validators import ProfileId, SessionId, stripped
 from ..why_not import SESSION_HINT
 
 
-class ExplainForCustomerForm(FlaskForm):
+class ExplainForCustomerForm(ConsoleForm):
     """Coupon page: why does this code not work for this customer?"""
 
     profile_id = StringField("Customer (profile ID)", filters=[stripped],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
+from ..forms import ConsoleForm
 from ..routing import page_arg
 from ..changes import new_key
 from ..points_caps import NOTE_MAX, REASONS
@@ -34,7 +34,7 @@ def page_number(args) -> int:
     return page_arg(args)
 
 
-class CardSearchForm(FlaskForm):
+class CardSearchForm(ConsoleForm):
     class Meta:
         csrf = False  # a GET search
 
@@ -46,7 +46,7 @@ class CardSearchForm(FlaskForm):
         render_kw={"placeholder": "4000-0002", "autocomplete": "off"})
 
 
-class ProfileProgramForm(FlaskForm):
+class ProfileProgramForm(ConsoleForm):
     class Meta:
         csrf = False
 
@@ -58,7 +58,7 @@ class ProfileProgramForm(FlaskForm):
         render_kw={"placeholder": "cust-0001", "autocomplete": "off"})
 
 
-class LinkForm(FlaskForm):
+class LinkForm(ConsoleForm):
     """Step "lookup" shows the profile; step "confirm" links it."""
 
     profile_id = StringField(
@@ -69,11 +69,11 @@ class LinkForm(FlaskForm):
     step = HiddenField(default="lookup", validators=[Regexp(r"^(lookup|confirm)$")])
 
 
-class UnlinkForm(FlaskForm):
+class UnlinkForm(ConsoleForm):
     profile_id = HiddenField(validators=[DataRequired(), ProfileId()])
 
 
-class GenerateCardForm(FlaskForm):
+class GenerateCardForm(ConsoleForm):
     identifier = StringField(
         "Card identifier (optional)", filters=[stripped],
         validators=[Optional(), CardIdentifier()],
@@ -88,7 +88,7 @@ class GenerateCardForm(FlaskForm):
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
 
-class CardStatusForm(FlaskForm):
+class CardStatusForm(ConsoleForm):
     """Activate or deactivate (reversible; a blocked card is neither)."""
 
     status = HiddenField(validators=[DataRequired(), Regexp(r"^(active|inactive)$", message="Not a status.")])
@@ -96,7 +96,7 @@ class CardStatusForm(FlaskForm):
                            validators=[DataRequired("Tick the box to change the status.")])
 
 
-class ReplaceCardForm(FlaskForm):
+class ReplaceCardForm(ConsoleForm):
     """Talon.One's transfer: the new card takes everything, the old one is blocked for good."""
 
     new_identifier = StringField(
@@ -116,14 +116,14 @@ class ReplaceCardForm(FlaskForm):
                              validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
 
-class PointsFilterForm(FlaskForm):
+class PointsFilterForm(ConsoleForm):
     class Meta:
         csrf = False
 
     status = SelectField("Status", choices=POINT_STATUSES, default="active")
 
 
-class TransactionFilterForm(FlaskForm):
+class TransactionFilterForm(ConsoleForm):
     class Meta:
         csrf = False
 
@@ -182,7 +182,7 @@ def duration_problem(value: str | None, none_word: str) -> str | None:
     return None
 
 
-class PointsForm(FlaskForm):
+class PointsForm(ConsoleForm):
     """Add or deduct points on a card or a profile (app/points_caps.py: reasons and caps). The
     subledger choices are the program's, set by the view."""
 

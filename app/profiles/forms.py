@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..changes import new_key
+from ..forms import ConsoleForm
 from ..validators import INTEGRATION_ID_MAX, AttributeName, ProfileId, stripped
 from .attributes import KINDS
 
@@ -38,7 +38,7 @@ class AttributeRowForm(Form):
     value = StringField("Value")
 
 
-class EditAttributesForm(FlaskForm):
+class EditAttributesForm(ConsoleForm):
     rows = FieldList(FormField(AttributeRowForm), max_entries=MAX_ATTRIBUTE_ROWS)
     new_name = StringField(
         "New attribute", filters=[stripped],
@@ -53,13 +53,13 @@ class EditAttributesForm(FlaskForm):
     save = SubmitField("Save changes")
 
 
-class AudienceChangeForm(FlaskForm):
+class AudienceChangeForm(ConsoleForm):
     audience_id = IntegerField("Audience", validators=[DataRequired("Choose an audience."),
                                                        NumberRange(min=1)])
     action = SelectField("Action", choices=[SelectChoice("add", "Add"), SelectChoice("delete", "Remove")])
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(ConsoleForm):
     campaign_id = SelectField("Referral campaign", coerce=int, choices=[],
                               validate_choice=True)
     usage_limit = IntegerField(
@@ -80,7 +80,7 @@ class ReferralForm(FlaskForm):
             raise ValidationError("Choose a date after today.")
 
 
-class DeleteDataForm(FlaskForm):
+class DeleteDataForm(ConsoleForm):
     confirm_id = StringField(
         "Type the profile ID to confirm", filters=[stripped],
         validators=[DataRequired("Type the profile ID exactly as shown."),

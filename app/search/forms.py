@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..forms import ConsoleForm
 
 QUERY_LIMIT = 200
 
@@ -14,7 +15,7 @@ def printable(form, field) -> None:
         raise ValidationError("Remove the control characters (tabs, line breaks) from the ID.")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(ConsoleForm):
     """GET form: no CSRF token (it changes nothing, and the URL must be shareable)."""
 
     class Meta:

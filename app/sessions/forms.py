@@ -8,7 +8,6 @@ import json
 import re
 from typing import Any, Sequence
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -24,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..changes import new_key
+from ..forms import ConsoleForm
 from ..talon.models import CART_ITEMS_LIMIT, CartItem
 from ..validators import (
     SESSION_CODE_MAX,
@@ -164,7 +164,7 @@ def _shown_field() -> HiddenField:
     return HiddenField()
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(ConsoleForm):
     shown = _shown_field()
     items = FieldList(FormField(CartLineForm), max_entries=MAX_CART_LINES)
     coupon_codes = TextAreaField("Coupon codes", description="One per line.",
@@ -226,7 +226,7 @@ class ReturnLineForm(Form):
         Optional(), _returnable_quantity])
 
 
-class KeyedForm(FlaskForm):
+class KeyedForm(ConsoleForm):
     """A form that changes something: it carries the key that makes it apply once."""
 
     form_key = HiddenField(validators=[

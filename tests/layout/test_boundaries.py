@@ -31,7 +31,7 @@ CORE_PACKAGES = frozenset({"talon", "bulk", "auth"})
 # The core's single modules (app/*.py), each drawn in CONTRIBUTING.md; a new one is added here.
 CORE_MODULES = frozenset({
     "assets", "audit_log", "changes", "config", "customer_profiles", "errors", "extensions",
-    "formatting", "handoff", "home_panels", "models", "navigation", "permissions", "promotions", "recent",
+    "formatting", "forms", "handoff", "home_panels", "models", "navigation", "permissions", "promotions", "recent",
     "request_timing", "routing", "security", "sorting", "streaming", "talon_failures", "templating",
     "upload_limits", "validators", "why_not",
     # the job queue (Huey, per app) and its worker process (python -m app.worker)

@@ -1,0 +1,137 @@
+"""The console's own work per request (issue 19: server time p50): what every page did again and
+again that it can do once per process, each with the behaviour it must keep.
+
+- WTForms' message catalogue, read once per locale (app/forms.py), still in the console's LOCALE;
+- the bulk-notice check, one statement built once, the user a bound parameter (app/bulk/notices.py);
+- static URLs' versions, looked up by name once per process outside debug mode (app/assets.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import make_console
+from tests.web.test_request_cost import Statements
+
+
+def all_subclasses(cls) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub} | all_subclasses(sub)
+    return found
+
+
+# -- WTForms' messages -------------------------------------------------------------------------
+
+def test_every_form_of_the_console_derives_from_the_console_form(app):
+    from app.forms import ConsoleForm
+
+    forms = {cls for cls in all_subclasses(FlaskForm) if cls.__module__.startswith("app.")}
+    assert len(forms) > 30  # the factory imported every area's forms
+    strays = sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in forms
+                    if cls is not ConsoleForm and not issubclass(cls, ConsoleForm))
+    assert strays == [], "derive these from app.forms.ConsoleForm (it reads WTForms' messages once)"
+
+
+def login_errors(console) -> list[str]:
+    from app.auth.forms import LoginForm
+
+    with console.test_request_context("/login", method="POST"):
+        form = LoginForm(formdata=MultiDict({"password": "x"}), meta={"csrf": False})
+        assert not form.validate()
+        return form.username.errors
+
+
+def test_wtforms_messages_are_read_once_per_locale_across_requests(app):
+    from app.forms import wtforms_translations
+
+    wtforms_translations.cache_clear()
+    for _ in range(3):
+        assert login_errors(app) == ["This field is required."]
+    info = wtforms_translations.cache_info()
+    assert (info.misses, info.hits) == (1, 2)  # read from disk for the first request only
+
+
+@pytest.mark.parametrize("locale, message", [("de", "Dieses Feld wird benötigt."),
+                                             ("fr", "Ce champ est requis.")])
+def test_wtforms_messages_are_in_the_consoles_locale(app_config, tmp_path, locale, message):
+    console = make_console({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'l.db'}",
+                            "BABEL_DEFAULT_LOCALE": locale})
+    assert login_errors(console) == [message]
+
+
+def test_wtforms_messages_can_still_be_left_untranslated(app_config, tmp_path):
+    """WTF_I18N_ENABLED=False (Flask-WTF's switch) still means WTForms' own English words."""
+    console = make_console({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'n.db'}",
+                            "BABEL_DEFAULT_LOCALE": "de", "WTF_I18N_ENABLED": False})
+    assert login_errors(console) == ["This field is required."]
+
+
+# -- the bulk-notice check -----------------------------------------------------------------------
+
+def test_the_notice_check_is_one_statement_built_once_with_the_user_bound(app, login_as):
+    from app.bulk import notices
+
+    agent = login_as("agent")
+    with Statements(app) as statements:
+        assert agent.get("/").status_code == 200
+    [check] = statements.touching("bulk_jobs")
+    assert "'agent'" not in check and "?" in check  # the user is a parameter, not in the SQL
+    assert notices._pending_query() is notices._pending_query()
+    marketer = login_as("marketer")
+    with Statements(app) as again:
+        marketer.get("/")
+    assert again.touching("bulk_jobs") == [check]  # the same statement for every user
+
+
+# -- static URLs -----------------------------------------------------------------------------------
+
+def count_lookups(console, monkeypatch) -> list[tuple[str, str]]:
+    from app.assets import StaticVersions
+
+    seen: list[tuple[str, str]] = []
+    resolve = StaticVersions.version
+
+    def counted(self, endpoint, filename):
+        seen.append((endpoint, filename))
+        return resolve(self, endpoint, filename)
+
+    monkeypatch.setattr(StaticVersions, "version", counted)
+    return seen
+
+
+def build_urls(console, times: int) -> set[str]:
+    from flask import url_for
+
+    with console.test_request_context("/"):
+        return {url_for("static", filename="app.css") for _ in range(times)}
+
+
+def test_a_static_urls_version_is_looked_up_once_per_process(app, monkeypatch):
+    lookups = count_lookups(app, monkeypatch)
+    [url] = build_urls(app, 3)
+    build_urls(app, 2)
+    assert url.startswith("/static/app.css?v=")
+    assert lookups.count(("static", "app.css")) <= 1  # none when an earlier test built it
+
+
+def test_in_debug_mode_every_url_looks_again_so_edits_show(app, monkeypatch):
+    lookups = count_lookups(app, monkeypatch)
+    app.debug = True
+    try:
+        build_urls(app, 3)
+    finally:
+        app.debug = False
+    assert lookups.count(("static", "app.css")) == 3
+
+
+def test_requested_names_are_not_held_by_name(app, client):
+    """Only the templates' names are held (url_for); names from requests are not, so a client
+    cannot grow the table with made-up file names."""
+    versions = app.extensions["talon_desk_assets"]
+    before = dict(versions._by_name)
+    for n in range(5):
+        client.get(f"/static/made-up-{n}.css?v=0000000000")
+    assert versions._by_name == before
