@@ -4,7 +4,8 @@
                                                streamed: frame first, content when read
     GET  /sessions/<id>/sections/<name>        one section again (htmx retry)
     GET|POST /sessions/<id>/preview            dry-run editor (preview.py)
-    GET|POST /sessions/<id>/return             returns: a dry run, then the confirm (returns.py)
+    GET|POST /sessions/<id>/return             returns: a dry run, then the confirm (returns.py);
+                                               htmx's preview gets the editor alone
     GET  /sessions/<id>/reopen, POST .../reopen, .../cancel/preview, .../cancel
                                                reopen, and cancel (reopen.py)
     GET  /sessions/<id>/results/<key>          what a return, reopen or cancel did
@@ -31,7 +32,7 @@ from ..recent import remember
 from ..streaming import after_response, stream_page
 from ..talon import talon
 from ..talon.errors import TalonNotFound, TalonOutcomeUnknown
-from ..templating import render_section, wants_partial
+from ..templating import navigate, render_section, wants_partial
 from . import access, preview, reopen as reopening, returns, session_view
 from .effect_view import describe
 from .forms import (
@@ -162,6 +163,12 @@ def preview_session(session_id: str):
 
 # -- returns ------------------------------------------------------------------------------------
 
+def editor(**page) -> str:
+    """The return page after a POST; to htmx's "Preview the return" only its editor (the form
+    and the preview), swapped in place (issue 19: the browser keeps the page it has)."""
+    return render_section("sessions/return.html", "sessions/_return.html", **page)
+
+
 @bp.route("/sessions/<session_id>/return", methods=["GET", "POST"])
 @require("return_reopen")
 def return_items(session_id: str):
@@ -173,7 +180,7 @@ def return_items(session_id: str):
     done_before = before is not None and before.status == changes.DONE
     if done_before and valid and before.same_as(returns.identity(form)):
         # a refresh, a double click or a second window: the same return, already done
-        return redirect(_result_url(session_id, key), 303)
+        return navigate(_result_url(session_id, key))
     # After a try that got no answer the return may have used up the quantities, so the
     # same form is sent again as it was: Talon.One's idempotency answers it with the first result.
     retrying = before is not None and before.status == changes.UNKNOWN
@@ -201,7 +208,7 @@ def return_items(session_id: str):
             "items, use the fresh form below."))
         form.fill(session.cart_items)
         form.form_key.data = changes.new_key()
-        return render_template("sessions/return.html", **page), 409
+        return editor(**page), 409
 
     if not retrying:
         state_allows = ACTIONS["return"].state_allows(session.state)
@@ -215,7 +222,7 @@ def return_items(session_id: str):
         if not twin:
             valid = fits_cart
     if not (valid and form.check_selection()):
-        return render_template("sessions/return.html", **page), 422
+        return editor(**page), 422
 
     cart = session.cart_items
     items = sorted(form.requested().items())
@@ -229,9 +236,9 @@ def return_items(session_id: str):
             dry_run=True, what="The preview", audited=returns.audited)
         if not sent.ok:
             page["message"] = sent.message
-            return render_template("sessions/return.html", **page), sent.status
+            return editor(**page), sent.status
         page["preview"] = returns.preview_of(sent.value, cart, items)
-        return render_template("sessions/return.html", **page)
+        return editor(**page)
 
     sent = changes.submit(
         lambda: talon.integration.return_cart_items(session_id, items, idempotency_key=key,
@@ -241,10 +248,10 @@ def return_items(session_id: str):
         kept=lambda answer: returns.kept(answer, cart, items, form.reason.data),
         audited=returns.audited)
     if sent.ok:
-        return redirect(_result_url(session_id, key), 303)
+        return navigate(_result_url(session_id, key))
     page["message"] = sent.message
     page["retrying"] = isinstance(sent.error, TalonOutcomeUnknown)
-    return render_template("sessions/return.html", **page), sent.status
+    return editor(**page), sent.status
 
 
 # -- reopen and cancel --------------------------------------------------------------------------

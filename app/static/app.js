@@ -33,6 +33,10 @@
   // A table wider than its column scrolls inside its own box instead of widening the page or
   // running under the next column. A box that does scroll can be focused, so the keyboard can
   // scroll it too (WCAG 2.1.1).
+  // Layout is read for every box first, then the attributes are written: a write between two
+  // reads (role and tabindex match style rules) made the browser recompute style and layout
+  // for each box in turn (issue 19). It runs after the page's other enhancements, which change
+  // text (times), so their writes come before the one layout it reads.
   function scrollBoxes(root) {
     var tables = Array.prototype.slice.call(root.querySelectorAll("main table"));
     if (root.matches && root.matches("main table")) tables.push(root);
@@ -43,13 +47,15 @@
       table.parentNode.insertBefore(box, table);
       box.appendChild(table);
     });
-    document.querySelectorAll("main .table-scroll, main .overflow-auto").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth + 1) {
-        box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "region");
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("main .table-scroll, main .overflow-auto"));
+    var scrolls = boxes.map(function (box) { return box.scrollWidth > box.clientWidth + 1; });
+    boxes.forEach(function (box, index) {
+      if (scrolls[index]) {
         var table = box.querySelector("table");
         var caption = table && table.querySelector("caption");
         var heading = box.closest("section") && box.closest("section").querySelector("h2, h3");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
         box.setAttribute("aria-label", (caption || heading || { textContent: "Table" }).textContent.trim());
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
@@ -59,8 +65,6 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { scrollBoxes(document); });
-  document.addEventListener("htmx:load", function (event) { scrollBoxes(event.target); });
   var resizing;
   window.addEventListener("resize", function () {
     clearTimeout(resizing);
@@ -236,6 +240,7 @@
     copyButtons(root);
     undoNotices(root);
     sortableTables(root);
+    scrollBoxes(root);  // last: it reads layout once the others have written
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (event) { enhance(event.target); });

@@ -68,3 +68,75 @@ def test_the_customer_page_is_complete_with_its_document(logged_in_page, talon_s
     page.locator("#why-not").get_by_role("button", name=re.compile("Why not")).click()
     expect(page.locator("#why-not .why-not-result")).to_contain_text("VIPONLY-003")
     assert [kind for kind, _ in asked] == ["document", "xhr"], asked
+
+
+# -- the return preview swaps in place; scroll boxes read layout once (issue 19) ---------------
+
+RETURN = "/sessions/sess-00001/return"
+
+
+def test_the_return_preview_swaps_in_place_and_the_confirm_still_leads_to_the_result(
+        logged_in_page, talon_sandbox):
+    page = logged_in_page("agent")
+    page.goto(RETURN)
+    page.wait_for_load_state("load")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    asked: list[tuple[str, str, str]] = []
+    page.on("request", lambda r: asked.append((r.resource_type, r.method, r.url))
+            if r.resource_type in ("document", "xhr", "fetch") else None)
+    page.get_by_label("Quantity of Organic T-shirt to return").fill("1")
+    page.fill("#reason", "Customer brought one T-shirt back, wrong size")
+    page.get_by_role("button", name="Preview the return").click()
+    preview = page.locator("#return-editor .return-preview")
+    expect(preview).to_contain_text("Discounts rolled back")
+    # one htmx request, and the browser kept its document (no new page was loaded)
+    assert asked == [("xhr", "POST", page.url)], asked
+    assert page.evaluate("() => window.__sameDocument") is True
+    assert page.locator("#return-editor").count() == 1  # swapped, not nested
+    expect(page.get_by_label("Quantity of Organic T-shirt to return")).to_have_value("1")
+    # the confirm is a plain form: it navigates to the result page
+    preview.get_by_role("button", name="Confirm the return").click()
+    page.wait_for_url(re.compile(r"/sessions/sess-00001/results/"))
+    expect(page.locator(".result .badge")).to_have_text("partially returned")
+
+
+# Records, per enhancement run (DOMContentLoaded, each htmx:load), the order in which the page's
+# scroll boxes have their layout read (R) and their attributes written (W). The listeners here
+# are added before app.js's, so each run starts with "|".
+LAYOUT_LOG = """
+window.__layout = [];
+const boxy = (el) => el instanceof Element && el.matches('.table-scroll, .overflow-auto');
+for (const name of ['scrollWidth', 'clientWidth']) {
+  const getter = Object.getOwnPropertyDescriptor(Element.prototype, name).get;
+  Object.defineProperty(Element.prototype, name, {configurable: true, get() {
+    if (boxy(this)) window.__layout.push('R');
+    return getter.call(this);
+  }});
+}
+for (const name of ['setAttribute', 'removeAttribute']) {
+  const original = Element.prototype[name];
+  Element.prototype[name] = function (...args) {
+    if (boxy(this)) window.__layout.push('W');
+    return original.apply(this, args);
+  };
+}
+document.addEventListener('DOMContentLoaded', () => window.__layout.push('|'));
+document.addEventListener('htmx:load', () => window.__layout.push('|'));
+"""
+
+
+def test_scroll_boxes_read_every_width_before_writing_any_attribute(logged_in_page, talon_sandbox):
+    """On a phone the return page's table scrolls in its box: the script reads all boxes' widths,
+    then writes (no write between two reads: each would make the browser lay out again)."""
+    page = logged_in_page("agent")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.add_init_script(LAYOUT_LOG)
+    page.goto(f"/customers/{PROFILE}")
+    page.wait_for_load_state("load")
+    expect(page.locator("main .table-scroll[role=region]").first).to_be_attached()
+    log = "".join(page.evaluate("() => window.__layout"))
+    runs = [run for run in log.split("|") if run]
+    assert runs and any("W" in run for run in runs), log  # boxes were read and marked
+    assert any(run.count("R") >= 4 for run in runs), log  # several boxes (two reads each)
+    for run in runs:
+        assert re.fullmatch(r"R*W*", run), log

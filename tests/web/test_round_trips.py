@@ -187,3 +187,52 @@ def test_without_the_page_s_token_the_form_reads_the_session(agent, upstream, to
     assert shown(answer)  # and keeps what it read for the next send
     preview(agent, shown(answer))
     assert reads(upstream) == 1
+
+
+# -- the return preview answers htmx with the return editor alone (issue 19) --------------------
+
+HX = {"HX-Request": "true"}
+
+
+def test_an_htmx_return_preview_gets_the_editor_alone_and_a_plain_post_the_page(agent, upstream):
+    page = agent.get(f"/sessions/{SESSION}/return")
+    html = page.get_data(as_text=True)
+    editor = html[html.index('<div id="return-editor">'):]
+    assert 'hx-post="/sessions/sess-00001/return" hx-target="#return-editor"' in " ".join(editor.split())
+    token, key = shown(page), form_key(page)
+    data = {**return_form(agent, {1: "1"}, key=key, action="preview"), "shown": token}
+    partial = agent.post(f"/sessions/{SESSION}/return", data=data, headers=HX)
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200
+    assert body.lstrip().startswith('<div id="return-editor">') and "<html" not in body
+    assert "What this return would do" in text(partial) and 'class="return-form"' in body
+    # the confirm is a plain form (it leads to the result page), not an htmx one
+    confirm = body[body.index('class="confirm-form"'):]
+    assert "hx-post" not in confirm[:confirm.index("</form>")]
+    # without JavaScript the same POST answers with the whole page, the same editor in it
+    whole = agent.post(f"/sessions/{SESSION}/return", data=data)
+    assert whole.status_code == 200 and "<html" in whole.get_data(as_text=True)
+    assert text(whole).count("What this return would do") == 1
+    assert reads(upstream) == 1  # neither read the session again: the dry runs were the calls
+
+
+def test_an_htmx_return_with_bad_input_gets_the_editor_with_the_field_error(agent, upstream):
+    key = form_key(agent.get(f"/sessions/{SESSION}/return"))
+    answer = agent.post(f"/sessions/{SESSION}/return", headers=HX,
+                        data=return_form(agent, {1: "3"}, key=key, action="preview"))
+    assert answer.status_code == 422
+    body = answer.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="return-editor">') and "Only 2 of Organic T-shirt" in text(answer)
+    assert not upstream.log("POST", RETURNS)
+
+
+def test_a_confirm_sent_through_htmx_navigates_to_the_result(agent, upstream):
+    """"Send the return again" sits in the htmx form: its confirm must lead the browser to the
+    result page (HX-Redirect), not swap that page into the editor."""
+    key = form_key(agent.get(f"/sessions/{SESSION}/return"))
+    answer = agent.post(f"/sessions/{SESSION}/return", headers=HX, data=return_form(agent, {1: "1"}, key=key))
+    assert answer.status_code == 200 and answer.get_data() == b""
+    assert answer.headers["HX-Redirect"] == f"/sessions/{SESSION}/results/{key}"
+    again = agent.post(f"/sessions/{SESSION}/return", headers=HX, data=return_form(agent, {1: "1"}, key=key))
+    assert again.headers["HX-Redirect"] == f"/sessions/{SESSION}/results/{key}"  # a replay: the same result
+    assert len([e for e in upstream.log("POST", RETURNS) if "dry=true" not in e.get("query", "")]) == 1
