@@ -48,9 +48,10 @@ test: $(STAMP)
 
 # The linter (ruff, rules in pyproject.toml), then everything but the long generated matrices
 # (`slow`: faults, bad-input fuzz, contract fuzz, the property run) and the browser tests
-# (`e2e`), which `make test` runs.
+# (`e2e`), which `make test` runs: --quick is -m "not slow and not e2e" without collecting the
+# slow paths (tests/support/tiers.py).
 check: lint
-	$(TEST_ENV) $(BIN)/pytest -n $(or $(PYTEST_WORKERS),auto) --dist loadgroup -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(or $(PYTEST_WORKERS),auto) --dist loadgroup --quick $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -135,12 +135,16 @@ class PooledConsole:
     (the tables and the four accounts, restored from an in-memory copy with SQLite's backup
     API), the rate limiter's counters and the Talon.One service (circuit breaker, caches: a new
     one, as create_app makes) are reset before every test. Building an app, its tables and its
-    accounts cost ~0.15 s a test, and its templates compiled again on the first pages."""
+    accounts cost ~0.15 s a test, and its templates compiled again on the first pages.
+    ``routes(app)``, if given, adds a module's test-only routes before the app serves anything
+    (Flask refuses new routes afterwards)."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict, routes=None) -> None:
         from app.extensions import db, limiter
 
         self.app = make_console(config)
+        if routes is not None:
+            routes(self.app)
         self.config = dict(self.app.config)
         # The app's extensions are module globals, and Flask-Limiter keeps the settings and the
         # storage of the last app it was bound to (ConsolePool.current).
@@ -202,19 +206,23 @@ class ConsolePool:
         owner = next((c for c in self.consoles.values() if c.limiter_storage is limiter.storage), None)
         return owner is not None and owner.limiter_settings == console.limiter_settings
 
-    def console_for(self, config: dict) -> Flask:
+    def console_for(self, config: dict, routes=None) -> Flask:
+        """The pooled app for this config (and these test-only routes), reset for a test."""
         uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
         if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
-            return make_console(config)
+            app = make_console(config)
+            if routes is not None:
+                routes(app)
+            return app
         shared = {key: value for key, value in config.items() if key != "SQLALCHEMY_DATABASE_URI"}
-        key = repr(sorted(shared.items()))
+        key = (repr(sorted(shared.items())), routes)
         console = self.consoles.get(key)
         if console is None or not self.current(console):
             if console is not None:
                 console.close()
             self.built += 1
             db_path = self.folder / f"console-{self.built}.db"
-            console = PooledConsole({**shared, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})
+            console = PooledConsole({**shared, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"}, routes)
             self.consoles[key] = console
         return console.reset()
 
@@ -233,15 +241,19 @@ def app_config(talon_sandbox, tmp_path):
 @pytest.fixture
 def app(app_config, console_pool, request):
     """The console for this test: the worker's shared app for this app_config, reset to how it
-    was built (PooledConsole). A test marked `own_app` gets an app of its own, built from
-    app_config, for what a reset cannot undo (adding routes: Flask refuses new routes on an app
-    that has served a request)."""
+    was built (PooledConsole). A test marked `app_routes.with_args(add)` (with_args, since a
+    mark given a lone function would decorate it) shares the app built with ``add(app)``'s
+    test-only routes (`app_routes()`: none, overriding a module's mark). A test
+    marked `own_app` gets an app of its own, built from app_config, for what a reset cannot
+    undo (adding routes in the test itself: Flask refuses new routes on an app that has served
+    a request)."""
     from app.talon import talon
 
+    routes = request.node.get_closest_marker("app_routes")
     if request.node.get_closest_marker("own_app"):
         console = make_console(app_config)
     else:
-        console = console_pool.console_for(app_config)
+        console = console_pool.console_for(app_config, routes.args[0] if routes and routes.args else None)
     recorder = SpecRecorder()
     with console.app_context():
         talon.http.hooks["response"].append(recorder)

@@ -11,6 +11,7 @@ import pytest
 from sandbox.app import ROUTES
 from sandbox.validate import SPEC_PATH, _operations, operation_body
 from tests.sandbox.conftest import assert_error, new_id, put_session
+from tests.support.openapi import spec_dict
 
 SHARED_SPEC = Path(os.environ.get("TALON_OPENAPI", Path(__file__).resolve().parents[2].parent / "shared"
                                   / "talon-openapi.json"))
@@ -19,6 +20,14 @@ SHARED_SPEC = Path(os.environ.get("TALON_OPENAPI", Path(__file__).resolve().pare
 @pytest.mark.skipif(not SHARED_SPEC.exists(), reason="no shared talon-openapi.json beside the repository")
 def test_the_sandbox_carries_the_shared_spec_unchanged():
     assert SPEC_PATH.read_bytes() == SHARED_SPEC.read_bytes()
+
+
+def test_the_spec_the_exchanges_are_checked_against_is_a_valid_openapi_document():
+    """tests/support/openapi.py reads the spec without openapi-core's check of the document;
+    it runs here, once per run rather than in every worker: a spec it cannot trust fails here."""
+    from openapi_core import OpenAPI
+
+    OpenAPI.from_dict(spec_dict())  # openapi-core's default config validates the document
 
 
 def test_every_operation_with_a_json_body_is_checked_by_its_spec_schema():

@@ -10,17 +10,13 @@ from flask_login import login_required
 
 from tests.web.helpers import audit_rows, page_csrf
 
-# Probe routes are added to the app, which Flask allows only before its first request.
-pytestmark = pytest.mark.own_app
-
 
 @pytest.fixture
 def app_config(offline_app_config):
     return offline_app_config
 
 
-@pytest.fixture
-def changing_route(app):
+def add_changing_route(app):
     """A POST route that records an audit entry: proof of whether a request got through."""
     from app.audit_log import record
 
@@ -30,6 +26,14 @@ def changing_route(app):
         return "changed"
 
     app.add_url_rule("/probe/change", "probe_change", change, methods=["POST"])
+
+
+# The probe route, added to the worker's app for this module before its first request.
+pytestmark = pytest.mark.app_routes.with_args(add_changing_route)
+
+
+@pytest.fixture
+def changing_route(app):
     return "/probe/change"
 
 

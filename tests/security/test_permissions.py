@@ -17,17 +17,12 @@ from tests.web.helpers import audit_rows
 REPO = Path(__file__).resolve().parents[2]
 DESIGN = REPO.parent / "shared" / "DESIGN.md"
 
-# Probe routes are added to the app, which Flask allows only before its first request.
-pytestmark = pytest.mark.own_app
-
-
 @pytest.fixture
 def app_config(offline_app_config):
     return offline_app_config
 
 
-@pytest.fixture
-def probes(app):
+def add_probes(app):
     """One test-only route per permission, plus one that checks the store."""
     for name in PERMISSIONS:
         app.add_url_rule(f"/probe/{name}", f"probe_{name}",
@@ -39,14 +34,17 @@ def probes(app):
         return "allowed"
 
     app.add_url_rule("/probe-store", "probe_store", store_probe)
-    return app
+
+
+# The probe routes, added to the worker's app for this module before its first request.
+pytestmark = pytest.mark.app_routes.with_args(add_probes)
 
 
 CASES = [(name, role) for name in PERMISSIONS for role in ROLES]
 
 
 @pytest.mark.parametrize("permission, role", CASES)
-def test_the_table_decides(probes, login_as, app, permission, role):
+def test_the_table_decides(login_as, app, permission, role):
     client = login_as(role)
     response = client.get(f"/probe/{permission}")
     refusals = audit_rows(app, action="permission.refused")
@@ -62,13 +60,14 @@ def test_the_table_decides(probes, login_as, app, permission, role):
         assert entry.summary["path"] == f"/probe/{permission}"
 
 
-def test_a_refused_htmx_request_gets_the_fragment(probes, login_as):
+def test_a_refused_htmx_request_gets_the_fragment(login_as):
     response = login_as("agent").get("/probe/audit", headers={"HX-Request": "true"})
     assert response.status_code == 403
     html = response.get_data(as_text=True)
     assert "<html" not in html and 'class="inline-error"' in html
 
 
+@pytest.mark.app_routes()  # the areas' routes only, no probes
 def test_every_guarded_route_of_every_area_refuses_the_roles_the_table_excludes(app, login_as):
     """Covers the routes other areas register with @require, as they land."""
     guarded = []
@@ -88,7 +87,7 @@ def test_every_guarded_route_of_every_area_refuses_the_roles_the_table_excludes(
                 assert len(audit_rows(app, action="permission.refused")) == before + 1
 
 
-def test_a_manager_is_limited_to_their_store(probes, login_as, app):
+def test_a_manager_is_limited_to_their_store(login_as, app):
     manager = login_as("manager")  # tied to store-berlin
     assert manager.get("/probe-store?store=store-berlin").status_code == 200
     response = manager.get("/probe-store?store=store-munich")
@@ -99,7 +98,7 @@ def test_a_manager_is_limited_to_their_store(probes, login_as, app):
     assert entry.summary["store"] == "store-munich" and entry.summary["own_store"] == "store-berlin"
 
 
-def test_other_roles_and_storeless_managers_act_on_any_store(probes, login_as, app):
+def test_other_roles_and_storeless_managers_act_on_any_store(login_as, app):
     from app.auth.accounts import set_role
 
     assert login_as("agent").get("/probe-store?store=store-munich").status_code == 200

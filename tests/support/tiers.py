@@ -1,7 +1,9 @@
 """The two tiers of the suite and the parallel run (a pytest plugin, loaded by tests/conftest.py).
 
-`make check` runs the quick tier: everything but the long matrices, marked here by where they
-live (`slow`) or by their module (`e2e`). `make test` runs everything. Both run in parallel
+`make check` runs the quick tier (`--quick`): everything but the long matrices, marked here by
+where they live (`slow`) or by their module (`e2e`); the slow paths are not even collected (their
+modules cost ~5 s of CPU per process to import and generate: schemathesis builds its cases at
+collection). `make test` runs everything. Both run in parallel
 under pytest-xdist; each worker is its own process with its own sandbox, console apps and
 database (servers bind port 0), so workers share nothing but test-artifacts/; each worker that
 gets a browser test starts its own Chromium once. Tests that share a node ID cannot run under
@@ -20,6 +22,20 @@ import pytest
 # The long generated matrices: every page and action under every fault, bad input into every
 # form, the schemathesis run over the sandbox.
 SLOW_PATHS = ("tests/faults/", "tests/fuzz/", "tests/sandbox/test_property_based.py")
+QUICK = "not slow and not e2e"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--quick", action="store_true",
+                     help=f'the quick tier (make check): -m "{QUICK}", without collecting {", ".join(SLOW_PATHS)}')
+
+
+def pytest_ignore_collect(collection_path, config):
+    if config.getoption("quick"):
+        path = collection_path.relative_to(config.rootpath).as_posix()
+        if (path + "/").startswith(SLOW_PATHS) or path.startswith(SLOW_PATHS):
+            return True
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -57,5 +73,9 @@ class ProofCountsFromWorkers:
 
 
 def pytest_configure(config):
-    if config.pluginmanager.hasplugin("xdist"):
+    if config.getoption("quick"):
+        given = config.option.markexpr
+        config.option.markexpr = f"({given}) and {QUICK}" if given else QUICK
+    # pyproject.toml loads xdist by its module name (no plugin autoload)
+    if config.pluginmanager.hasplugin("xdist.plugin"):
         config.pluginmanager.register(ProofCountsFromWorkers(), "proof-counts-from-workers")

@@ -7,19 +7,14 @@ from flask import abort
 
 from app.talon.errors import TalonNotFound, TalonUnavailable
 
-# Probe routes are added to the app, which Flask allows only before its first request.
-pytestmark = pytest.mark.own_app
-
 
 @pytest.fixture
 def app_config(offline_app_config):
     return offline_app_config
 
 
-@pytest.fixture
-def failing(app):
+def add_failing_routes(app):
     """Test-only routes that fail in each way a view can."""
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # what production does: handlers, not tracebacks
 
     def crash():
         raise RuntimeError("secret internals: /srv/app/db.py line 42")
@@ -37,6 +32,15 @@ def failing(app):
     app.add_url_rule("/fail/talon", "fail_talon", talon_down)
     app.add_url_rule("/fail/talon-missing", "fail_talon_missing", talon_missing)
     app.add_url_rule("/fail/forbidden", "fail_forbidden", forbidden_action, methods=["POST"])
+
+
+# The failing routes, added to the worker's app for this module before its first request.
+pytestmark = pytest.mark.app_routes.with_args(add_failing_routes)
+
+
+@pytest.fixture
+def failing(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # what production does: handlers, not tracebacks
     return app
 
 

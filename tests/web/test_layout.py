@@ -9,9 +9,6 @@ from flask import Response, flash, redirect, render_template, render_template_st
 
 from app.navigation import NavItem
 
-# Probe routes are added to the app, which Flask allows only before its first request.
-pytestmark = pytest.mark.own_app
-
 
 @pytest.fixture
 def app_config(offline_app_config):
@@ -44,6 +41,7 @@ def test_an_area_stays_out_of_the_navigation_until_its_endpoint_exists(login_as,
     assert "Bench" not in nav_labels(login_as("marketer").get("/").get_data(as_text=True))
 
 
+@pytest.mark.own_app  # adds a route itself, which Flask allows only before the app's first request
 def test_a_registered_area_shows_for_its_roles_only(app, login_as, monkeypatch):
     import app.navigation as navigation
 
@@ -71,8 +69,7 @@ def test_the_login_page_has_no_navigation_and_shows_demo_logins_only_in_demo(app
     assert "Demo logins" in client.get("/login").get_data(as_text=True)
 
 
-@pytest.fixture
-def flashing(app):
+def add_flash_routes(app):
     def partial():
         flash("Reservation saved.", "success")
         return Response("<p>the partial</p>", mimetype="text/html")
@@ -95,10 +92,13 @@ def flashing(app):
     app.add_url_rule("/probe/action", "probe_action", action, methods=["POST"])
     app.add_url_rule("/probe/navigate", "probe_navigate", navigate)
     app.add_url_rule("/probe/page", "probe_page", page)
-    return app
 
 
-def test_flash_rides_along_with_an_htmx_partial_out_of_band(flashing, login_as):
+# The flashing routes, added to the worker's app for this module before its first request.
+pytestmark = pytest.mark.app_routes.with_args(add_flash_routes)
+
+
+def test_flash_rides_along_with_an_htmx_partial_out_of_band(login_as):
     html = login_as("agent").get("/probe/partial", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert html.startswith("<p>the partial</p>")
     oob = html.split("</p>", 1)[1]
@@ -106,7 +106,7 @@ def test_flash_rides_along_with_an_htmx_partial_out_of_band(flashing, login_as):
     assert '<p class="flash flash-success">Reservation saved.</p>' in oob
 
 
-def test_flash_after_an_htmx_post_and_redirect_arrives_with_the_next_partial(flashing, login_as):
+def test_flash_after_an_htmx_post_and_redirect_arrives_with_the_next_partial(login_as):
     client = login_as("agent")
     headers = {"HX-Request": "true", "X-CSRFToken": client.csrf}
     response = client.post("/probe/action", headers=headers, follow_redirects=True)
@@ -114,14 +114,14 @@ def test_flash_after_an_htmx_post_and_redirect_arrives_with_the_next_partial(fla
     assert "Card linked." in html and "Reservation saved." in html
 
 
-def test_flash_waits_when_htmx_navigates_away(flashing, login_as):
+def test_flash_waits_when_htmx_navigates_away(login_as):
     client = login_as("agent")
     response = client.get("/probe/navigate", headers={"HX-Request": "true"})
     assert "flash-messages" not in response.get_data(as_text=True)
     assert "Logged in elsewhere." in client.get("/").get_data(as_text=True)
 
 
-def test_a_full_page_shows_flash_in_its_own_area_once(flashing, login_as):
+def test_a_full_page_shows_flash_in_its_own_area_once(login_as):
     html = login_as("agent").get("/probe/page").get_data(as_text=True)
     assert html.count("Welcome back.") == 1 and "hx-swap-oob" not in html
 
