@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import shot
+from tests.support.htmx import wait_until_settled
 from tests.support.layout import clipped, overlaps, page_overflow, wrapped
 
 pytestmark = pytest.mark.e2e
@@ -99,7 +100,7 @@ def test_no_page_is_wider_than_a_phone(logged_in_page, role):
     page.set_viewport_size({"width": 390, "height": 844})
     for path in NARROW_PAGES[role]:
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_settled(page)
         assert not page_overflow(page), (path, page_overflow(page))
 
 
