@@ -3,8 +3,9 @@ outcomes.
 
 Used by audiences (add or remove members) and coupons (reserve, remove reservations), each with
 its Operations (operations.py). A job stages its rows in the app database (streamed from the
-upload in batches; duplicates found by the database), then the queue's worker sends them one
-chunk per step (tasks.py), whether or not anyone has the page open; the page only shows the
+upload in batches; duplicates found by the database): in the request for a small list (stage),
+in the worker for a large upload, which the request only keeps in blocks (spool, then
+stage_upload). Then the queue's worker sends them one chunk per step (tasks.py), whether or not anyone has the page open; the page only shows the
 progress. Rows are claimed before they are sent and marked sending while their request is under
 way (claims.py), so no row is sent twice: a worker stopped mid-chunk leaves claimed rows (never
 sent: they go back to pending once stale) or sending ones (they may have been: unknown). A chunk that Talon.One refuses as a whole (404/400: all or nothing) is
@@ -20,10 +21,11 @@ Talon.One create them (``choose``).
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterable
+from typing import IO, Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -32,16 +34,21 @@ from ..extensions import db
 from ..models import utcnow
 from ..queue import worker_name
 from ..talon.budget import as_bulk
+from ..upload_limits import limits
 from ..talon.errors import TalonBadRequest, TalonError, TalonNotFound, TalonOutcomeUnknown
 from . import claims
 from .claims import CLAIMED, PENDING
-from .models import (ACTIVE, CANCELLED, CHECKING, CHOOSING, DONE, FAILED, INVALID, OK, PAUSED, RUNNING, SENDING,
-                     SKIPPED, STOPPED, UNCHECKED, UNKNOWN, UNSEEN, BulkJob, BulkRow)
-from .operations import operation_of
-from .reader import BulkInputError, IdRow
+from .models import (CANCELLED, CHECKING, CHOOSING, CONTROLLABLE, DONE, FAILED, INVALID, OK, PAUSED, REFUSED, RUNNING,
+                     SENDING, SKIPPED, STAGING, STOPPED, UNCHECKED, UNKNOWN, UNSEEN, BulkJob, BulkRow,
+                     BulkUploadBlock)
+from .reader import BulkInputError, IdRow, read_upload
 
 
 STAGING_BATCH = 1000
+# The worker's staging of an upload commits (and shows its progress, and refreshes the job's
+# touched_at so that recovery leaves it alone) every this many rows.
+STAGING_COMMIT_ROWS = 20_000
+UPLOAD_BLOCK = 1024 * 1024   # bytes per BulkUploadBlock
 # A claimed or sending row whose step never reported back (the worker stopped mid-chunk). A step
 # refreshes its rows' claim before each request, so only a stopped one gets this old.
 STALE_CLAIM = timedelta(minutes=5)
@@ -55,42 +62,139 @@ def stage(kind: str, target_id: str, target_label: str, source: str, actor: str 
     """Create the job and its rows in one transaction. A BulkInputError from the reader rolls
     it all back, so an unusable file leaves nothing behind. Raises BulkInputError when no
     row was read at all."""
-    checks = operation_of(kind).check is not None
     job = BulkJob(kind=kind, target_id=str(target_id), target_label=target_label[:255],
-                  source=source[:255], actor=actor, status=CHECKING if checks else RUNNING)
+                  source=source[:255], actor=actor)
     try:
         db.session.add(job)
         db.session.flush()
-        batch: list[dict] = []
-        for row in rows:
-            job.rows_read += 1
-            if row.usable:
-                batch.append({"job_id": job.id, "line": row.line, "value": row.value,
-                              "status": UNCHECKED if checks else PENDING})
-            else:
-                job.rows_refused += 1
-                batch.append({"job_id": job.id, "line": row.line, "value": row.value,
-                              "status": INVALID, "message": row.problem})
-            if len(batch) >= STAGING_BATCH:
-                db.session.execute(sa.insert(BulkRow), batch)
-                batch = []
-        if batch:
-            db.session.execute(sa.insert(BulkRow), batch)
-        job.rows_refused += _mark_duplicates(job)
-        if job.rows_read == 0:
-            raise BulkInputError("There are no profile IDs in it (it is empty or has only "
-                                 "blank lines and a header).")
-        if job.to_send == 0:
-            job.status = DONE
-            job.finished_at = utcnow()
+        _stage_rows(job, rows)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    _staged(job)
+    return job
+
+
+def _stage_rows(job: BulkJob, rows: Iterable[IdRow], every: Callable[[], None] | None = None) -> None:
+    """Insert the rows in batches, mark the duplicates and set the job's next state (not
+    committed; ``every`` is called after each STAGING_COMMIT_ROWS rows). Raises BulkInputError
+    when no row was read at all."""
+    checks = job.operation.check is not None
+    batch: list[dict] = []
+    for row in rows:
+        job.rows_read += 1
+        if row.usable:
+            batch.append({"job_id": job.id, "line": row.line, "value": row.value,
+                          "status": UNCHECKED if checks else PENDING})
+        else:
+            job.rows_refused += 1
+            batch.append({"job_id": job.id, "line": row.line, "value": row.value,
+                          "status": INVALID, "message": row.problem})
+        if len(batch) >= STAGING_BATCH:
+            db.session.execute(sa.insert(BulkRow), batch)
+            batch = []
+            if every is not None and job.rows_read % STAGING_COMMIT_ROWS == 0:
+                every()
+    if batch:
+        db.session.execute(sa.insert(BulkRow), batch)
+    job.rows_refused += _mark_duplicates(job)
+    if job.rows_read == 0:
+        raise BulkInputError("There are no profile IDs in it (it is empty or has only "
+                             "blank lines and a header).")
+    job.status = CHECKING if checks else RUNNING
+    if job.to_send == 0:
+        job.status = DONE
+        job.finished_at = utcnow()
+
+
+def _staged(job: BulkJob) -> None:
     if job.status == DONE:  # every row was refused by the reader: nothing to send, but on record
         record(job.operation.audit_action, job.operation.target_type, job.target_id,
                summary=summary(job), outcome="failure")
+
+
+def spool(kind: str, target_id: str, target_label: str, source: str, actor: str | None,
+          stream: IO[bytes]) -> BulkJob:
+    """A job for a large upload, staged later by the worker (stage_upload): the file goes into
+    the app database as it is, UPLOAD_BLOCK bytes at a time (never whole in memory), where a
+    worker on any machine reads it. The job is STAGING; committed."""
+    job = BulkJob(kind=kind, target_id=str(target_id), target_label=target_label[:255],
+                  source=source[:255], actor=actor, status=STAGING, touched_at=utcnow())
+    try:
+        db.session.add(job)
+        db.session.flush()
+        seq = 0
+        while block := stream.read(UPLOAD_BLOCK):
+            db.session.execute(sa.insert(BulkUploadBlock), [{"job_id": job.id, "seq": seq, "data": block}])
+            seq += 1
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return job
+
+
+class _Blocks(io.RawIOBase):
+    """The spooled upload of a job read back block by block (a file for read_upload)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id, self.seq, self.left = job_id, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self.left:
+            self.left = db.session.scalar(sa.select(BulkUploadBlock.data).where(
+                BulkUploadBlock.job_id == self.job_id, BulkUploadBlock.seq == self.seq)) or b""
+            self.seq += 1
+        n = min(len(buffer), len(self.left))
+        buffer[:n], self.left = self.left[:n], self.left[n:]
+        return n
+
+
+class _Superseded(Exception):
+    """Another chain took the job over while this one staged it (app.bulk.tasks)."""
+
+
+def stage_upload(job: BulkJob) -> None:
+    """The worker's part of a large upload: read the spooled file into rows, as stage() does in
+    the request for small ones, committing every STAGING_COMMIT_ROWS rows (the page shows how
+    many were read; the database is never locked for the whole file). A worker stopped midway
+    leaves some rows: the next attempt deletes them and reads the file again, so each line is
+    staged once. A file that cannot be used leaves the job REFUSED with the reason, no rows."""
+    token = job.run_token
+    db.session.execute(sa.delete(BulkRow).where(BulkRow.job_id == job.id))
+    job.rows_read = job.rows_refused = 0
+
+    def progress() -> None:
+        # only the chain that holds the job goes on (a recovered job has a new token)
+        if db.session.execute(sa.update(BulkJob).where(
+                BulkJob.id == job.id, BulkJob.run_token == token, BulkJob.status == STAGING)
+                .values(rows_read=job.rows_read, rows_refused=job.rows_refused, touched_at=utcnow())
+                .execution_options(synchronize_session=False)).rowcount != 1:
+            raise _Superseded
+        db.session.commit()
+
+    max_bytes, max_rows = limits()
+    try:
+        _stage_rows(job, read_upload(io.BufferedReader(_Blocks(job.id), UPLOAD_BLOCK), max_bytes=max_bytes,
+                                     max_rows=max_rows, duplicates=False), every=progress)
+    except _Superseded:
+        db.session.rollback()
+        return
+    except BulkInputError as exc:
+        db.session.rollback()
+        db.session.execute(sa.delete(BulkRow).where(BulkRow.job_id == job.id))
+        job = db.session.get(BulkJob, job.id)
+        job.status, job.pause_reason = REFUSED, str(exc)[:500]
+        job.rows_read = job.rows_refused = 0
+        job.finished_at, job.notice_pending = utcnow(), True
+    db.session.execute(sa.delete(BulkUploadBlock).where(BulkUploadBlock.job_id == job.id))
+    job.touched_at = utcnow()
+    db.session.commit()
+    _staged(job)
 
 
 def _mark_duplicates(job: BulkJob) -> int:
@@ -287,6 +391,9 @@ def choose(job: BulkJob, *, create: bool) -> None:
 def step(job: BulkJob) -> StepReport | None:
     """Send the next chunk of a running job and audit it; None when nothing was left to send
     (the job is then finished, and its summary audited once). A checking job checks instead."""
+    if job.status == STAGING:
+        stage_upload(job)
+        return None
     if job.status == CHECKING:
         _check_step(job)
         return None
@@ -371,7 +478,7 @@ def pause(job: BulkJob, actor: str | None) -> bool:
     """Stop a running (or checking) job after the chunk under way; resume() continues it.
     False when it was not running any more."""
     paused = db.session.execute(
-        sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status.in_(ACTIVE))
+        sa.update(BulkJob).where(BulkJob.id == job.id, BulkJob.status.in_(CONTROLLABLE))
         .values(status=PAUSED, pause_reason=f"Paused by {actor or '?'}. Nothing more is sent until "
                                              "it is resumed."[:500])
         .execution_options(synchronize_session=False)).rowcount == 1
@@ -386,7 +493,7 @@ def pause(job: BulkJob, actor: str | None) -> bool:
 def cancel(job: BulkJob, actor: str | None) -> bool:
     """End an unfinished job: the rows not yet sent are never sent (listed as cancelled); a
     chunk under way finishes and counts. Audited with the totals. False when it had finished."""
-    stopped = claims.finish_once(BulkJob, job.id, BulkJob.status.in_(ACTIVE + (PAUSED, CHOOSING)),
+    stopped = claims.finish_once(BulkJob, job.id, BulkJob.status.in_(CONTROLLABLE + (PAUSED, CHOOSING)),
                                  status=STOPPED, finished_at=utcnow(), pause_reason=None)
     if not stopped:
         db.session.refresh(job)

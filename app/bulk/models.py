@@ -25,7 +25,11 @@ SKIPPED = "skipped"      # an unseen profile the person chose not to send
 # Job states: an operation with a check runs CHECKING, then CHOOSING if it found unseen IDs
 RUNNING, PAUSED, DONE, CHECKING, CHOOSING = "running", "paused", "done", "checking", "choosing"
 STOPPED = "cancelled"  # a job cancelled by a person: finished, the rest never sent
-ACTIVE = (RUNNING, CHECKING)  # the states the worker advances
+# A large upload is kept as it came (BulkUploadBlock) and read into rows by the worker: STAGING
+# until then; REFUSED (finished, nothing sent) when the file as a whole cannot be used.
+STAGING, REFUSED = "staging", "refused"
+ACTIVE = (RUNNING, CHECKING, STAGING)  # the states the worker advances
+CONTROLLABLE = (RUNNING, CHECKING)     # ...and those a person may pause
 
 
 class BulkJob(db.Model):
@@ -89,3 +93,15 @@ class BulkRow(db.Model):
     __table_args__ = (sa.Index("ix_bulk_rows_job_status", "job_id", "status", "id"),
                       # duplicates are found in the database (jobs.stage), not in memory
                       sa.Index("ix_bulk_rows_job_value", "job_id", "value"))
+
+
+class BulkUploadBlock(db.Model):
+    """An uploaded file kept in the app database in blocks (jobs.spool), until the worker has
+    read it into rows (jobs.stage_upload): the worker may run on another machine, so the file
+    cannot wait on the web machine's disk; and block by block, neither side holds it whole."""
+
+    __tablename__ = "bulk_upload_blocks"
+
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("bulk_jobs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

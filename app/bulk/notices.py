@@ -12,7 +12,7 @@ from flask import url_for
 from flask_login import current_user
 
 from ..extensions import db
-from .models import CHOOSING, DONE, PAUSED, STOPPED, BulkJob
+from .models import CHOOSING, DONE, PAUSED, REFUSED, STOPPED, BulkJob
 from .operations import registered
 
 MOST = 5  # notices on one page; the rest come on the next
@@ -32,6 +32,8 @@ def _text(job: BulkJob) -> tuple[str, str]:
         return f"{head} finished: {', '.join(parts)}.", "success" if not (job.failed or job.unknown) else "warning"
     if job.status == STOPPED:
         return f"{head} was cancelled: {job.succeeded} {operation.done_word} before it stopped.", "warning"
+    if job.status == REFUSED:
+        return f"{head}: the list could not be used. {job.pause_reason or ''}", "error"
     if job.status == CHOOSING:
         return f"{head} waits for you: Talon.One does not know some of its profile IDs.", "warning"
     return f"{head} is paused: {job.pause_reason or ''}", "warning"
@@ -44,7 +46,7 @@ def _pending_query() -> sa.Select:
     running it: about 0.4 ms of the 0.55 ms per page (issue 19)."""
     return (sa.select(BulkJob)
             .where(BulkJob.notice_pending.is_(True), BulkJob.actor == sa.bindparam("actor"),
-                   BulkJob.status.in_((DONE, STOPPED, PAUSED, CHOOSING)))
+                   BulkJob.status.in_((DONE, STOPPED, PAUSED, CHOOSING, REFUSED)))
             .order_by(BulkJob.id).limit(MOST))
 
 

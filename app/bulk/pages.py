@@ -6,20 +6,25 @@ bulk/job.html and its partials (core templates, app/templates/bulk/)."""
 
 from __future__ import annotations
 
+import io
 from typing import Sequence
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..permissions import require
 from ..routing import page_arg
 from ..templating import render_section, wants_partial
+from ..upload_limits import limits
 from . import notices, tasks
-from .jobs import cancel, cancelled_count, checked_count, choose, pause, resume, row_page, stage, step, unseen_page
+from .jobs import (cancel, cancelled_count, checked_count, choose, pause, resume, row_page, spool, stage, step,
+                   unseen_page)
 from .models import ACTIVE, CHECKING, CHOOSING, DONE, PAUSED, STOPPED, BulkJob
 from .operations import JobPages, Operation, register, registered
-from .reader import BulkInputError
+from .reader import BulkInputError, too_large
+
+INLINE_BYTES = 1_000_000   # BULK_INLINE_BYTES: larger uploads are staged by the worker
 
 
 def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJob, dict] | None:
@@ -28,8 +33,12 @@ def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJo
     when it is done already: a single profile ID runs at once). None, with the error on the
     form's source field, when the list cannot be used."""
     try:
-        job = stage(kind, target_id, target_name, form.source_label(), current_user.username,
-                    form.id_rows())
+        upload = _large_upload(form)
+        if upload is not None:   # read into rows by the worker (jobs.stage_upload)
+            job = spool(kind, target_id, target_name, form.source_label(), current_user.username, upload)
+        else:
+            job = stage(kind, target_id, target_name, form.source_label(), current_user.username,
+                        form.id_rows())
     except BulkInputError as exc:
         form.source_field().errors = list(form.source_field().errors) + [str(exc)]
         return None
@@ -44,6 +53,23 @@ def start_job(kind: str, target_id: str, target_name: str, form) -> tuple[BulkJo
     if job.status in ACTIVE:
         tasks.start(job)   # the worker sends the list, page open or not
     return job, ({"HX-Trigger": "bulk-job-done"} if job.status == DONE else {})
+
+
+def _large_upload(form):
+    """The uploaded file's stream when it is larger than BULK_INLINE_BYTES (1 MB, about 60,000
+    IDs): staging a million rows takes tens of seconds, too long for a request (a proxy in
+    front may give up, and SQLite would be locked meanwhile), so the worker does it. A file
+    over BULK_MAX_BYTES is refused here, at once, next to the field."""
+    if form.source_field() is not form.upload:
+        return None
+    stream = form.upload.data.stream
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    max_bytes, _ = limits()
+    if size > max_bytes:
+        raise too_large(max_bytes)
+    return stream if size > int(current_app.config.get("BULK_INLINE_BYTES", INLINE_BYTES)) else None
 
 
 def job_urls(job: BulkJob) -> dict[str, str]:

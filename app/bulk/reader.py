@@ -39,6 +39,10 @@ class BulkInputError(ValueError):
     meant for the field the input came from."""
 
 
+def too_large(max_bytes: int) -> BulkInputError:
+    return BulkInputError(f"The file is larger than {size_text(max_bytes)}. Split it into smaller files.")
+
+
 @dataclass(frozen=True, slots=True)
 class IdRow:
     """One non-blank row: its line number, the ID, and why it cannot be used (None if usable)."""
@@ -70,8 +74,7 @@ def _decoded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, str
         number += 1
         total += len(raw)
         if total > max_bytes:
-            raise BulkInputError(
-                f"The file is larger than {size_text(max_bytes)}. Split it into smaller files.")
+            raise too_large(max_bytes)
         if number == 1:
             if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 raise BulkInputError(

@@ -7,7 +7,6 @@ The worker runs in the test's thread (queue.drain): no test waits in real time."
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 import tracemalloc
 from datetime import timedelta
@@ -216,18 +215,6 @@ def test_a_large_csv_is_staged_with_memory_flat_as_it_grows(app, tmp_path):
     small = peak_for(20_000)
     large = peak_for(120_000)
     assert large < small * 1.5 + 512 * 1024, (small, large)
-
-
-def test_an_upload_above_the_old_1_mb_limit_is_accepted_and_staged(app, marketer):
-    ids = b"".join(b"up-%07d\n" % n for n in range(120_000))   # 1.3 MB
-    response = hx_post(marketer, f"/audiences/{VIP}/members/change",
-                       {"members-action": "remove", "members-upload": (io.BytesIO(ids + b"up-0000001\n"), "l.csv")})
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200, body[:500]
-    assert "duplicate of line 2" in body
-    job_id = re.search(r'id="bulk-job-(\d+)"', body).group(1)
-    job = job_of(app, job_id)
-    assert job.rows_read == 120_001 and job.to_send == 120_000 and job.status == RUNNING
 
 
 def test_the_defaults_allow_a_million_rows_and_50_mb(app):
