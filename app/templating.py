@@ -121,10 +121,15 @@ def register(app: Flask) -> None:
         with_args=with_args,
     )
 
-    @app.context_processor
-    def navigation() -> dict[str, Any]:
+    def nav_items() -> list[dict[str, str]]:
+        """The header's links (base.html calls it). A function, not a context processor: a
+        context processor ran for every render_template, the htmx partials too, and after a
+        commit (an audit entry) it read the expired user again for links no partial shows
+        (issue 19: 1.5-2 ms of a preview's answer)."""
         if not current_user or not current_user.is_authenticated:
-            return {"nav_items": []}
-        return {"nav_items": visible_nav(current_user)}
+            return []
+        return visible_nav(current_user)
+
+    app.jinja_env.globals["nav_items"] = nav_items
 
     app.after_request(append_flash_oob)

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.conftest import make_console
 from tests.web.test_request_cost import Statements
+from tests.web.test_sessions_support import agent, app_config, upstream  # noqa: F401  (fixtures)
 
 
 def all_subclasses(cls) -> set[type]:
@@ -135,3 +136,28 @@ def test_requested_names_are_not_held_by_name(app, client):
     for n in range(5):
         client.get(f"/static/made-up-{n}.css?v=0000000000")
     assert versions._by_name == before
+
+
+# -- the header's links: only where a page shows them ---------------------------------------------
+
+def test_an_htmx_preview_reads_the_user_once_though_it_commits_an_audit_entry(agent, upstream, app):
+    """The audit entry's commit expires the user; the header's links (the only reader after it)
+    are built by base.html alone, not for every partial, so the user is not read again."""
+    from tests.web.test_round_trips import SESSION, preview, shown
+
+    token = shown(agent.get(f"/sessions/{SESSION}/preview"))
+    with Statements(app) as statements:
+        answer = preview(agent, token)
+    assert answer.status_code == 200 and "What would happen" in answer.get_data(as_text=True)
+    assert any(s.startswith("INSERT INTO audit_entries") for s in statements.seen)
+    users = statements.touching("users")
+    assert len(users) == 1 and "login_sessions" in users[0], users  # the login check only
+    assert 'class="nav-links"' not in answer.get_data(as_text=True)
+
+
+def test_full_pages_still_show_the_links_the_role_may_use(agent, login_as):
+    page = agent.get("/").get_data(as_text=True)
+    links = page[page.index('class="nav-links"'):].split("</ul>", 1)[0]
+    assert 'href="/audit"' not in links  # the agent may not see the audit log
+    admin = login_as("admin").get("/").get_data(as_text=True)
+    assert 'href="/audit"' in admin[admin.index('class="nav-links"'):].split("</ul>", 1)[0]
