@@ -132,10 +132,10 @@ def test_requested_names_are_not_held_by_name(app, client):
     """Only the templates' names are held (url_for); names from requests are not, so a client
     cannot grow the table with made-up file names."""
     versions = app.extensions["talon_desk_assets"]
-    before = dict(versions._by_name)
     for n in range(5):
         client.get(f"/static/made-up-{n}.css?v=0000000000")
-    assert versions._by_name == before
+    # (a 404 page's own static URLs may be built and held: those are the templates' names)
+    assert not [name for name in versions._by_name if "made-up" in name[1]]
 
 
 # -- the header's links: only where a page shows them ---------------------------------------------
