@@ -68,6 +68,23 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().paren
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# --- the environment -------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def environment_left_as_found():
+    """A test that changes os.environ changes every later test in its process: running
+    gunicorn.conf.py once left TALON_DESK_WORKERS=2, which halved the Management budget of the
+    tests after it. Use monkeypatch.setenv or mock.patch.dict(os.environ)."""
+    before = dict(os.environ)
+    yield
+    changed = sorted(key for key in set(before) | set(os.environ)
+                     if key != "PYTEST_CURRENT_TEST" and before.get(key) != os.environ.get(key))
+    if changed:
+        os.environ.clear()
+        os.environ.update(before)
+        pytest.fail(f"the test left os.environ changed: {', '.join(changed)}")
+
+
 # --- the sandbox -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
