@@ -3,7 +3,8 @@
     GET  /sessions/<id>                        the session page (session, effects, events),
                                                streamed: frame first, content when read
     GET  /sessions/<id>/sections/<name>        one section again (htmx retry)
-    GET|POST /sessions/<id>/preview            dry-run editor (preview.py)
+    GET|POST /sessions/<id>/preview            dry-run editor (preview.py); htmx's preview that
+                                               went through gets its result alone
     GET|POST /sessions/<id>/return             returns: a dry run, then the confirm (returns.py);
                                                htmx's preview gets the editor alone
     GET  /sessions/<id>/reopen, POST .../reopen, .../cancel/preview, .../cancel
@@ -158,6 +159,13 @@ def preview_session(session_id: str):
         page["error_message"] = sent.message
         return render(sent.status)
     page["result"] = preview.compare(current, sent.value, form)
+    if wants_partial() and not request.form.get("redraw"):
+        # htmx keeps the form the agent filled in: the result alone replaces the last one, and
+        # the form's page token rides along out of band (issue 19: a 13 KB swap was most of the
+        # browser's time on a dry run). An editor that shows errors sends "redraw": it comes
+        # back whole, as every other answer here does.
+        return (render_template("sessions/_preview_result.html", **page, oob_shown=True), 200,
+                {"HX-Retarget": "#preview-result", "HX-Reswap": "outerHTML"})
     return render()
 
 

@@ -100,6 +100,41 @@ def test_the_return_preview_swaps_in_place_and_the_confirm_still_leads_to_the_re
     expect(page.locator(".result .badge")).to_have_text("partially returned")
 
 
+
+PREVIEW = "/sessions/sess-00001/preview"
+
+
+def test_the_dry_run_swaps_its_result_alone_and_an_editor_with_errors_whole(logged_in_page, talon_sandbox):
+    """The form the agent filled in stays the same element (only the result box is swapped);
+    after an answer with a field error, the next preview clears that error."""
+    page = logged_in_page("agent")
+    page.goto(PREVIEW)
+    page.wait_for_load_state("load")
+    asked: list[tuple[str, str, str]] = []
+    page.on("request", lambda r: asked.append((r.resource_type, r.method, r.url))
+            if r.resource_type in ("document", "xhr", "fetch") else None)
+    form = page.locator("form.preview-form")
+    form.evaluate("f => { f.__filledIn = true; }")
+    page.fill("#coupon_codes", "SUMMER20")
+    page.get_by_role("button", name="Preview (nothing is saved)").click()
+    result = page.locator("#preview-result .preview-result")
+    expect(result.locator("tr.row-added").filter(has_text="Coupon SUMMER20 accepted")).to_have_count(1)
+    assert asked == [("xhr", "POST", page.url)], asked
+    assert form.evaluate("f => f.__filledIn === true")  # the same form, not a new one
+    assert page.locator("#preview-result").count() == 1 and page.locator("#preview-shown").count() == 1
+    expect(page.locator("#coupon_codes")).to_have_value("SUMMER20")
+
+    page.fill("#items-1-quantity", "0")
+    page.get_by_role("button", name="Preview (nothing is saved)").click()
+    expect(page.locator("#items-1-quantity-errors")).to_contain_text("At least 1")
+    expect(page.locator("#preview-result .preview-result")).to_have_count(0)  # the editor came back whole
+    page.fill("#items-1-quantity", "2")
+    page.get_by_role("button", name="Preview (nothing is saved)").click()
+    expect(page.locator("#preview-result .preview-result")).to_contain_text("What would happen")
+    expect(page.locator("#items-1-quantity-errors")).to_have_count(0)
+    assert [method for _, method, _ in asked] == ["POST"] * 3, asked
+
+
 # Records, per enhancement run (DOMContentLoaded, each htmx:load), the order in which the page's
 # scroll boxes have their layout read (R) and their attributes written (W). The listeners here
 # are added before app.js's, so each run starts with "|".

@@ -236,3 +236,41 @@ def test_a_confirm_sent_through_htmx_navigates_to_the_result(agent, upstream):
     again = agent.post(f"/sessions/{SESSION}/return", headers=HX, data=return_form(agent, {1: "1"}, key=key))
     assert again.headers["HX-Redirect"] == f"/sessions/{SESSION}/results/{key}"  # a replay: the same result
     assert len([e for e in upstream.log("POST", RETURNS) if "dry=true" not in e.get("query", "")]) == 1
+
+
+# -- the dry run answers htmx with its result alone: the form stays as the agent filled it in ---
+
+def test_an_htmx_dry_run_gets_its_result_alone_and_the_forms_token_out_of_band(agent, upstream):
+    page = agent.get(f"/sessions/{SESSION}/preview")
+    assert '<div id="preview-result">' in page.get_data(as_text=True)  # the empty box it replaces
+    token = shown(page)
+    answer = preview(agent, token)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert answer.headers["HX-Retarget"] == "#preview-result" and answer.headers["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith('<div id="preview-result">') and "What would happen" in body
+    # no editor again: neither its form nor its cart lines are sent (nor rendered)
+    assert 'class="preview-form"' not in body and 'name="items-0-sku"' not in body
+    [oob] = re.findall(r"<input[^>]*hx-swap-oob[^>]*>", body)
+    assert 'id="preview-shown"' in oob and f'value="{token}"' in oob
+    # without JavaScript the same POST answers with the whole page: the form and its result
+    data = {**preview_form(agent, coupon_codes="SUMMER20"), "shown": token}
+    full = agent.post(f"/sessions/{SESSION}/preview", data=data)
+    assert "<html" in full.get_data(as_text=True) and 'class="preview-form"' in full.get_data(as_text=True)
+    assert text(full).count("What would happen") == 1 and "HX-Retarget" not in full.headers
+
+
+def test_an_editor_that_shows_errors_is_redrawn_whole_by_the_next_dry_run(agent, upstream):
+    token = shown(agent.get(f"/sessions/{SESSION}/preview"))
+    bad = agent.post(f"/sessions/{SESSION}/preview", headers=HX,
+                     data={**preview_form(agent, **{"items-1-quantity": "0"}), "shown": token})
+    assert bad.status_code == 422 and "HX-Retarget" not in bad.headers
+    body = bad.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="session-preview">') and 'id="items-1-quantity-errors"' in body
+    assert 'name="redraw"' in body  # the editor asks its next answer to redraw it
+    fixed = agent.post(f"/sessions/{SESSION}/preview", headers=HX,
+                       data={**preview_form(agent, coupon_codes="SUMMER20"), "shown": token, "redraw": "1"})
+    again = fixed.get_data(as_text=True)
+    assert fixed.status_code == 200 and "HX-Retarget" not in fixed.headers
+    assert again.lstrip().startswith('<div id="session-preview">') and "What would happen" in again
+    assert 'id="items-1-quantity-errors"' not in again and 'name="redraw"' not in again
