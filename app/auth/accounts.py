@@ -13,6 +13,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit_log import record
+from ..bulk.notices import WAITING_ATTR, waiting_for
 from ..config import DEMO_PASSWORD, DEMO_USERNAMES
 from ..extensions import db
 from ..models import ROLES, LoginSession, PasswordChangeRequired, User, utcnow
@@ -204,7 +205,7 @@ def _login_query() -> sa.Select:
     """user_for_login's statement, built once (the token is a bound parameter)."""
     pending = PasswordChangeRequired
     return (
-        sa.select(User, LoginSession.created_at, pending.user_id)
+        sa.select(User, LoginSession.created_at, pending.user_id, waiting_for(User.username))
         .join(LoginSession, LoginSession.user_id == User.id)
         .outerjoin(pending, pending.user_id == User.id)
         .where(LoginSession.token == sa.bindparam("token"))
@@ -216,15 +217,17 @@ def user_for_login(token: str) -> User | None:
 
     Runs on every request, so it is one query: the same statement also reads whether the user
     must choose a new password (the admin area's before_request asks must_change_password on
-    every page), which saves a second round trip to the database per request."""
+    every page) and whether bulk-job notices wait for the user (base.html shows them), which
+    saves a round trip to the database per request each."""
     row = db.session.execute(_login_query(), {"token": token}).first()
     if row is None:
         return None
-    user, created_at, pending_user_id = row
+    user, created_at, pending_user_id, notices_waiting = row
     if not user.active or created_at < utcnow() - _max_age():
         return None
     user.login_token = token
     _remember_password_change(user, pending_user_id is not None)
+    setattr(user, WAITING_ATTR, bool(notices_waiting))  # for base.html's bulk notices
     return user
 
 

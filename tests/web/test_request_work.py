@@ -2,7 +2,8 @@
 again that it can do once per process, each with the behaviour it must keep.
 
 - WTForms' message catalogue, read once per locale (app/forms.py), still in the console's LOCALE;
-- the bulk-notice check, one statement built once, the user a bound parameter (app/bulk/notices.py);
+- the bulk-notice check, one statement built once, the user a bound parameter (app/bulk/notices.py),
+  and asked only when the login query found a notice waiting;
 - static URLs' versions, looked up by name once per process outside debug mode (app/assets.py).
 """
 
@@ -85,6 +86,17 @@ def test_the_notice_check_is_one_statement_built_once_with_the_user_bound(app, l
     with Statements(app) as again:
         marketer.get("/")
     assert again.touching("bulk_jobs") == [check]  # the same statement for every user
+
+
+def test_a_page_with_no_notice_asks_only_the_login_query_about_notices(app, login_as):
+    """Whether a notice waits is read with the login (one query per request): the notices'
+    own query runs only when one does (tests/web/test_bulk_worker.py shows it then)."""
+    agent = login_as("agent")
+    with Statements(app) as statements:
+        assert agent.get("/").status_code == 200
+    [check] = statements.touching("bulk_jobs")
+    assert "login_sessions" in check and "EXISTS" in check.upper()
+    assert not [s for s in statements.seen if s.upper().startswith("SELECT BULK_JOBS.")]
 
 
 # -- static URLs -----------------------------------------------------------------------------------
