@@ -18,6 +18,7 @@ from tests.faults.counts import count_checks
 from tests.faults.faults import (
     FAULT_IDS,
     FAULTS,
+    HELD_ONLY_READ_TIMEOUT,
     FaultyConsole,
     assert_human_message,
     assert_safe_answer,
@@ -59,8 +60,11 @@ def demo_ids(sandbox):
 
 @pytest.fixture(scope="module", params=FAULTS, ids=FAULT_IDS)
 def faulty(request, sandbox, tmp_path_factory):
-    """A console (and an admin logged in to it) for one fault, shared by that fault's cases."""
-    return FaultyConsole(request.param, sandbox, tmp_path_factory.mktemp(f"fault-{request.param.name}"))
+    """A console (and an admin logged in to it) for one fault, shared by that fault's cases.
+    Every Talon.One call of a case is made under the fault, so the timeout fault's console may
+    give up as soon as HELD_ONLY_READ_TIMEOUT: the sandbox holds each call for a second."""
+    return FaultyConsole(request.param, sandbox, tmp_path_factory.mktemp(f"fault-{request.param.name}"),
+                         read_timeout=HELD_ONLY_READ_TIMEOUT)
 
 
 @pytest.fixture
