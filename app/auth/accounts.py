@@ -57,13 +57,17 @@ def _check_password(username: str, password: str) -> None:
         raise AccountError(problem)
 
 
-def _hash(password: str) -> str:
+def _hash_method() -> str:
     """scrypt (werkzeug's default). Tests may ask for a cheaper method through
     PASSWORD_HASH_METHOD to save time; production ignores that setting."""
     method = current_app.config.get("PASSWORD_HASH_METHOD")
     if not method or current_app.config["TALON_DESK_MODE"] == "production":
         method = "scrypt"
-    return generate_password_hash(password, method=method)
+    return method
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=_hash_method())
 
 
 def _store_for(role: str, store: str | None) -> str | None:
@@ -163,9 +167,12 @@ def _replace_password(user: User, password: str, *, must_change: bool) -> int:
     return ended
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return generate_password_hash("not-a-real-password")
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash made as the accounts' are (_hash_method): checking it costs what checking a
+    real account's password costs (with scrypt whatever the setting, an unknown name cost a
+    test ~0.1 s against pbkdf2's ~1 ms for a wrong password)."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -173,7 +180,7 @@ def authenticate(username: str, password: str) -> User | None:
     wrong passwords, so response times do not reveal which usernames exist."""
     user = get_user(username)
     if user is None:
-        check_password_hash(_dummy_hash(), password or "")
+        check_password_hash(_dummy_hash(_hash_method()), password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None
