@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..changes import new_key
-from ..forms import ConsoleForm
+from ..forms import CheckboxInput, ConsoleForm, HiddenInput, NumberInput, TextInput
 from ..talon.models import CART_ITEMS_LIMIT, CartItem
 from ..validators import (
     SESSION_CODE_MAX,
@@ -81,17 +81,21 @@ class CartLineForm(Form):
     """One cart line of the preview. ``origin`` is the position of the item it started from
     (-1 for an added line), so its attributes and costs are kept."""
 
-    origin = WholeNumberField(default=-1, widget=HiddenField.widget)
-    sku = StringField("SKU", filters=[stripped], validators=[
+    # a row of the cart editor: its inputs are written by the console's quicker widgets (app/forms.py)
+    origin = WholeNumberField(default=-1, widget=HiddenInput())
+    sku = StringField("SKU", filters=[stripped], widget=TextInput(), validators=[
         DataRequired("Every item needs a SKU."), Length(max=SKU_LIMIT), plain_text])
-    name = StringField("Name", filters=[stripped], validators=[Optional(), Length(max=200), plain_text])
-    quantity = WholeNumberField("Quantity", validators=[InputRequired(WHOLE_NUMBER), _cart_quantity])
-    price = DecimalField("Price", places=2, validators=[
+    name = StringField("Name", filters=[stripped], widget=TextInput(),
+                       validators=[Optional(), Length(max=200), plain_text])
+    quantity = WholeNumberField("Quantity", widget=NumberInput(),
+                                validators=[InputRequired(WHOLE_NUMBER), _cart_quantity])
+    price = DecimalField("Price", places=2, widget=NumberInput(step="any"), validators=[
         InputRequired("Enter a price, like 19.90."),
         NumberRange(min=0, max=MAX_PRICE, message=f"Between 0 and {MAX_PRICE:,}."),
     ])
-    category = StringField("Category", filters=[stripped], validators=[Optional(), Length(max=100), plain_text])
-    remove = BooleanField("Remove")
+    category = StringField("Category", filters=[stripped], widget=TextInput(),
+                           validators=[Optional(), Length(max=100), plain_text])
+    remove = BooleanField("Remove", widget=CheckboxInput())
 
 
 def _codes(problem_of, what: str):
@@ -221,8 +225,9 @@ def _returnable_quantity(form, field) -> None:
 
 
 class ReturnLineForm(Form):
-    position = WholeNumberField(widget=HiddenField.widget, validators=[InputRequired("Missing position.")])
-    quantity = WholeNumberField("Quantity to return", default=0, validators=[
+    # a row of the return's table: the console's quicker widgets (app/forms.py)
+    position = WholeNumberField(widget=HiddenInput(), validators=[InputRequired("Missing position.")])
+    quantity = WholeNumberField("Quantity to return", default=0, widget=NumberInput(), validators=[
         Optional(), _returnable_quantity])
 
 

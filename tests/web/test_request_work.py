@@ -4,13 +4,16 @@ again that it can do once per process, each with the behaviour it must keep.
 - WTForms' message catalogue, read once per locale (app/forms.py), still in the console's LOCALE;
 - the bulk-notice check, one statement built once, the user a bound parameter (app/bulk/notices.py),
   and asked only when the login query found a notice waiting;
-- static URLs' versions, looked up by name once per process outside debug mode (app/assets.py).
+- static URLs' versions, looked up by name once per process outside debug mode (app/assets.py);
+- the long tables' inputs, written by WTForms' widgets with a quicker attribute writer
+  (app/forms.py), the same HTML as WTForms' own.
 """
 
 from __future__ import annotations
 
 import pytest
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import make_console
@@ -173,3 +176,44 @@ def test_full_pages_still_show_the_links_the_role_may_use(agent, login_as):
     assert 'href="/audit"' not in links  # the agent may not see the audit log
     admin = login_as("admin").get("/").get_data(as_text=True)
     assert 'href="/audit"' in admin[admin.index('class="nav-links"'):].split("</ul>", 1)[0]
+
+
+
+# -- the long tables' inputs: WTForms' widgets, a quicker html_params, the same HTML --------------
+
+@pytest.mark.parametrize("value", ['say "hi"', "<b>&amp;</b>", "é ü", 3, 2.5, 0, None, "",
+                                   Markup('<i class="x">'), True, False])
+def test_the_consoles_html_params_writes_what_wtforms_writes(value):
+    from wtforms.widgets import html_params as wtforms_html_params
+
+    from app.forms import html_params
+
+    kwargs = {"value": value, "class_": value, "data_row_id": value, "aria_label": value,
+              "for_": "x", "checked": True, "readonly": False, "id": "items-0-sku"}
+    assert html_params(**kwargs) == wtforms_html_params(**kwargs)
+
+
+def stock_widget(widget):
+    """The WTForms widget the console's widget derives from, set up the same."""
+    stock = next(cls for cls in type(widget).__mro__ if cls.__module__.startswith("wtforms."))()
+    stock.__dict__.update(widget.__dict__)
+    return stock
+
+
+@pytest.mark.parametrize("form_name, data", [
+    ("CartLineForm", {"origin": "0", "sku": 'RUN-100 "x"', "name": "<Trail>", "quantity": "2",
+                      "price": "89.90", "category": "shoes & more", "remove": "y"}),
+    ("CartLineForm", {"quantity": "many", "price": "cheap"}),
+    ("ReturnLineForm", {"position": "1", "quantity": "3"}),
+])
+def test_the_long_tables_inputs_are_the_html_wtforms_widgets_write(app, form_name, data):
+    from app import forms
+    from app.sessions import forms as session_forms
+
+    with app.test_request_context("/"):
+        form = getattr(session_forms, form_name)(formdata=MultiDict(data))
+        form.validate()
+        for field in form:
+            assert field.widget.html_params is forms.html_params, field.name  # the quicker writer
+            attrs = {"aria-label": f"{field.name} of line 1", "aria-invalid": "true"}
+            assert field(**attrs) == stock_widget(field.widget)(field, **attrs), field.name
