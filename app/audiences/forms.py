@@ -56,6 +56,10 @@ class MembersForm(ProfileIdsInput, ConsoleForm):
     action = RadioField("Change", choices=[SelectChoice("add", "Add to the audience"),
                                            SelectChoice("remove", "Remove from the audience")],
                         default="add", validators=[InputRequired()])
+    create_unknown = BooleanField(
+        "When adding: let Talon.One create the profiles it does not know, without checking first",
+        description="For a list of new customers: much faster for a large list. Left unticked, "
+                    "every ID is looked up first and you choose what happens to the unknown ones.")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

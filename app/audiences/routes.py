@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..audit_log import record
 from ..permissions import require
 from ..routing import page_arg
 from ..talon import talon
@@ -25,7 +26,7 @@ bp = Blueprint("audiences", __name__, template_folder="templates")
 
 mount_job_pages(bp, prefix="/audiences/<int:audience_id>/jobs", target_arg="audience_id",
                 permission="audiences", back_endpoint="audiences.show",
-                operations=(service.ADD_MEMBERS, service.REMOVE_MEMBERS))
+                operations=(service.ADD_MEMBERS, service.ADD_MEMBERS_CREATING, service.REMOVE_MEMBERS))
 
 
 def _audience_or_404(audience_id: int):
@@ -213,11 +214,17 @@ def change_members(audience_id: int):
     form = MembersForm(prefix="members")
     if not form.validate():
         return _render(audience, "audiences/_bulk.html", 422, members_form=form)
-    operation = service.ADD_MEMBERS if form.action.data == "add" else service.REMOVE_MEMBERS
+    if form.action.data == "remove":
+        operation = service.REMOVE_MEMBERS
+    else:
+        operation = service.ADD_MEMBERS_CREATING if form.create_unknown.data else service.ADD_MEMBERS
     started = start_job(operation.kind, str(audience_id), audience.name, form)
     if started is None:
         return _render(audience, "audiences/_bulk.html", 422, members_form=form)
     job, headers = started
+    if operation is service.ADD_MEMBERS_CREATING:   # on record like the choice made after a check
+        record(f"{operation.audit_action}.unknown_profiles", operation.target_type, str(audience_id),
+               summary={"job": job.id, "unknown_profiles": None, "choice": "create without checking"})
     undo = None
     if operation is service.REMOVE_MEMBERS and form.source_field() is form.profile_id and job.succeeded == 1:
         # One member removed from the list's own button: the way back, for a few seconds.

@@ -37,3 +37,16 @@ def test_start_a_job_close_the_page_reopen_it_and_it_finished(logged_in_page, li
     expect(job.locator("[data-count=ok]")).to_have_text("40 added")
     assert set(ids) <= set(member_ids(talon_sandbox, NEWSLETTER))
     shot(again, "marketer-bulk-job-reopened")
+
+
+def test_new_customers_are_added_without_a_check_when_the_marketer_says_so(logged_in_page, talon_sandbox):
+    page = logged_in_page("marketer")
+    page.goto(f"/audiences/{NEWSLETTER}")
+    page.fill("#members-pasted", "signup-e2e-1\nsignup-e2e-2\nsignup-e2e-1")
+    page.get_by_label("When adding: let Talon.One create the profiles it does not know").check()
+    page.click("#audience-bulk button[type=submit]")
+    job = page.locator(".bulk-job")
+    # never "choosing": nobody is asked about the two IDs Talon.One did not know
+    expect(job).to_have_attribute("data-job-status", "done", timeout=30_000)
+    expect(job.locator("[data-count=ok]")).to_have_text("2 added")
+    assert {"signup-e2e-1", "signup-e2e-2"} <= set(member_ids(talon_sandbox, NEWSLETTER))

@@ -203,6 +203,33 @@ def test_unknown_profiles_can_be_sent_for_talon_one_to_create(app, marketer, tal
     assert choice.summary == {"job": choice.summary["job"], "unknown_profiles": 1, "choice": "create"}
 
 
+def test_a_marketer_can_let_talon_one_create_unknown_profiles_without_a_check(app, marketer, talon_sandbox):
+    ids = ["cust-0002"] + [f"fresh-{n}" for n in range(1, 6)]
+    body = hx_post(marketer, f"/audiences/{VIP}/members/change",
+                   {"members-action": "add", "members-create_unknown": "y",
+                    "members-pasted": "\n".join(ids + ["fresh-1", "<i>"])}).get_data(as_text=True)
+    assert 'data-job-status="checking"' not in body   # straight to sending
+    body = run_job(marketer, body)
+    assert 'data-job-status="done"' in body and "6 added" in body
+    assert "duplicate of line 2" in body and "markup" in body   # validated as ever, never sent
+    assert set(ids) <= set(member_ids(talon_sandbox, VIP))
+    log = requests.get(f"{talon_sandbox.url}/sandbox/requests", timeout=10).json()["requests"]
+    assert not [r for r in log if r["path"].endswith("/inventory")]   # no look-up at all
+    [choice] = audit_rows(app, action="audience.members.add.unknown_profiles")
+    assert choice.summary["choice"] == "create without checking"
+    final = audit_rows(app, action="audience.members.add")[-1]
+    assert final.summary["added"] == 6 and final.summary["refused_before_sending"] == 2
+
+
+def test_the_create_box_does_not_change_a_removal(app, marketer, talon_sandbox):
+    body = run_job(marketer, hx_post(marketer, f"/audiences/{VIP}/members/change",
+                                     {"members-action": "remove", "members-create_unknown": "y",
+                                      "members-pasted": "cust-0001\ncust-0002"}).get_data(as_text=True))
+    assert 'data-job-status="done"' in body
+    assert not audit_rows(app, action="audience.members.add.unknown_profiles")
+    assert audit_rows(app, action="audience.members.remove")
+
+
 def test_a_failed_check_pauses_the_job_sends_nothing_and_resumes_by_checking(app, marketer, talon_sandbox):
     faults(talon_sandbox, {"path": "/inventory$", "method": "GET", "status": 503, "count": 50})
     body = run_job(marketer, hx_post(marketer, f"/audiences/{VIP}/members/change",

@@ -53,7 +53,7 @@ def test_finish_once_lets_one_finisher_through(app):
 
 def test_the_bulk_operations_are_those_the_areas_mount(app):
     assert sorted(app.extensions[EXTENSION]) == [
-        "audience.add", "audience.remove", "coupon.reserve", "coupon.unreserve"]
+        "audience.add", "audience.add.create", "audience.remove", "coupon.reserve", "coupon.unreserve"]
     pages = {kind: entry.pages.blueprint for kind, entry in app.extensions[EXTENSION].items()}
-    assert pages == {"audience.add": "audiences", "audience.remove": "audiences",
+    assert pages == {"audience.add": "audiences", "audience.add.create": "audiences", "audience.remove": "audiences",
                      "coupon.reserve": "coupons", "coupon.unreserve": "coupons"}
