@@ -26,6 +26,9 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .templating import DeskEnvironment
+
+    app.jinja_environment = DeskEnvironment  # before an extension makes app.jinja_env
     app.config.update(settings.defaults(app.instance_path))
     app.config.update(settings.from_environment(os.environ))
     app.config.update(config or {})
