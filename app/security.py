@@ -58,16 +58,21 @@ def require_login():
 
 
 def add_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each header unless the view set its own. The names the response has are read once and
+    the missing headers added together: a setdefault per header searched the list of headers
+    two or three times each (issue 19: 75 -> 29 us a response)."""
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
+    missing = [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
     if not is_static(request.endpoint):
         # Pages show customer data: keep them out of shared and browser caches, and tell
         # caches that htmx requests get different (partial) answers.
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.vary.add("HX-Request")
-        response.vary.add("Cookie")
-    if current_app.config.get("SEND_HSTS"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "cache-control" not in present:
+            missing.append(("Cache-Control", "no-store"))
+        response.vary.update(("HX-Request", "Cookie"))  # one rewrite of Vary, not one per name
+    if current_app.config.get("SEND_HSTS") and "strict-transport-security" not in present:
+        missing.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    headers.extend(missing)
     return response
 
 

@@ -170,6 +170,49 @@ def test_an_htmx_preview_reads_the_user_once_though_it_commits_an_audit_entry(ag
     assert 'class="nav-links"' not in answer.get_data(as_text=True)
 
 
+def test_an_htmx_return_preview_reads_the_user_once_though_it_looks_up_its_forms_key(agent, upstream, app):
+    """The form's key is looked up afresh (another request may have claimed it) by refreshing
+    that row alone: expiring every object made the next look at current_user read the user again."""
+    from tests.web.test_returns import return_form
+    from tests.web.test_round_trips import SESSION, shown
+    from tests.web.test_sessions_support import form_key
+
+    page = agent.get(f"/sessions/{SESSION}/return")
+    data = {**return_form(agent, {1: "1"}, key=form_key(page), action="preview"), "shown": shown(page)}
+    with Statements(app) as statements:
+        answer = agent.post(f"/sessions/{SESSION}/return", data=data, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "What this return would do" in answer.get_data(as_text=True)
+    assert statements.touching("idempotency_records")  # the key was looked up
+    users = statements.touching("users")
+    assert len(users) == 1 and "login_sessions" in users[0], users  # the login check only
+
+
+def test_a_form_key_claimed_meanwhile_is_seen_though_the_session_loaded_it_before(app):
+    """What the lookup must keep: a record this session loaded, then changed by another
+    connection (another request, another instance), is read as the database has it now."""
+    import sqlalchemy as sa
+
+    from app import changes
+    from app.extensions import db
+    from app.models import IdempotencyRecord
+
+    with app.test_request_context("/"):
+        db.session.add(IdempotencyRecord(scope="test", key="k1", request_hash="h",
+                                         response={"status": changes.PENDING}, created_at=changes.utcnow()))
+        db.session.commit()
+        loaded = changes.earlier("test", "k1")  # held: the session's identity map keeps it
+        assert loaded.status == changes.PENDING
+        with db.engine.begin() as other:  # another connection completes the claim
+            other.execute(sa.update(IdempotencyRecord).where(IdempotencyRecord.key == "k1")
+                          .values(response={"status": changes.DONE}))
+        assert changes.earlier("test", "k1").status == changes.DONE
+        assert loaded.record.response == {"status": changes.DONE}
+        with db.engine.begin() as other:
+            other.execute(sa.update(IdempotencyRecord).where(IdempotencyRecord.key == "k1")
+                          .values(response={"status": changes.UNKNOWN}))
+        assert changes.find(["test"], "k1").response == {"status": changes.UNKNOWN}
+
+
 def test_full_pages_still_show_the_links_the_role_may_use(agent, login_as):
     page = agent.get("/").get_data(as_text=True)
     links = page[page.index('class="nav-links"'):].split("</ul>", 1)[0]
@@ -217,3 +260,29 @@ def test_the_long_tables_inputs_are_the_html_wtforms_widgets_write(app, form_nam
             assert field.widget.html_params is forms.html_params, field.name  # the quicker writer
             attrs = {"aria-label": f"{field.name} of line 1", "aria-invalid": "true"}
             assert field(**attrs) == stock_widget(field.widget)(field, **attrs), field.name
+
+
+# -- the security headers: read the response's names once, add what is missing together ----------
+
+def test_the_security_headers_keep_a_views_own_and_add_each_missing_one_once(app):
+    from flask import Response
+
+    from app.security import SECURITY_HEADERS, add_security_headers
+
+    app.config["SEND_HSTS"] = True
+    try:
+        with app.test_request_context("/"):
+            response = Response("x")
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+            response.headers["Cache-Control"] = "private, max-age=60"
+            response.headers["Vary"] = "Accept-Encoding"
+            headers = add_security_headers(response).headers
+    finally:
+        app.config["SEND_HSTS"] = False
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Cache-Control") == ["private, max-age=60"]
+    assert headers.getlist("Vary") == ["Accept-Encoding, HX-Request, Cookie"]
+    for name, value in SECURITY_HEADERS.items():
+        if name != "X-Frame-Options":
+            assert headers.getlist(name) == [value], name
+    assert len(headers.getlist("Strict-Transport-Security")) == 1
