@@ -17,6 +17,7 @@ giveaways and custom effects are not (Talon.One's reopenCustomerSession document
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, parse_pattern
 
 from .models import CartItem, Effect, parse_time
 
@@ -95,7 +96,13 @@ def split_for_rollback(effects: Iterable[Effect]) -> tuple[list[Effect], list[Ef
 # Babel formats them in the wording's locale, as the console's pages do (app.formatting).
 
 POINTS_FORMAT = "#,##0.##"
+POINTS_PATTERN = parse_pattern(POINTS_FORMAT)  # parsed once; format_decimal takes it as it is
 _LETTER_THEN_DIGIT = re.compile(r"([^\W\d_])(\d)")
+# Each distinct text written once per process (issue 19): Babel's NumberPattern.apply is ~15-20 us
+# a number and a session page writes 25 amounts and points, the same ones several times (its
+# totals, its effect sentences; 13 amounts were 8 distinct ones). Bounded; pure functions of
+# their arguments (the locale is a babel Locale or its name, both hashable).
+WRITTEN_NUMBERS = 4096
 
 
 def money(amount: Any, currency: str, *, sign: str = "", locale: Any = "en") -> str:
@@ -112,12 +119,7 @@ def money(amount: Any, currency: str, *, sign: str = "", locale: Any = "en") -> 
         value = -abs(value)
     elif sign:
         value = abs(value)
-    with _wide_decimals():
-        text = format_currency(value, currency, locale=locale)
-    # CLDR's currencySpacing, which Babel does not apply: a symbol made of letters ("CHF") is
-    # kept apart from the digits by a no-break space ("CHF 3.00", not "CHF3.00").
-    text = _LETTER_THEN_DIGIT.sub("\\1\u00a0\\2", text)
-    return (sign if sign == "+" else "") + text
+    return (sign if sign == "+" else "") + _currency_text(value, math.copysign(1.0, value), currency, locale)
 
 
 def points(value: Any, locale: Any = "en") -> str:
@@ -127,8 +129,24 @@ def points(value: Any, locale: Any = "en") -> str:
         return str(value)
     if not math.isfinite(number):
         return str(value)
+    return _points_text(number, math.copysign(1.0, number), locale)
+
+
+# ``zero_sign`` is part of each key only because -0.0 == 0.0 (one key) while Babel writes them
+# "-€0.00" and "€0.00".
+@functools.lru_cache(maxsize=WRITTEN_NUMBERS)
+def _currency_text(value: float, zero_sign: float, currency: str, locale: Any) -> str:
     with _wide_decimals():
-        return format_decimal(number, format=POINTS_FORMAT, locale=locale)
+        text = format_currency(value, currency, locale=locale)
+    # CLDR's currencySpacing, which Babel does not apply: a symbol made of letters ("CHF") is
+    # kept apart from the digits by a no-break space ("CHF 3.00", not "CHF3.00").
+    return _LETTER_THEN_DIGIT.sub("\\1\u00a0\\2", text)
+
+
+@functools.lru_cache(maxsize=WRITTEN_NUMBERS)
+def _points_text(number: float, zero_sign: float, locale: Any) -> str:
+    with _wide_decimals():
+        return format_decimal(number, format=POINTS_PATTERN, locale=locale)
 
 
 def _wide_decimals():

@@ -3,10 +3,20 @@ again that can be done once, each with the output it must keep.
 
 - each template's globals, a dict rather than Jinja's ChainMap (app.templating.DeskEnvironment):
   a render and an ``{% from %}`` import no longer read the 25 globals one by one in Python;
+- amounts and points (app.talon.effects), each distinct text written by Babel once per process,
+  the same text as Babel's own.
 """
 
 from __future__ import annotations
 
+import decimal
+import re
+
+import pytest
+from babel import Locale
+from babel.numbers import format_currency, format_decimal
+
+from app.talon import effects
 from app.templating import DeskEnvironment
 
 
@@ -34,3 +44,39 @@ def test_an_imported_macro_sees_the_globals_and_renders_as_before(app):
     with app.test_request_context("/"):
         first, again = page.render(), page.render()
     assert first == again and "open" in first.lower()
+
+
+# -- amounts and points ------------------------------------------------------------------------
+
+def babel_text(write, number, *args, **kwargs) -> str:
+    """What effects wrote before it kept its texts: Babel's, in 400 digits, a letter symbol
+    kept apart from the digits by a no-break space."""
+    with decimal.localcontext(prec=400):
+        return re.sub(r"([^\W\d_])(\d)", "\\1\u00a0\\2", write(number, *args, **kwargs))
+
+
+@pytest.mark.parametrize("locale", ["en", "de_DE", Locale.parse("de_CH")])
+@pytest.mark.parametrize("value", [12.97, -8, 0.0, -0.0, 1234567.891, "3.5", 1e300, 0.005])
+def test_amounts_and_points_are_babels_text(value, locale):
+    number = float(value)
+    for currency in ("CHF", "EUR", "JPY"):
+        assert effects.money(value, currency, locale=locale) == babel_text(format_currency, number, currency,
+                                                                           locale=locale)
+    assert effects.points(value, locale) == babel_text(format_decimal, number, format="#,##0.##", locale=locale)
+
+
+def test_a_negative_zero_is_not_taken_for_zero():
+    assert (effects.money(0.0, "EUR"), effects.money(-0.0, "EUR")) == ("€0.00", "-€0.00")
+    assert (effects.points(0.0), effects.points(-0.0)) == ("0", "-0")
+
+
+def test_an_amount_shown_again_is_not_written_again():
+    effects._currency_text.cache_clear()
+    effects._points_text.cache_clear()
+    texts = {effects.money(12.97, "EUR", sign=sign, locale="en") for sign in ("", "-", "+", "")}
+    assert texts == {"€12.97", "-€12.97", "+€12.97"}
+    assert [effects.points(1200, "en") for _ in range(3)] == ["1,200"] * 3
+    # Babel wrote 12.97 and -12.97 once each ("+" is the same text as ""), and 1200 once
+    assert effects._currency_text.cache_info()[:2] == (2, 2)  # (hits, misses)
+    assert effects._points_text.cache_info()[:2] == (2, 1)
+
