@@ -9,16 +9,21 @@ the catalogue is the same for every request. WTForms' Meta.get_translations is t
 place to give a form its translations ("Override in subclasses to provide alternate
 translations factory", wtforms/meta.py; the i18n page of WTForms' documentation).
 
-For the long tables (a cart's lines, a return's lines: several inputs per row), the inputs are
-WTForms' own widgets with a quicker ``html_params``, the attribute writer WTForms' Input widgets
-take as a class attribute (``Input.html_params``) so that a subclass can give its own. WTForms'
-writes each attribute through ``Markup.format`` (string.Formatter, in Python): about 65 us for an
-input's five attributes, 26 us here, the same text (tests/web/test_request_work.py).
+Every input of every console form (text, hidden, the CSRF token, checkbox, radio, date, number,
+password, file, submit) is WTForms' own widget with a quicker ``html_params``, the attribute writer
+WTForms' Input widgets take as a class attribute (``Input.html_params``) so that a subclass can
+give its own. WTForms' writes each attribute through ``Markup.format`` (string.Formatter, in
+Python): about 65 us for an input's five attributes, 26 us here, the same text
+(tests/web/test_request_work.py, tests/web/test_render_work.py). The form's Meta.bind_field
+(WTForms' hook for "how fields are bound") gives each field the quick twin of the input widget it
+would have had; a page's forms render 8-21 fields (issue 19). Selects and text areas write their
+attributes with WTForms' module function, which no class attribute replaces: they stay as they are.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from babel import support
 from flask import current_app
@@ -44,6 +49,14 @@ class ConsoleForm(FlaskForm):
                 return super().get_translations(form)
             return wtforms_translations(str(get_locale()))
 
+        def bind_field(self, form, unbound_field, options):
+            for name in ("widget", "option_widget"):  # a radio or checkbox list's options
+                widget = unbound_field.kwargs.get(name, getattr(unbound_field.field_class, name, None))
+                twin = quick_twin(widget)
+                if twin is not None:
+                    options = {**options, name: twin}
+            return super().bind_field(form, unbound_field, options)
+
 
 def html_params(**kwargs) -> Markup:
     """wtforms.widgets.html_params, the same output (sorted by key, ``class_`` → ``class``,
@@ -61,17 +74,26 @@ def html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))  # every name and value went through escape
 
 
-class TextInput(widgets.TextInput):
-    html_params = staticmethod(html_params)
+@lru_cache(maxsize=None)
+def quick_input(stock: type) -> type:
+    """WTForms' input widget class ``stock`` with the quicker html_params."""
+    return type(stock.__name__, (stock,), {"__module__": __name__, "html_params": staticmethod(html_params)})
 
 
-class NumberInput(widgets.NumberInput):
-    html_params = staticmethod(html_params)
+TextInput, NumberInput = quick_input(widgets.TextInput), quick_input(widgets.NumberInput)
+HiddenInput, CheckboxInput = quick_input(widgets.HiddenInput), quick_input(widgets.CheckboxInput)
 
 
-class HiddenInput(widgets.HiddenInput):
-    html_params = staticmethod(html_params)
+def quick_twin(widget: Any) -> Any:
+    """The quick twin of a WTForms input widget that writes its attributes with WTForms' own
+    html_params; None for any other widget."""
+    if not isinstance(widget, widgets.Input) or type(widget).html_params is not widgets.Input.html_params:
+        return None
+    return _twin(widget)
 
 
-class CheckboxInput(widgets.CheckboxInput):
-    html_params = staticmethod(html_params)
+@lru_cache(maxsize=512)  # widgets compare by identity; each is made once, with its field or form class
+def _twin(widget: widgets.Input) -> widgets.Input:
+    twin = object.__new__(quick_input(type(widget)))
+    twin.__dict__.update(vars(widget))  # set up as the widget is: its input type, step, hide_value...
+    return twin

@@ -4,7 +4,9 @@ again that can be done once, each with the output it must keep.
 - each template's globals, a dict rather than Jinja's ChainMap (app.templating.DeskEnvironment):
   a render and an ``{% from %}`` import no longer read the 25 globals one by one in Python;
 - amounts and points (app.talon.effects), each distinct text written by Babel once per process,
-  the same text as Babel's own.
+  the same text as Babel's own;
+- every input of every console form, WTForms' own widget with the quicker html_params (app.forms),
+  the same HTML as WTForms' stock widget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import re
 import pytest
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
+
+from werkzeug.datastructures import MultiDict
+from wtforms import widgets
 
 from app.talon import effects
 from app.templating import DeskEnvironment
@@ -80,3 +85,64 @@ def test_an_amount_shown_again_is_not_written_again():
     assert effects._currency_text.cache_info()[:2] == (2, 2)  # (hits, misses)
     assert effects._points_text.cache_info()[:2] == (2, 1)
 
+
+# -- every console form's inputs ---------------------------------------------------------------
+
+def console_forms() -> list[type]:
+    from flask_wtf import FlaskForm
+
+    from tests.web.test_request_work import all_subclasses
+
+    return sorted((cls for cls in all_subclasses(FlaskForm) if cls.__module__.startswith("app.")),
+                  key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+def stock_binding(form, unbound_field, options):
+    """WTForms' own Meta.bind_field (DefaultMeta's): each field with the widgets it declares."""
+    return unbound_field.bind(form=form, **options)
+
+
+def every_field(form):
+    for field in form:
+        if hasattr(field, "entries"):  # a FieldList
+            for entry in field.entries:
+                yield from every_field(entry.form if hasattr(entry, "form") else [entry])
+        elif hasattr(field, "form"):  # a FormField
+            yield from every_field(field.form)
+        else:
+            yield field
+
+
+def test_every_input_of_every_console_form_is_the_html_wtforms_writes(app):
+    from app.forms import html_params
+
+    data = MultiDict({"name": 'say "hi" <b>', "quantity": "x", "reason": "é & ü", "email": "a@b"})
+    rendered, quick = 0, set()
+    for form_class in console_forms():
+        with app.test_request_context("/", method="POST", data=data):
+            try:
+                forms = [form_class(), form_class(meta={"bind_field": stock_binding})]
+            except TypeError:  # takes arguments (a profile's ID...): its area's tests render it
+                continue
+            for form in forms:
+                form.validate()
+            for field, as_before in zip(every_field(forms[0]), every_field(forms[1]), strict=True):
+                as_before.data, as_before.raw_data = field.data, field.raw_data  # a default made anew (a token)
+                for options in ({}, {"aria-describedby": "x-errors", "class_": "wide", "required": True}):
+                    assert field(**options) == as_before(**options), (form_class.__name__, field.name)
+                rendered += 1
+                if getattr(field.widget, "html_params", None) is html_params:
+                    quick.add(type(field.widget).__name__)
+    assert rendered > 150, rendered
+    assert {"TextInput", "HiddenInput", "CheckboxInput", "PasswordInput", "DateInput"} <= quick, quick
+
+
+def test_widgets_other_than_wtforms_own_inputs_are_left_as_they_are():
+    from app.forms import TextInput, quick_twin
+
+    assert quick_twin(widgets.Select()) is None and quick_twin(widgets.TextArea()) is None
+    assert quick_twin(TextInput()) is None  # already the quick one
+    stock_input = widgets.NumberInput(step="any", min=0)
+    twin = quick_twin(stock_input)
+    assert twin is quick_twin(stock_input) and isinstance(twin, widgets.NumberInput)
+    assert (twin.step, twin.min, twin.input_type) == ("any", 0, "number")
