@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
+from requests.adapters import HTTPAdapter
 
 # The sandbox holds a request this long for the timeout fault, then answers it normally (the
 # change still happens, as when a real client gave up on a slow server).
@@ -22,6 +24,13 @@ CONSOLE_READ_TIMEOUT = 0.3
 # sooner: any read timeout below the hold is a timeout. Each page met it ~1 s (up to 5 calls
 # x 3 attempts x 0.3 s before the circuit opens), 57 s of waiting for the 54 pages.
 HELD_ONLY_READ_TIMEOUT = 0.05
+# The action suite's fault holds only the changes (POST/PUT/PATCH/DELETE) of the last step; the
+# steps before it and the reads are healthy. Its timeout console keeps the normal read timeout
+# (TALON_READ_TIMEOUT) for every call, and gives up after HELD_ONLY_READ_TIMEOUT only on a change
+# sent while the fault is injected (HeldChanges), a call the sandbox holds for a second: no
+# healthy answer can be cut short, even on a busy machine. The 35 timeout cases waited 0.3 s
+# for each try of each held change (18.9 s in all).
+CHANGING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The normal number of retries, without the normal waits between them (the suite's runtime).
 FAST_RETRIES = {"TALON_BACKOFF": 0.01}
 
@@ -141,23 +150,52 @@ def assert_human_message(body: str, fault: Fault, what: str) -> None:
         f"{what}: no specific message for {fault.name} in: {text[:600]!r}")
 
 
+class HeldChanges(HTTPAdapter):
+    """The console's adapter for the Talon.One URL (requests' own hook: talon.http is a plain
+    Session). While ``held`` is on, a change's read timeout is HELD_ONLY_READ_TIMEOUT (or the
+    configured one if shorter); everything else keeps its timeout."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.held = False
+
+    def send(self, request, timeout=None, **kwargs):
+        if self.held and request.method in CHANGING_METHODS:
+            connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+            timeout = (connect, HELD_ONLY_READ_TIMEOUT if read is None else min(read, HELD_ONLY_READ_TIMEOUT))
+        return super().send(request, timeout=timeout, **kwargs)
+
+
 class FaultyConsole:
     """A console configured for one fault (the closed port for "refused", the short read
     timeout for "timeout"), with an admin logged in."""
 
-    def __init__(self, fault: Fault, sandbox, tmp, *, read_timeout: float | None = None) -> None:
+    def __init__(self, fault: Fault, sandbox, tmp, *, read_timeout: float | None = None,
+                 held_changes: bool = False) -> None:
         """``read_timeout``: the timeout fault's read timeout instead of CONSOLE_READ_TIMEOUT,
-        for a suite whose every call meets the fault (HELD_ONLY_READ_TIMEOUT)."""
+        for a suite whose every call meets the fault (HELD_ONLY_READ_TIMEOUT).
+        ``held_changes``: for a suite whose fault holds only changes, which it injects inside
+        ``changes_held()``: the normal read timeout, and HELD_ONLY_READ_TIMEOUT for the changes
+        sent while the fault is on (HeldChanges)."""
         from tests.conftest import console_config, make_console
 
         overrides = {**FAST_RETRIES, **fault.config}
-        if read_timeout is not None and "TALON_READ_TIMEOUT" in overrides:
+        timeout_fault = "TALON_READ_TIMEOUT" in overrides
+        if held_changes and timeout_fault:
+            del overrides["TALON_READ_TIMEOUT"]
+        elif read_timeout is not None and timeout_fault:
             overrides["TALON_READ_TIMEOUT"] = read_timeout
         if fault.name == "refused":
             overrides["TALON_BASE_URL"] = f"http://127.0.0.1:{closed_port()}"
         self.fault = fault
         self.sandbox = sandbox
         self.app = make_console(console_config(sandbox, tmp / "console.db", **overrides))
+        self.held_changes = None
+        if held_changes and timeout_fault:
+            service = self.app.extensions["talon"]
+            # as new_http_session's adapter: no retries in the adapter, the transport's pool size
+            self.held_changes = HeldChanges(pool_maxsize=service.transport.settings.pool_size, max_retries=0)
+            service.http.mount(sandbox.url, self.held_changes)
         self.secrets = [sandbox.integration_key, sandbox.management_key, self.app.config["SECRET_KEY"]]
         self.admin = self.client_for("admin")
 
@@ -170,6 +208,20 @@ class FaultyConsole:
         assert response.status_code == 303, f"login as {role}: {response.status_code}"
         client.csrf = read_csrf_token(client, "/")
         return client
+
+    @contextmanager
+    def changes_held(self, plan: dict | None):
+        """The fault ``plan`` injected for the block (cleared after it, held calls answered)."""
+        if plan:
+            requests.post(f"{self.sandbox.url}/sandbox/faults", json=plan, timeout=10).raise_for_status()
+        if self.held_changes:
+            self.held_changes.held = True
+        try:
+            yield
+        finally:
+            if self.held_changes:
+                self.held_changes.held = False
+            clear(self.sandbox, self.fault)
 
     def reset_circuit(self) -> None:
         self.app.extensions["talon"].circuit.record_success()

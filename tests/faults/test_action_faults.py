@@ -22,18 +22,16 @@ from tests.faults.catalog import actions as action_routes
 from tests.faults.catalog import discover_demo_ids
 from tests.faults.counts import count_checks
 from tests.faults.faults import (
+    CHANGING_METHODS,
     FAULT_IDS,
     FAULTS,
     FaultyConsole,
     assert_human_message,
     assert_safe_answer,
     changes_something,
-    clear,
     sandbox_requests,
 )
 from tests.web.helpers import audit_rows
-
-CHANGING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def changes_only(fault) -> dict | None:
@@ -54,7 +52,8 @@ def demo_ids(sandbox):
 
 @pytest.fixture(scope="module", params=FAULTS, ids=FAULT_IDS)
 def faulty(request, sandbox, tmp_path_factory):
-    return FaultyConsole(request.param, sandbox, tmp_path_factory.mktemp(f"action-{request.param.name}"))
+    return FaultyConsole(request.param, sandbox, tmp_path_factory.mktemp(f"action-{request.param.name}"),
+                         held_changes=True)
 
 
 def test_every_action_is_driven_or_excused():
@@ -66,8 +65,6 @@ def test_every_action_is_driven_or_excused():
 
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.id)
 def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
-    import requests
-
     sandbox, fault = talon_sandbox, faulty.fault
     faulty.reset_circuit()
     client = faulty.admin
@@ -86,13 +83,8 @@ def test_action_under_fault(action, faulty, talon_sandbox, demo_ids):
     html, page_path, values = run_until_last(client, action, demo_ids)
     log_before = len(sandbox_requests(sandbox))
     audit_before = len(audit_rows(faulty.app))
-    plan = changes_only(fault)
-    if plan:
-        requests.post(f"{sandbox.url}/sandbox/faults", json=plan, timeout=10).raise_for_status()
-    try:
+    with faulty.changes_held(changes_only(fault)):
         response, _ = last_step(client, action, html, page_path, values)
-    finally:
-        clear(sandbox, fault)
     body = assert_safe_answer(response, what, faulty.secrets)
     if 300 <= response.status_code < 400 and "/login" not in response.headers.get("Location", ""):
         followed = client.get(response.headers["Location"])
