@@ -11,7 +11,7 @@ from flask.templating import Environment
 from flask_login import current_user
 
 from .extensions import htmx
-from .navigation import visible_nav
+from .navigation import fixed_url, visible_nav
 from .permissions import can, may_use, store_allowed
 from .upload_limits import limits as bulk_limits
 
@@ -119,6 +119,8 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         can=can, store_allowed=store_allowed, page_url=page_url, htmx_config=HTMX_CONFIG,
+        # fixed_url('static', filename='app.css'): url_for's URL for the frame's fixed links, held
+        fixed_url=fixed_url,
         # may_use("profiles.audiences"): links to pages the user's role may open
         may_use=lambda endpoint: may_use(current_user, endpoint),
         # for _history.html: imported macros do not see current_user, globals they do

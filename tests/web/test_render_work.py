@@ -6,7 +6,9 @@ again that can be done once, each with the output it must keep.
 - amounts and points (app.talon.effects), each distinct text written by Babel once per process,
   the same text as Babel's own;
 - every input of every console form, WTForms' own widget with the quicker html_params (app.forms),
-  the same HTML as WTForms' stock widget.
+  the same HTML as WTForms' stock widget;
+- the page frame's fixed links (static files, the header's pages), url_for's URLs built once per
+  process and script root (app.navigation.fixed_url), anew in debug mode.
 """
 
 from __future__ import annotations
@@ -146,3 +148,57 @@ def test_widgets_other_than_wtforms_own_inputs_are_left_as_they_are():
     twin = quick_twin(stock_input)
     assert twin is quick_twin(stock_input) and isinstance(twin, widgets.NumberInput)
     assert (twin.step, twin.min, twin.input_type) == ("any", 0, "number")
+
+
+# -- the frame's fixed links -------------------------------------------------------------------
+
+def count_url_for(monkeypatch) -> list[str]:
+    from app import navigation
+
+    built = []
+    real = navigation.url_for
+
+    def url_for(endpoint, **values):
+        built.append(endpoint)
+        return real(endpoint, **values)
+
+    monkeypatch.setattr(navigation, "url_for", url_for)
+    return built
+
+
+def test_the_frames_links_are_url_fors_built_once(app, login_as, monkeypatch):
+    from flask import url_for
+
+    from app.navigation import fixed_url
+
+    agent = login_as("agent")
+    versions = app.extensions["talon_desk_assets"]  # every url_for of a static file asks it
+    real_version = versions.version_for_url
+    asked = []
+    monkeypatch.setattr(versions, "version_for_url", lambda e, f: asked.append(f) or real_version(e, f))
+    built = count_url_for(monkeypatch)
+    first = agent.get("/").get_data(as_text=True)
+    asked.clear(), built.clear()
+    assert agent.get("/").get_data(as_text=True) == first
+    assert asked == [] and built == []  # the 7 static files and 9 pages of the frame: held
+    with app.test_request_context("/"):
+        for endpoint, values in [("static", {"filename": "app.css"}), ("search.static", {"filename": "search.js"}),
+                                 ("main.home", {}), ("auth.logout", {}), ("coupons.index", {})]:
+            assert fixed_url(endpoint, **values) == url_for(endpoint, **values)
+            assert f'"{url_for(endpoint, **values)}"' in first
+    with app.test_request_context("/", base_url="http://localhost/desk/"):
+        assert fixed_url("static", filename="app.css") == url_for("static", filename="app.css")
+        assert fixed_url("static", filename="app.css").startswith("/desk/static/app.css?v=")
+
+
+def test_in_debug_mode_the_frames_links_are_built_every_time(app, monkeypatch):
+    from app.navigation import fixed_url
+
+    built = count_url_for(monkeypatch)
+    app.debug = True
+    try:
+        with app.test_request_context("/"):
+            urls = {fixed_url("static", filename="app.css") for _ in range(3)}
+    finally:
+        app.debug = False
+    assert len(urls) == 1 and built == ["static"] * 3
