@@ -24,7 +24,8 @@ from typing import Any
 
 import pytz
 from flask import current_app, g, has_app_context
-from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from babel import dates
+from flask_babel import format_date, get_locale, get_timezone, to_user_timezone
 from markupsafe import Markup
 
 from .talon import effects, talon
@@ -105,7 +106,11 @@ def time(value: Any, seconds: bool = False) -> Markup | str:
         return "" if value in (None, "") else str(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    text = format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT)
+    # Babel's format_datetime with the locale and time zone Flask-Babel holds for the request, as
+    # Flask-Babel's format_datetime passes them: its wrapper around the same call was ~10 us of
+    # each time's ~55 (issue 19; a customer page writes 16 times)
+    text = dates.format_datetime(when, TIME_FORMAT_SECONDS if seconds else TIME_FORMAT,
+                                 tzinfo=get_timezone(), locale=get_locale())
     moment = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     return Markup(TIME_ELEMENT_SECONDS if seconds else TIME_ELEMENT).format(moment, text)
 

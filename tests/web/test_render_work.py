@@ -7,6 +7,8 @@ again that can be done once, each with the output it must keep.
   the same text as Babel's own;
 - every input of every console form, WTForms' own widget with the quicker html_params (app.forms),
   the same HTML as WTForms' stock widget;
+- times (app.formatting.time), Babel's format_datetime called with Flask-Babel's locale and zone
+  directly rather than through Flask-Babel's wrapper, the same text;
 - the page frame's fixed links (static files, the header's pages), url_for's URLs built once per
   process and script root (app.navigation.fixed_url), anew in debug mode.
 """
@@ -15,15 +17,20 @@ from __future__ import annotations
 
 import decimal
 import re
+from datetime import datetime, timezone
 
 import pytest
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
+from flask_babel import force_locale
+from flask_babel import format_datetime as flask_babel_datetime
+from markupsafe import escape
 
 from werkzeug.datastructures import MultiDict
 from wtforms import widgets
 
 from app.talon import effects
+from app.talon.models import parse_time
 from app.templating import DeskEnvironment
 
 
@@ -202,3 +209,19 @@ def test_in_debug_mode_the_frames_links_are_built_every_time(app, monkeypatch):
     finally:
         app.debug = False
     assert len(urls) == 1 and built == ["static"] * 3
+
+
+# -- times -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", ["en", "de_DE", "ja"])
+@pytest.mark.parametrize("value", [datetime(2026, 3, 2, 10, 5, 7, tzinfo=timezone.utc), datetime(2026, 7, 1, 23, 59),
+                                   "2026-12-07T12:10:00.123456Z", "2026-06-30T22:00:00+02:00"])
+def test_times_are_flask_babels_text(app, locale, value):
+    from app import formatting
+
+    when = value if isinstance(value, datetime) else parse_time(value)
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    with app.test_request_context("/"), force_locale(locale):
+        for seconds, pattern in ((False, formatting.TIME_FORMAT), (True, formatting.TIME_FORMAT_SECONDS)):
+            text = str(formatting.time(value, seconds=seconds))
+            assert f">{escape(flask_babel_datetime(when, pattern))}</time>" in text, text
