@@ -3,7 +3,7 @@ against the sandbox at L ms (issue 18): rows per second per phase and the peak m
 and the worker process, for each size.
 
     .venv/bin/python bench/bulk_queue.py [--rows 10000,100000,1000000:180] [--latency-ms 20]
-        [--phase-seconds 900] [--json bench/results/bulk_queue.json]
+        [--phase-seconds 900] [--create-unknown] [--json bench/results/bulk_queue.json]
 
 (`1000000:180`: that size's checking and sending phases are cut short after 180 s; the others
 after --phase-seconds.)
@@ -28,7 +28,9 @@ A phase still running after --phase-seconds is cut short and reported as such: i
 its rate, and the projected time for all rows. A cut-short check is ended by the bench: it
 pauses the job over HTTP, marks the rows not yet checked as checked in the database (what the
 "create" answer does with unknown IDs), and resumes it over HTTP, so that sending is measured
-on the same full-size job. A cut-short send is cancelled over HTTP.
+on the same full-size job. A cut-short send is cancelled over HTTP. With --create-unknown the
+upload ticks "let Talon.One create the profiles it does not know, without checking first": there
+is no checking phase, and the job goes from staging to sending.
 
 Peak memory: VmHWM (peak resident set) from /proc of each gunicorn worker process (the largest
 is reported: the one that took the upload) and of the queue worker, read at the end of the
@@ -150,7 +152,7 @@ def phase(name: str, rows: int, done: int, seconds: float, complete: bool) -> di
             "projected_s_for_all": round(rows / rate, 1) if rate else None}
 
 
-def run_size(rows: int, latency_ms: float, phase_seconds: float) -> dict:
+def run_size(rows: int, latency_ms: float, phase_seconds: float, create_unknown: bool = False) -> dict:
     with running_stack(latency_ms) as (sandbox, console):
         work = console.log_path.parent
         database = work / "console.db"
@@ -171,7 +173,8 @@ def run_size(rows: int, latency_ms: float, phase_seconds: float) -> dict:
             person = Person(console.url)
             started = time.perf_counter()
             with csv_path.open("rb") as upload:
-                answer = person.post(f"/audiences/{AUDIENCE}/members/change", {"members-action": "add"},
+                form = {"members-action": "add", **({"members-create_unknown": "y"} if create_unknown else {})}
+                answer = person.post(f"/audiences/{AUDIENCE}/members/change", form,
                                      files={"members-upload": ("members.csv", upload, "text/csv")})
             answered_at = time.perf_counter()
             found = re.search(r'hx-get="(/audiences/\d+/jobs/(\d+))"', answer.text)
@@ -185,9 +188,10 @@ def run_size(rows: int, latency_ms: float, phase_seconds: float) -> dict:
                                status != "staging"),
                        "upload_request_s": round(answered_at - started, 2)}]
 
-            status, checked_at = watch(person, show, {"choosing", "running", "done", "paused"}, phase_seconds)
-            checked = to_send - job.unchecked()
-            phases.append(phase("checking", rows, checked, checked_at - staged_at, status != "checking"))
+            if not create_unknown:
+                status, checked_at = watch(person, show, {"choosing", "running", "done", "paused"}, phase_seconds)
+                checked = to_send - job.unchecked()
+                phases.append(phase("checking", rows, checked, checked_at - staged_at, status != "checking"))
             if status == "checking":   # cut short: the rest counted as checked (module docstring)
                 person.post(f"{show}/pause", {})
                 watch(person, show, {"paused"}, 60)
@@ -205,7 +209,7 @@ def run_size(rows: int, latency_ms: float, phase_seconds: float) -> dict:
                 person.post(f"{show}/cancel", {"confirmed": "yes"})
             web = {pid: peak_rss_mib(pid) for pid in children(console.process.pid)}
             result = {
-                "rows": rows, "csv_bytes": csv_bytes, "latency_ms": latency_ms,
+                "rows": rows, "csv_bytes": csv_bytes, "latency_ms": latency_ms, "create_unknown": create_unknown,
                 "final_status": status, "row_statuses": job.counts(),
                 "phases": phases,
                 "web_peak_rss_mib": max((v for v in web.values() if v), default=None),
@@ -229,6 +233,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--phase-seconds", type=float, default=900.0,
                         help="cut a phase short after this long (then projected)")
+    parser.add_argument("--create-unknown", action="store_true",
+                        help="tick 'create the profiles it does not know, without checking first'")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     # a stopped bench still stops the stack it started (running_stack's and run_size's finally)
@@ -238,7 +244,7 @@ def main() -> None:
     for size in args.rows.split(","):
         rows, _, seconds = size.partition(":")
         before = loadavg()
-        result = run_size(int(rows), args.latency_ms, float(seconds or args.phase_seconds))
+        result = run_size(int(rows), args.latency_ms, float(seconds or args.phase_seconds), args.create_unknown)
         result["phase_seconds"] = float(seconds or args.phase_seconds)
         result["loadavg_before"], result["loadavg_after"] = before, loadavg()
         report["sizes"].append(result)
@@ -248,7 +254,8 @@ def main() -> None:
     print(f"{'rows':>9} {'staging r/s':>12} {'checking r/s':>13} {'sending r/s':>12} "
           f"{'web MiB':>8} {'worker MiB':>10}")
     for size in report["sizes"]:
-        rates = {p["phase"]: f"{p['rows_per_s']}{'' if p['complete'] else '*'}" for p in size["phases"]}
+        rates = {"checking": "skipped", **{p["phase"]: f"{p['rows_per_s']}{'' if p['complete'] else '*'}"
+                                           for p in size["phases"]}}
         print(f"{size['rows']:>9} {rates['staging']:>12} {rates['checking']:>13} {rates['sending']:>12} "
               f"{size['web_peak_rss_mib']:>8} {size['worker_peak_rss_mib']:>10}")
     print("* cut short after --phase-seconds: the rate of the rows done (projected_s_for_all in the JSON)")
