@@ -42,6 +42,9 @@ ALLOWED = {
     ("app/forms.py", 'return Markup(" ".join(params))'):
         "WTForms' html_params, the same output: every attribute name and value is escaped first "
         "(tests/web/test_request_work.py compares it with WTForms' own)",
+    ("app/forms.py", 'return Markup(f"<option {html_params(**options)}>{label}</option>")'):
+        "WTForms' Select.render_option with the console's html_params: the attributes are escaped "
+        "by html_params, the label by escape (tests/web/test_render_work.py compares it with WTForms')",
     ("app/streaming.py", "content_slot=Markup(slot)"):
         "the slot is an HTML comment made of 32 random hex digits, no user input; the content "
         "that replaces it is render_template output, autoescaped",

@@ -5,8 +5,8 @@ again that can be done once, each with the output it must keep.
   a render and an ``{% from %}`` import no longer read the 25 globals one by one in Python;
 - amounts and points (app.talon.effects), each distinct text written by Babel once per process,
   the same text as Babel's own;
-- every input of every console form, WTForms' own widget with the quicker html_params (app.forms),
-  the same HTML as WTForms' stock widget;
+- every input of every console form and every select's options, WTForms' own widget with the quicker
+  html_params (app.forms), the same HTML as WTForms' stock widget;
 - times (app.formatting.time), Babel's format_datetime called with Flask-Babel's locale and zone
   directly rather than through Flask-Babel's wrapper, the same text;
 - the page frame's fixed links (static files, the header's pages), url_for's URLs built once per
@@ -27,7 +27,7 @@ from flask_babel import format_datetime as flask_babel_datetime
 from markupsafe import escape
 
 from werkzeug.datastructures import MultiDict
-from wtforms import widgets
+from wtforms import SelectChoice, widgets
 
 from app.talon import effects
 from app.talon.models import parse_time
@@ -146,10 +146,36 @@ def test_every_input_of_every_console_form_is_the_html_wtforms_writes(app):
     assert {"TextInput", "HiddenInput", "CheckboxInput", "PasswordInput", "DateInput"} <= quick, quick
 
 
-def test_widgets_other_than_wtforms_own_inputs_are_left_as_they_are():
+@pytest.mark.parametrize("choices", [
+    [SelectChoice("a", "A"), SelectChoice("b", 'B "quoted" <b>', render_kw={"data_code": "<b>"}),
+     SelectChoice("", "None of them"), SelectChoice(True, "yes"), SelectChoice(3)],
+    [SelectChoice("run", "Running", optgroup="Shoes & more"), SelectChoice("trail", "Trail <x>", optgroup="Shoes & more"),
+     SelectChoice("x", "", optgroup="Other")],
+    [],
+])
+@pytest.mark.parametrize("multiple", [False, True])
+def test_a_selects_options_are_the_html_wtforms_writes(app, choices, multiple):
+    from wtforms import SelectField, SelectMultipleField
+
+    from app.forms import ConsoleForm
+
+    class Form(ConsoleForm):
+        pick = (SelectMultipleField if multiple else SelectField)("Pick", choices=choices, coerce=str,
+                                                                   render_kw={"data_row": "1"})
+
+    data = MultiDict([("pick", "b"), ("pick", "run"), ("pick", "True")])
+    with app.test_request_context("/", method="POST", data=data):
+        form, as_before = Form(meta={"csrf": False}), Form(meta={"csrf": False, "bind_field": stock_binding})
+        assert type(form.pick.widget).__module__ == "app.forms"
+        assert type(as_before.pick.widget).__module__.startswith("wtforms.")
+        for options in ({}, {"aria-describedby": "x-hint", "class_": "wide", "required": True}):
+            assert form.pick(**options) == as_before.pick(**options)
+
+
+def test_widgets_other_than_wtforms_own_inputs_and_select_are_left_as_they_are():
     from app.forms import TextInput, quick_twin
 
-    assert quick_twin(widgets.Select()) is None and quick_twin(widgets.TextArea()) is None
+    assert quick_twin(widgets.TextArea()) is None and quick_twin(widgets.ListWidget()) is None
     assert quick_twin(TextInput()) is None  # already the quick one
     stock_input = widgets.NumberInput(step="any", min=0)
     twin = quick_twin(stock_input)
