@@ -52,12 +52,8 @@ class ConsoleForm(FlaskForm):
             return wtforms_translations(str(get_locale()))
 
         def bind_field(self, form, unbound_field, options):
-            for name in ("widget", "option_widget"):  # a radio or checkbox list's options
-                widget = unbound_field.kwargs.get(name, getattr(unbound_field.field_class, name, None))
-                twin = quick_twin(widget)
-                if twin is not None:
-                    options = {**options, name: twin}
-            return super().bind_field(form, unbound_field, options)
+            twins = quick_twins(unbound_field)
+            return super().bind_field(form, unbound_field, {**options, **twins} if twins else options)
 
 
 def html_params(**kwargs) -> Markup:
@@ -112,6 +108,18 @@ def quick_twin(widget: Any) -> Any:
     else:
         return None
     return _twin(widget, quick)
+
+
+@lru_cache(maxsize=1024)  # an unbound field is made once, with its form class (compared by identity)
+def quick_twins(unbound_field: Any) -> dict[str, Any]:
+    """The widget and option widget (a radio or checkbox list's) the field gets instead of those
+    it declares: their quick twins, where they have one."""
+    twins = {}
+    for name in ("widget", "option_widget"):
+        twin = quick_twin(unbound_field.kwargs.get(name, getattr(unbound_field.field_class, name, None)))
+        if twin is not None:
+            twins[name] = twin
+    return twins
 
 
 @lru_cache(maxsize=512)  # widgets compare by identity; each is made once, with its field or form class
