@@ -16,7 +16,11 @@ SANDBOX_PORT ?= 9100
 # Their temporary files (the consoles' SQLite databases among them) sit on tmpfs where there is
 # one: on a busy disk SQLite's sync at each commit was a third of what a login cost.
 TEST_TMPDIR ?= $(if $(wildcard /dev/shm/.),/dev/shm)
-TEST_ENV = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
+# Test processes keep their compiled modules (__pycache__, gitignored) even where the environment
+# sets PYTHONDONTWRITEBYTECODE: each worker imports app/, sandbox/ and tests/ and pytest rewrites
+# the asserts of ~150 test modules, ~6 s of CPU a worker at collection when nothing is kept
+# (make check's collection: 11.3/13.3 s -> 5.6/5.8 s of CPU once the first run has kept them).
+TEST_ENV = PYTHONDONTWRITEBYTECODE= $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 
 .PHONY: run test check lint parity bench venv permissions clean
 
