@@ -84,8 +84,7 @@ HiddenInput, CheckboxInput = quick_input(widgets.HiddenInput), quick_input(widge
 
 class Select(widgets.Select):
     """WTForms' select, each option written with the quicker html_params: WTForms' own
-    render_option with that one writer changed (an option was ~30 us, a select of 10 options
-    ~0.4 ms)."""
+    render_option with that one writer changed (a select of 10 options: 283 -> 212 us)."""
 
     @classmethod
     def render_option(cls, choice, **kwargs):
