@@ -32,19 +32,31 @@ def clock():
     return ManualTime()
 
 
-@pytest.fixture
-def fast(talon_sandbox, clock):
-    """A service with short timeouts and a small breaker, for fault tests."""
+def checked_service(talon_sandbox, clock, read_timeout: float):
     recorder = SpecChecked()
     service = TalonService(TalonSettings(
         base_url=talon_sandbox.url, integration_key=talon_sandbox.integration_key,
-        management_key=talon_sandbox.management_key, read_timeout=0.5, retries=2, backoff=0.05,
+        management_key=talon_sandbox.management_key, read_timeout=read_timeout, retries=2, backoff=0.05,
         retry_after_max=2.0, circuit_threshold=3, circuit_cooldown=1.0,
     ), sleep=clock.sleep, clock=clock.now)
     service.http.hooks["response"].append(recorder)
     yield service
     service.close()
     recorder.assert_clean()
+
+
+@pytest.fixture
+def fast(talon_sandbox, clock):
+    """A service with short timeouts and a small breaker, for fault tests."""
+    yield from checked_service(talon_sandbox, clock, read_timeout=0.5)
+
+
+@pytest.fixture
+def unhurried(talon_sandbox, clock):
+    """The same service with the normal read timeout, for a test of overlap that slows every
+    call down: on a busy machine a call with 200 ms of latency could pass fast's 0.5 s, and its
+    retry started after the others were answered (5 entries for 4 calls, not overlapped)."""
+    yield from checked_service(talon_sandbox, clock, read_timeout=TalonSettings.read_timeout)
 
 
 def wait_for_log(control, path, method, count, timeout=5.0):
@@ -187,15 +199,15 @@ def test_fan_out_isolates_a_failing_section(fast, control):
     assert results["sessions"].items
 
 
-def test_fan_out_runs_the_calls_at_once(fast, control):
+def test_fan_out_runs_the_calls_at_once(unhurried, control):
     control.faults(latency_ms=200)  # keeps each call in flight long enough to meet the others
     calls = {
-        "profile": lambda: fast.integration.get_customer_inventory("cust-0001"),
-        "sessions": lambda: fast.management.list_sessions(profile="cust-0001"),
-        "card": lambda: fast.integration.get_loyalty_card_balances(1, "4000-0001"),
-        "events": lambda: fast.management.list_events(profile="cust-0001"),
+        "profile": lambda: unhurried.integration.get_customer_inventory("cust-0001"),
+        "sessions": lambda: unhurried.management.list_sessions(profile="cust-0001"),
+        "card": lambda: unhurried.integration.get_loyalty_card_balances(1, "4000-0001"),
+        "events": lambda: unhurried.management.list_events(profile="cust-0001"),
     }
-    results = fast.fan_out(calls)
+    results = unhurried.fan_out(calls)
     assert not [r for r in results.values() if isinstance(r, Exception)]
     # every call reached Talon.One before any was answered (the log's order, not a clock)
     assert overlapped(control.requests()), control.requests()
